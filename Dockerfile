@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Stage 1: build the CSS from GOV.UK Frontend's Sass (node_modules never leaves this stage
+# except the compiled GOV.UK Frontend files Django serves).
+FROM node:20-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY static ./static
+RUN npm run build
+
+# Stage 2: the Python app.
+FROM python:3.12-slim AS app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+RUN useradd --create-home --uid 10001 planner
+COPY pyproject.toml README.md ./
+COPY planner ./planner
+COPY councils ./councils
+RUN pip install .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+COPY --from=assets /app/static/build ./static/build
+COPY --from=assets /app/node_modules/govuk-frontend/dist/govuk ./node_modules/govuk-frontend/dist/govuk
+# collectstatic needs settings but no secrets or database.
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+    && chown -R planner:planner /app
+USER planner
+EXPOSE 8000
+# Migrate on start, then serve. Workers use the same image with a different command.
+CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn planner.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]

@@ -1,0 +1,70 @@
+# Council Priority Planner. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# A Python 3.12+ for the venv: $(PYTHON) if given, else python3.13/3.12/python3 on PATH,
+# else the newest 3.12+ that pyenv has installed.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
+	  p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit; }; \
+	done; \
+	root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+	for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit; }; \
+	done)
+
+.PHONY: help run test worker beat lint format bench install assets clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python 3.12 or newer found. Install one (e.g. 'pyenv install 3.12'," \
+	       "or your OS package python3.12), or run 'make PYTHON=/path/to/python3.12 ...'."; \
+	  exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/build/app.css: node_modules/.installed $(wildcard static/scss/*.scss)
+	npm run build
+
+install: $(VENV)/.installed node_modules/.installed ## Create .venv and install Python and npm packages
+
+assets: static/build/app.css ## Build the CSS from GOV.UK Frontend's Sass
+
+run: install assets ## Serve the demo at http://127.0.0.1:8000 (SQLite, eager Celery)
+	DEBUG=true $(PY) manage.py migrate --no-input
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+# Tests load settings with DEBUG on (no SECRET_KEY or HTTPS redirect needed); Django's test
+# runner still runs them with DEBUG off. DATABASE_URL and REDIS_URL pick the real services.
+test: install assets ## Run the whole test suite
+	DEBUG=true $(PY) -m pytest $(PYTEST_ARGS)
+
+worker: install ## Run a Celery worker (and the ranking sweep) against REDIS_URL
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
+	$(VENV)/bin/celery -A planner worker --beat --loglevel=INFO --concurrency=2
+
+lint: install ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install assets ## Run the benchmarks in bench/ (needs DATABASE_URL for PostgreSQL)
+	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || [ "$$(basename $$b)" = "common.py" ] || { echo "== $$b"; $(PY) $$b || exit 1; }; done
+
+clean: ## Remove the venv, node_modules, built assets and the demo database
+	rm -rf $(VENV) node_modules static/build staticfiles db.sqlite3

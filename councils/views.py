@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from councils.forms import SignInForm
+
+
+@require_safe
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("council").order_by("council__name")
+    return render(request, "councils/home.html", {"memberships": memberships})
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+sign_in = SignInView.as_view()
+sign_out = auth_views.LogoutView.as_view()

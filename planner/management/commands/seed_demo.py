@@ -1,0 +1,197 @@
+"""Create the demo councils, users and backlogs. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from councils.models import Council, CouncilType, Membership, Nation, Role
+from planner.defaults import ensure_council_defaults
+from planner.demo_catalogue import CATALOGUE, OWNERS
+from planner.models import BacklogItem, ItemScore, Stage, Status
+
+DEMO_COUNCILS = [
+    {
+        "slug": "northmoor",
+        "name": "Northmoor County Council",
+        "nation": Nation.ENGLAND,
+        "council_type": CouncilType.COUNTY,
+        "capacity_days_per_quarter": 180,
+    },
+    {
+        "slug": "riverside",
+        "name": "London Borough of Riverside",
+        "nation": Nation.ENGLAND,
+        "council_type": CouncilType.LONDON_BOROUGH,
+        "capacity_days_per_quarter": 140,
+    },
+    {
+        "slug": "gwynedd",
+        "name": "Cyngor Gwynedd",
+        "nation": Nation.WALES,
+        "council_type": CouncilType.UNITARY,
+        "capacity_days_per_quarter": 90,
+    },
+]
+
+# username, role in every demo council, description
+DEMO_USERS = [
+    ("lead", Role.EDITOR, "digital lead (editor)"),
+    ("cio", Role.VIEWER, "CIO (viewer)"),
+    ("admin", Role.ADMIN, "head of digital (admin)"),
+]
+SOLO_USER = ("solo", "gwynedd", Role.EDITOR, "editor in Cyngor Gwynedd only")
+
+STATUS_WEIGHTS = [
+    (Status.NEW, 10),
+    (Status.TRIAGE, 15),
+    (Status.READY, 35),
+    (Status.IN_PROGRESS, 20),
+    (Status.DONE, 10),
+    (Status.PARKED, 10),
+]
+
+
+class Command(BaseCommand):
+    help = "Create three demo councils with users and backlogs (idempotent). DEBUG only."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--councils", type=int, default=0, help="bulk councils to add")
+        parser.add_argument("--items", type=int, default=0, help="items per bulk council")
+
+    def handle(self, *args, councils: int, items: int, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo only runs with DEBUG on: it creates known passwords.")
+        password = os.environ.get("DEMO_PASSWORD", "demo")
+        if councils or items:
+            if councils < 1 or items < 1:
+                raise CommandError("Give both --councils M and --items N (each at least 1).")
+            for number in range(1, councils + 1):
+                seed_bulk_council(slug=f"bench-{number}", items=items)
+            self.stdout.write(f"Bulk data: {councils} council(s) with {items} items each.")
+            return
+        seed_demo(password=password)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at /login/ as:"))
+        for username, _, description in DEMO_USERS:
+            self.stdout.write(f"  {username:<6} / {password}   {description}, all three councils")
+        self.stdout.write(f"  {SOLO_USER[0]:<6} / {password}   {SOLO_USER[3]}")
+
+
+@transaction.atomic
+def seed_demo(*, password: str) -> None:
+    User = get_user_model()
+    users = {}
+    for username, _, _ in [*DEMO_USERS, SOLO_USER[:1] + (None, None)]:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(password)
+            user.save()
+        users[username] = user
+    for spec in DEMO_COUNCILS:
+        council, _ = Council.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        ensure_council_defaults(council)
+        for username, role, _ in DEMO_USERS:
+            Membership.objects.get_or_create(
+                user=users[username], council=council, defaults={"role": role}
+            )
+        if not council.items.exists():
+            seed_demo_items(council)
+    solo_council = Council.objects.get(slug=SOLO_USER[1])
+    Membership.objects.get_or_create(
+        user=users[SOLO_USER[0]], council=solo_council, defaults={"role": SOLO_USER[2]}
+    )
+
+
+def seed_demo_items(council: Council) -> None:
+    """A believable, varied backlog: every theme, most items scored, a few dependencies."""
+    rng = random.Random(council.slug)
+    themes = {theme.name: theme for theme in council.themes.all()}
+    criteria = list(council.criteria.filter(active=True))
+    picks = [
+        (themes[theme_name], title, problem)
+        for theme_name, entries in CATALOGUE.items()
+        for title, problem in entries
+        if rng.random() < 0.93
+    ]
+    rng.shuffle(picks)
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    now = timezone.now()
+    created = []
+    for number, (theme, title, problem) in enumerate(picks, start=1):
+        item = BacklogItem.objects.create(
+            council=council,
+            number=number,
+            reference=BacklogItem.format_reference(number),
+            title=title,
+            problem=problem,
+            theme=theme,
+            status=rng.choices(statuses, weights)[0],
+            owner=rng.choice(OWNERS),
+            effort_days=Decimal(rng.choice([5, 10, 15, 20, 30, 40, 60, 90, 120])),
+            one_off_cost=Decimal(rng.choice([0, 5_000, 12_000, 25_000, 60_000, 150_000])),
+            recurring_cost=Decimal(rng.choice([0, 0, 2_500, 8_000, 20_000])),
+            stage=rng.choice(list(Stage.values)),
+        )
+        # Spread creation over the last year so "earlier-created first" tie-breaks mean something.
+        BacklogItem.objects.filter(pk=item.pk).update(
+            created_at=now - timedelta(days=365 - number * 3)
+        )
+        created.append(item)
+        # Most items are scored; a few are waiting for the next triage meeting.
+        if rng.random() < 0.88:
+            ItemScore.objects.bulk_create(
+                ItemScore(item=item, criterion=criterion, value=rng.randint(1, 5))
+                for criterion in criteria
+            )
+    for index, item in enumerate(created[5:], start=5):
+        if rng.random() < 0.15:
+            item.depends_on.add(created[rng.randrange(0, index)])
+
+
+def seed_bulk_council(*, slug: str, items: int) -> Council:
+    """A large, fully scored council for benchmarks; bulk inserts, no history rows."""
+    council, created = Council.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": f"Benchmark Council {slug}",
+            "council_type": CouncilType.UNITARY,
+            "capacity_days_per_quarter": 400,
+        },
+    )
+    ensure_council_defaults(council)
+    if council.items.exists():
+        return council
+    rng = random.Random(slug)
+    themes = list(council.themes.all())
+    criteria = list(council.criteria.filter(active=True))
+    statuses = [status for status, _ in STATUS_WEIGHTS]
+    batch = 2_000
+    for start in range(1, items + 1, batch):
+        numbers = range(start, min(start + batch, items + 1))
+        new_items = BacklogItem.objects.bulk_create(
+            BacklogItem(
+                council=council,
+                number=number,
+                reference=BacklogItem.format_reference(number),
+                title=f"Benchmark challenge {number}",
+                problem="Generated for benchmarks.",
+                theme=themes[number % len(themes)],
+                status=statuses[number % len(statuses)],
+                effort_days=Decimal(rng.randint(1, 60)),
+            )
+            for number in numbers
+        )
+        ItemScore.objects.bulk_create(
+            ItemScore(item=item, criterion=criterion, value=rng.randint(1, 5))
+            for item in new_items
+            for criterion in criteria
+        )
+    return council

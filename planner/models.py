@@ -1,0 +1,387 @@
+"""The planning domain: themes, backlog items, criteria, scores, weightings and rankings."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from councils.models import Council
+
+SCALE_MIN = 1
+SCALE_MAX = 5
+MAX_EFFORT_DAYS = 10_000
+MAX_COST_POUNDS = 1_000_000_000
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGE = "triage", "Triage"
+    READY = "ready", "Ready"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    PARKED = "parked", "Parked"
+
+
+class Stage(models.TextChoices):
+    DISCOVERY = "discovery", "Discovery"
+    ALPHA = "alpha", "Alpha"
+    BETA = "beta", "Beta"
+    LIVE = "live", "Live"
+
+
+class Direction(models.TextChoices):
+    BENEFIT = "benefit", "Benefit (higher is better)"
+    COST = "cost", "Cost (higher is worse)"
+
+
+class Method(models.TextChoices):
+    WEIGHTED_SUM = "weighted_sum", "Weighted sum"
+    RICE = "rice", "RICE"
+    WSJF = "wsjf", "WSJF"
+
+
+class Theme(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(default=0)
+    retired = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="unique_theme_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BacklogItem(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveIntegerField(editable=False)
+    reference = models.CharField(max_length=20, editable=False)
+    title = models.CharField(max_length=200)
+    problem = models.TextField("problem statement", max_length=5000, blank=True)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="items")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    owner = models.CharField(max_length=120, blank=True)
+    effort_days = models.DecimalField(
+        "effort (team-days)",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EFFORT_DAYS)],
+    )
+    one_off_cost = models.DecimalField(
+        "one-off cost (£)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_COST_POUNDS)],
+    )
+    recurring_cost = models.DecimalField(
+        "recurring cost (£ a year)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_COST_POUNDS)],
+    )
+    stage = models.CharField(
+        "delivery stage", max_length=20, choices=Stage.choices, default=Stage.DISCOVERY
+    )
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, related_name="dependents", blank=True
+    )
+    # Optimistic locking: a form carries the version it was rendered with.
+    version = models.PositiveIntegerField(default=1)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[depends_on])
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "number"], name="unique_item_number"),
+            models.UniqueConstraint(fields=["council", "reference"], name="unique_item_reference"),
+        ]
+        indexes = [
+            models.Index(fields=["council", "archived", "status"]),
+            models.Index(fields=["council", "theme"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @staticmethod
+    def format_reference(number: int) -> str:
+        return f"DIG-{number:03d}"
+
+
+class Criterion(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="criteria")
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=80)
+    help_text = models.CharField(max_length=300, blank=True)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.BENEFIT
+    )
+    # Anchored scale: what each level 1..5 means, so two people score alike.
+    level_1 = models.CharField(max_length=160)
+    level_2 = models.CharField(max_length=160)
+    level_3 = models.CharField(max_length=160)
+    level_4 = models.CharField(max_length=160)
+    level_5 = models.CharField(max_length=160)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["council", "key"], name="unique_criterion_key"),
+            models.UniqueConstraint(fields=["council", "name"], name="unique_criterion_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def levels(self) -> list[tuple[int, str]]:
+        return [
+            (1, self.level_1),
+            (2, self.level_2),
+            (3, self.level_3),
+            (4, self.level_4),
+            (5, self.level_5),
+        ]
+
+    @property
+    def is_cost(self) -> bool:
+        return self.direction == Direction.COST
+
+
+class ItemScore(models.Model):
+    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
+    )
+    rationale = models.CharField(max_length=1000, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    set_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "criterion"], name="one_score_per_criterion"),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN) & Q(value__lte=SCALE_MAX),
+                name="score_inside_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}/{self.criterion_id}={self.value}"
+
+
+class WeightingProfile(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="profiles")
+    name = models.CharField(max_length=80)
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.WEIGHTED_SUM)
+    # {"<criterion id>": weight 0..100}; JSON keeps one history row per save of the set.
+    weights = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="unique_profile_name"),
+            models.UniqueConstraint(
+                fields=["council"], condition=Q(is_active=True), name="one_active_profile"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def weight_for(self, criterion: Criterion) -> float:
+        return float(self.weights.get(str(criterion.pk), 0))
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RankingRun(models.Model):
+    """An immutable result of scoring and ranking one council's backlog."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="runs")
+    generation = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    profile = models.ForeignKey(
+        WeightingProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    # Snapshots, so the run explains itself after the profile or criteria change.
+    profile_name = models.CharField(max_length=80, blank=True)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    weights_snapshot = models.JSONField(default=dict)
+    criteria_snapshot = models.JSONField(default=list)
+    needs_scoring = models.JSONField(default=list)
+    item_count = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-generation"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "generation"], name="unique_generation")
+        ]
+        indexes = [models.Index(fields=["council", "status", "-generation"])]
+
+    def __str__(self) -> str:
+        return f"{self.council_id} run {self.generation} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in {RunStatus.QUEUED, RunStatus.RUNNING}
+
+
+class RankedEntry(models.Model):
+    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="ranked_entries")
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    rank = models.PositiveIntegerField()
+    position = models.PositiveIntegerField()
+    tied = models.BooleanField(default=False)
+    # {"<criterion id>": points}: weight x normalised score, so a rank can be explained.
+    contributions = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item"], name="one_entry_per_item"),
+            models.UniqueConstraint(fields=["run", "position"], name="unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.item_id} ({self.score})"
+
+    @property
+    def rank_label(self) -> str:
+        return f"={self.rank}" if self.tied else str(self.rank)
+
+
+class Horizon(models.TextChoices):
+    NOW = "now", "Now"
+    NEXT = "next", "Next"
+    LATER = "later", "Later"
+
+
+class HorizonOverride(models.Model):
+    """An editor's decision to pin one item to a roadmap horizon, with the reason."""
+
+    item = models.OneToOneField(
+        BacklogItem, on_delete=models.CASCADE, related_name="horizon_override"
+    )
+    horizon = models.CharField(max_length=10, choices=Horizon.choices)
+    reason = models.CharField(max_length=500)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.item_id} → {self.horizon}"
+
+
+class PublishedPlan(models.Model):
+    """A ranking and roadmap frozen for a committee. Its snapshot never changes."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="plans")
+    run = models.ForeignKey(RankingRun, on_delete=models.PROTECT, related_name="plans")
+    title = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=80)
+    committee = models.CharField(max_length=120)
+    meeting_date = models.DateField()
+    note = models.TextField(max_length=2000, blank=True)
+    # Everything the plan page shows, as of publication: entries, roadmap, weights, method.
+    snapshot = models.JSONField(default=dict)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-meeting_date", "-published_at"]
+        constraints = [models.UniqueConstraint(fields=["council", "slug"], name="unique_plan_slug")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExportRecord(models.Model):
+    """Who exported what, when: committees ask where a paper's figures came from."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="exports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    kind = models.CharField(max_length=20)
+    description = models.CharField(max_length=300, blank=True)
+    filename = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class PendingImport(models.Model):
+    """An uploaded CSV held server-side between preview and apply, bound to its uploader."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="pending_imports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    filename = models.CharField(max_length=200)
+    encoding = models.CharField(max_length=20)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from planner.views import (
+    backlog,
+    dashboard,
+    exports,
+    health,
+    imports,
+    items,
+    plans,
+    roadmap,
+    runs,
+    setup,
+    weightings,
+)
+
+# Every council page lives under /c/<slug>/; each page family lists its own routes.
+council_urlpatterns = [
+    *dashboard.urlpatterns,
+    *backlog.urlpatterns,
+    *items.urlpatterns,
+    *setup.urlpatterns,
+    *weightings.urlpatterns,
+    *runs.urlpatterns,
+    *roadmap.urlpatterns,
+    *plans.urlpatterns,
+    *exports.urlpatterns,
+    *imports.urlpatterns,
+]
+
+urlpatterns = [
+    path("", include("councils.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("c/<slug:slug>/", include(council_urlpatterns)),
+]

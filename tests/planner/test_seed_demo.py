@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from councils.models import Council, Membership, Nation, Role
+from planner.defaults import DEFAULT_CRITERIA, DEFAULT_THEMES
+from planner.models import BacklogItem, ItemScore
+
+
+def _counts():
+    return (
+        Council.objects.count(),
+        Membership.objects.count(),
+        get_user_model().objects.count(),
+        BacklogItem.objects.count(),
+        ItemScore.objects.count(),
+    )
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+
+
+def test_seed_demo_creates_three_councils_including_a_welsh_one(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    councils = {council.slug: council for council in Council.objects.all()}
+    assert len(councils) == 3
+    assert councils["gwynedd"].name == "Cyngor Gwynedd"
+    assert councils["gwynedd"].nation == Nation.WALES
+
+
+def test_seed_demo_is_idempotent(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    first = _counts()
+    call_command("seed_demo", verbosity=0)
+    assert _counts() == first
+
+
+def test_each_demo_council_has_defaults_and_a_varied_mostly_scored_backlog(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.all():
+        assert council.themes.count() == len(DEFAULT_THEMES)
+        assert council.criteria.count() == len(DEFAULT_CRITERIA)
+        items = council.items.all()
+        assert 40 <= items.count() <= 80
+        assert items.values("theme").distinct().count() == len(DEFAULT_THEMES)
+        assert items.values("status").distinct().count() >= 4
+        fully_scored = sum(1 for item in items if item.scores.count() == len(DEFAULT_CRITERIA))
+        assert fully_scored / items.count() > 0.7
+
+
+def test_demo_users_have_one_role_each_in_every_council_and_one_single_council_user(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    roles = {"lead": Role.EDITOR, "cio": Role.VIEWER, "admin": Role.ADMIN}
+    for username, role in roles.items():
+        memberships = Membership.objects.filter(user__username=username)
+        assert memberships.count() == 3
+        assert {m.role for m in memberships} == {role}
+    assert Membership.objects.filter(user__username="solo").count() == 1
+
+
+def test_demo_password_comes_from_the_environment(db, debug_on, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "s3cret-demo")
+    call_command("seed_demo", verbosity=0)
+    assert get_user_model().objects.get(username="lead").check_password("s3cret-demo")
+
+
+def test_seed_demo_refuses_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", verbosity=0)
+    assert Council.objects.count() == 0
+
+
+def test_bulk_option_creates_fully_scored_councils(db, debug_on):
+    call_command("seed_demo", councils=2, items=30, verbosity=0)
+    bulk = Council.objects.filter(slug__startswith="bench-")
+    assert bulk.count() == 2
+    for council in bulk:
+        assert council.items.count() == 30
+        assert ItemScore.objects.filter(item__council=council).count() == 30 * len(DEFAULT_CRITERIA)
+
+
+def test_bulk_option_needs_both_numbers(db, debug_on):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", councils=2, verbosity=0)

@@ -1,0 +1,90 @@
+"""Settings read from the environment, checked in a fresh interpreter each time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 60 + "-production-like-secret-key-for-the-deploy-check",
+    "ALLOWED_HOSTS": "planner.example.gov.uk",
+    "CSRF_TRUSTED_ORIGINS": "https://planner.example.gov.uk",
+    "DATABASE_URL": "postgres://planner@127.0.0.1:5432/planner",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "name": str(settings.DATABASES["default"]["NAME"]),
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL,
+    "hosts": settings.ALLOWED_HOSTS,
+    "origins": settings.CSRF_TRUSTED_ORIGINS,
+    "ssl": settings.SECURE_SSL_REDIRECT,
+}))
+"""
+
+
+def _clean_env(**overrides: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {*PRODUCTION_ENV, "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "planner.settings"
+    env.update(overrides)
+    return env
+
+
+def _run(args, env):
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def _probe(**env) -> dict:
+    result = _run(["-c", PROBE], _clean_env(**env))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default_is_sqlite_and_eager_celery():
+    values = _probe(DEBUG="true")
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].endswith("db.sqlite3")
+    assert values["eager"] is True
+    assert values["broker"] == "memory://"
+    assert values["ssl"] is False
+
+
+def test_database_and_redis_urls_select_the_real_services():
+    values = _probe(**PRODUCTION_ENV)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "planner"
+    assert values["eager"] is False
+    assert values["broker"] == "redis://127.0.0.1:6379/0"
+    assert values["hosts"] == ["planner.example.gov.uk"]
+    assert values["origins"] == ["https://planner.example.gov.uk"]
+    assert values["debug"] is False
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = _run(["-c", PROBE], _clean_env(DEBUG="false"))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _clean_env(**PRODUCTION_ENV)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
