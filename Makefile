@@ -64,7 +64,7 @@ format: install ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 bench: install assets ## Run the benchmarks in bench/ (needs DATABASE_URL for PostgreSQL)
-	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || [ "$$(basename $$b)" = "common.py" ] || { echo "== $$b"; $(PY) $$b || exit 1; }; done
+	@for b in bench/*.py; do case "$$(basename $$b)" in __init__.py|common.py) continue;; esac; { echo "== $$b"; $(PY) $$b || exit 1; }; done
 
 clean: ## Remove the venv, node_modules, built assets and the demo database
 	rm -rf $(VENV) node_modules static/build staticfiles db.sqlite3

@@ -44,3 +44,19 @@ def enqueue_run(run_id: int) -> bool:
         log.warning("Could not enqueue ranking run %s; the sweep will retry", run_id)
         return False
     return True
+
+
+def latest_done_run(council: Council) -> RankingRun | None:
+    """The ranking pages show: the highest generation that finished. A slow old run that
+    finishes late can never hide a newer one, and a half-written run is never read."""
+    return council.runs.filter(status=RunStatus.DONE).order_by("-generation").first()
+
+
+def pending_or_failed_run(council: Council) -> RankingRun | None:
+    """A run newer than the latest done one that is queued, running or failed, if any:
+    what the progress indicator shows."""
+    latest_done = latest_done_run(council)
+    newer = council.runs.exclude(status=RunStatus.DONE).order_by("-generation")
+    if latest_done is not None:
+        newer = newer.filter(generation__gt=latest_done.generation)
+    return newer.first()

@@ -1,0 +1,81 @@
+"""Shared set-up for the benchmarks: a fresh PostgreSQL database and timing helpers.
+
+Benchmarks need PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/...).
+Each script creates its own database `planner_bench_<name>`, migrates it, and drops it at
+the end, so it never touches your data.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(name: str) -> None:
+    """Point Django at a throwaway PostgreSQL database for this benchmark and migrate it."""
+    import dj_database_url
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    parsed = dj_database_url.parse(base)
+    if parsed["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("Benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
+    database = f"planner_bench_{name}"
+    admin = psycopg.connect(
+        host=parsed["HOST"] or "127.0.0.1",
+        port=parsed["PORT"] or 5432,
+        user=parsed["USER"] or "postgres",
+        password=parsed["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}"')
+    parsed["NAME"] = database
+    user = f"{parsed['USER']}@" if parsed["USER"] else ""
+    os.environ["DATABASE_URL"] = (
+        f"postgres://{user}{parsed['HOST'] or '127.0.0.1'}:{parsed['PORT'] or 5432}/{database}"
+    )
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.pop("REDIS_URL", None)  # eager Celery: the benchmark times the service itself
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def median_ms(func: Callable[[], object], *, repeats: int = 7, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        func()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def machine_line() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.node() and 'host'}: {os.cpu_count()} cores, {cpu}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
