@@ -1,0 +1,404 @@
+"""Geometry for the server-rendered SVG charts: a bar chart, a value-versus-effort matrix and a
+slope chart of rank movement between two plans.
+
+Pure functions (no Django): plain data in, dataclasses of coordinates and labels out. The
+templates draw the SVG from these, so every number on screen comes from one place, and the
+charts can be tested without a browser. Shapes and text carry the meaning; colour only repeats it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Quadrant keys, in reading order (top-left, top-right, bottom-left, bottom-right).
+QUICK_WINS = "quick_wins"
+BIG_BETS = "big_bets"
+FILL_INS = "fill_ins"
+MONEY_PITS = "money_pits"
+QUADRANT_LABELS = {
+    QUICK_WINS: "Quick wins",
+    BIG_BETS: "Big bets",
+    FILL_INS: "Fill-ins",
+    MONEY_PITS: "Money pits",
+}
+# Each quadrant has its own marker shape, so colour is never the only signal.
+QUADRANT_SHAPES = {
+    QUICK_WINS: "circle",
+    BIG_BETS: "square",
+    FILL_INS: "triangle",
+    MONEY_PITS: "diamond",
+}
+QUADRANT_HINTS = {
+    QUICK_WINS: "high value, low effort",
+    BIG_BETS: "high value, high effort",
+    FILL_INS: "low value, low effort",
+    MONEY_PITS: "low value, high effort",
+}
+
+UP = "up"
+DOWN = "down"
+SAME = "same"
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`, so axis ticks read cleanly."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value - 1e-9:
+            return step * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def _fmt(value: float) -> str:
+    """Numbers as people write them: 12, 12.5, 0.25 (no trailing zeros)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
+
+
+# --- Bar chart ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: float
+    value_label: str
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+    text_y: float
+    value_x: float
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    maximum: float
+    axis_x: float
+    axis_top: float
+    axis_bottom: float
+    total: float
+
+
+def bar_chart(
+    data: Sequence[tuple[str, float]],
+    *,
+    width: int = 640,
+    label_width: int = 230,
+    row_height: int = 30,
+    bar_height: int = 20,
+    value_gap: int = 6,
+    value_width: int = 50,
+) -> BarChart:
+    """A horizontal bar chart: one row per (label, value), labels on the left, values printed."""
+    plot_width = width - label_width - value_width
+    maximum = max((value for _, value in data), default=0.0)
+    scale_max = nice_ceiling(maximum) if maximum > 0 else 1.0
+    top = 10
+    bars = []
+    for index, (label, value) in enumerate(data):
+        y = top + index * row_height
+        bar_width = plot_width * max(value, 0) / scale_max
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                value_label=_fmt(value),
+                x=label_width,
+                y=y + (row_height - bar_height) / 2,
+                width=round(bar_width, 2),
+                height=bar_height,
+                label_x=label_width - 8,
+                text_y=y + row_height / 2 + 5,
+                value_x=round(label_width + bar_width + value_gap, 2),
+            )
+        )
+    height = top * 2 + max(len(data), 1) * row_height
+    return BarChart(
+        width=width,
+        height=height,
+        bars=bars,
+        maximum=maximum,
+        axis_x=label_width,
+        axis_top=top,
+        axis_bottom=height - top,
+        total=sum(value for _, value in data),
+    )
+
+
+# --- Value-versus-effort matrix ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixInput:
+    reference: str
+    title: str
+    value: float  # higher is better
+    effort: float  # team-days, higher is more work
+    rank_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixPoint:
+    reference: str
+    title: str
+    value: float
+    effort: float
+    rank_label: str
+    quadrant: str
+    shape: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Quadrant:
+    key: str
+    label: str
+    hint: str
+    shape: str
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+    label_y: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    width: int
+    height: int
+    left: float
+    top: float
+    right: float
+    bottom: float
+    points: list[MatrixPoint]
+    quadrants: list[Quadrant]
+    value_threshold: float
+    effort_threshold: float
+    threshold_x: float
+    threshold_y: float
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    value_max: float
+    effort_max: float
+
+    def by_quadrant(self, key: str) -> list[MatrixPoint]:
+        return [point for point in self.points if point.quadrant == key]
+
+
+def quadrant_for(
+    value: float, effort: float, *, value_threshold: float, effort_threshold: float
+) -> str:
+    """Which quadrant a point is in. On a line counts as high value and low effort: a tie
+    goes the item's way."""
+    high_value = value >= value_threshold
+    low_effort = effort <= effort_threshold
+    if high_value:
+        return QUICK_WINS if low_effort else BIG_BETS
+    return FILL_INS if low_effort else MONEY_PITS
+
+
+def value_effort_matrix(
+    data: Sequence[MatrixInput],
+    *,
+    width: int = 640,
+    height: int = 460,
+    margin_left: int = 60,
+    margin_right: int = 20,
+    margin_top: int = 20,
+    margin_bottom: int = 50,
+) -> Matrix:
+    """Plot value (up) against effort (right). The quadrant lines sit at the median value and
+    median effort of the items plotted, so the quadrants compare items with each other rather
+    than with an absolute scale that most of a backlog would sit on one side of."""
+    left, top = float(margin_left), float(margin_top)
+    right, bottom = float(width - margin_right), float(height - margin_bottom)
+    values = [point.value for point in data]
+    efforts = [point.effort for point in data]
+    value_threshold = statistics.median(values) if values else 0.0
+    effort_threshold = statistics.median(efforts) if efforts else 0.0
+    value_max = nice_ceiling(max(values, default=0.0))
+    effort_max = nice_ceiling(max(efforts, default=0.0))
+
+    def x_of(effort: float) -> float:
+        return round(left + (right - left) * min(max(effort, 0), effort_max) / effort_max, 1)
+
+    def y_of(value: float) -> float:
+        return round(bottom - (bottom - top) * min(max(value, 0), value_max) / value_max, 1)
+
+    points = []
+    counts = dict.fromkeys(QUADRANT_LABELS, 0)
+    for point in data:
+        quadrant = quadrant_for(
+            point.value,
+            point.effort,
+            value_threshold=value_threshold,
+            effort_threshold=effort_threshold,
+        )
+        counts[quadrant] += 1
+        points.append(
+            MatrixPoint(
+                reference=point.reference,
+                title=point.title,
+                value=point.value,
+                effort=point.effort,
+                rank_label=point.rank_label,
+                quadrant=quadrant,
+                shape=QUADRANT_SHAPES[quadrant],
+                x=x_of(point.effort),
+                y=y_of(point.value),
+            )
+        )
+    threshold_x = x_of(effort_threshold) if data else (left + right) / 2
+    threshold_y = y_of(value_threshold) if data else (top + bottom) / 2
+    boxes = {
+        QUICK_WINS: (left, top, threshold_x - left, threshold_y - top),
+        BIG_BETS: (threshold_x, top, right - threshold_x, threshold_y - top),
+        FILL_INS: (left, threshold_y, threshold_x - left, bottom - threshold_y),
+        MONEY_PITS: (threshold_x, threshold_y, right - threshold_x, bottom - threshold_y),
+    }
+    # Labels sit in the outer corner of each quadrant, where points are sparsest.
+    label_positions = {
+        QUICK_WINS: (left + 8, top + 18),
+        BIG_BETS: (right - 8, top + 18),
+        FILL_INS: (left + 8, bottom - 8),
+        MONEY_PITS: (right - 8, bottom - 8),
+    }
+    quadrants = [
+        Quadrant(
+            key=key,
+            label=label,
+            hint=QUADRANT_HINTS[key],
+            shape=QUADRANT_SHAPES[key],
+            x=boxes[key][0],
+            y=boxes[key][1],
+            width=max(boxes[key][2], 0.0),
+            height=max(boxes[key][3], 0.0),
+            label_x=label_positions[key][0],
+            label_y=label_positions[key][1],
+            count=counts[key],
+        )
+        for key, label in QUADRANT_LABELS.items()
+    ]
+    x_ticks = [Tick(x_of(effort_max * step / 4), _fmt(effort_max * step / 4)) for step in range(5)]
+    y_ticks = [Tick(y_of(value_max * step / 4), _fmt(value_max * step / 4)) for step in range(5)]
+    return Matrix(
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        right=right,
+        bottom=bottom,
+        points=points,
+        quadrants=quadrants,
+        value_threshold=round(value_threshold, 2),
+        effort_threshold=round(effort_threshold, 2),
+        threshold_x=threshold_x,
+        threshold_y=threshold_y,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        value_max=value_max,
+        effort_max=effort_max,
+    )
+
+
+# --- Slope chart -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlopeInput:
+    reference: str
+    title: str
+    before: int  # position in the earlier plan, 1 = top
+    after: int  # position in the later plan
+
+
+@dataclass(frozen=True, slots=True)
+class SlopeLine:
+    reference: str
+    title: str
+    before: int
+    after: int
+    direction: str  # UP, DOWN or SAME
+    change: int  # places moved, positive = up
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    dash: str  # stroke-dasharray: solid up, dashed down, dotted unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class SlopeChart:
+    width: int
+    height: int
+    left_x: float
+    right_x: float
+    lines: list[SlopeLine]
+    top: float
+    bottom: float
+
+
+DASHES = {UP: "", DOWN: "8 4", SAME: "2 4"}
+
+
+def slope_chart(
+    data: Sequence[SlopeInput],
+    *,
+    width: int = 560,
+    row_height: int = 22,
+    column_inset: int = 170,
+    top: int = 30,
+) -> SlopeChart:
+    """Lines from each item's earlier position (left) to its later one (right). Positions are
+    re-numbered densely among the items shown, so a short chart has no empty gaps."""
+    before_order = {p: i for i, p in enumerate(sorted({item.before for item in data}))}
+    after_order = {p: i for i, p in enumerate(sorted({item.after for item in data}))}
+    rows = max(len(before_order), len(after_order), 1)
+    left_x, right_x = float(column_inset), float(width - column_inset)
+    lines = []
+    for item in sorted(data, key=lambda item: (item.after, item.before)):
+        change = item.before - item.after
+        direction = UP if change > 0 else DOWN if change < 0 else SAME
+        lines.append(
+            SlopeLine(
+                reference=item.reference,
+                title=item.title,
+                before=item.before,
+                after=item.after,
+                direction=direction,
+                change=change,
+                x1=left_x,
+                y1=top + before_order[item.before] * row_height,
+                x2=right_x,
+                y2=top + after_order[item.after] * row_height,
+                dash=DASHES[direction],
+            )
+        )
+    bottom = top + (rows - 1) * row_height
+    return SlopeChart(
+        width=width,
+        height=int(bottom + 20),
+        left_x=left_x,
+        right_x=right_x,
+        lines=lines,
+        top=float(top),
+        bottom=float(bottom),
+    )
