@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from councils.models import Council, CouncilType, Membership, Nation, Role
 from planner.defaults import ensure_council_defaults
-from planner.models import BacklogItem, ItemScore
+from planner.models import BacklogItem, ItemScore, Method, RankedEntry, RankingRun, RunStatus
 
 PASSWORD = "correct-horse-battery"
 
@@ -72,3 +75,56 @@ def score_all(item: BacklogItem, value: int = 3) -> None:
         ItemScore(item=item, criterion=criterion, value=value)
         for criterion in item.council.criteria.filter(active=True)
     )
+
+
+class RankingRunFactory(factory.django.DjangoModelFactory):
+    """A finished ranking run (status done), for pages that read the latest ranking."""
+
+    class Meta:
+        model = RankingRun
+
+    council = factory.SubFactory(CouncilFactory)
+    generation = factory.Sequence(lambda n: n + 1)
+    status = RunStatus.DONE
+    progress = 100
+    profile_name = "Balanced"
+    method = Method.WEIGHTED_SUM
+    finished_at = factory.LazyFunction(timezone.now)
+
+
+class RankedEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RankedEntry
+
+    run = factory.SubFactory(RankingRunFactory)
+    item = factory.SubFactory(BacklogItemFactory, council=factory.SelfAttribute("..run.council"))
+    score = Decimal("50.00")
+    position = factory.Sequence(lambda n: n + 1)
+    rank = factory.LazyAttribute(lambda entry: entry.position)
+    contributions = factory.LazyFunction(dict)
+
+
+def done_run_for(council, items, *, scores=None, generation=None) -> RankingRun:
+    """A done run ranking `items` in the order given (scores 90, 89, ... unless given), with
+    each criterion's contribution stored as the engine would: weight-share × level."""
+    latest = council.runs.order_by("-generation").values_list("generation", flat=True).first()
+    run = RankingRunFactory(council=council, generation=generation or (latest or 0) + 1)
+    criteria = list(council.criteria.filter(active=True))
+    entries = []
+    for position, item in enumerate(items, start=1):
+        score = Decimal(scores[position - 1] if scores else max(90 - position + 1, 1))
+        share = score / max(len(criteria), 1)
+        entries.append(
+            RankedEntry(
+                run=run,
+                item=item,
+                score=score,
+                rank=position,
+                position=position,
+                contributions={str(c.pk): float(round(share, 4)) for c in criteria},
+            )
+        )
+    RankedEntry.objects.bulk_create(entries)
+    run.item_count = len(entries)
+    run.save(update_fields=["item_count"])
+    return run
