@@ -2,10 +2,313 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from planner.models import BacklogItem, Horizon
+from councils.models import Council
+from planner import backlog
+from planner.models import (
+    MAX_COST_POUNDS,
+    MAX_EFFORT_DAYS,
+    SCALE_MAX,
+    SCALE_MIN,
+    BacklogItem,
+    Criterion,
+    Horizon,
+    Status,
+    Theme,
+)
+
+# --- Backlog ----------------------------------------------------------------------------
+
+SORT_CHOICES = [
+    (key, label)
+    for name in backlog.SORT_KEYS
+    for key, label in ((name, f"{name} ascending"), (f"-{name}", f"{name} descending"))
+]
+
+
+class BacklogFilterForm(forms.Form):
+    """The backlog's filters, search and sort, read from the query string."""
+
+    q = forms.CharField(label="Search titles and problems", max_length=200, required=False)
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.none(), required=False, empty_label="All themes"
+    )
+    status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
+    owner = forms.ChoiceField(choices=[("", "All owners")], required=False)
+    needs_scoring = forms.BooleanField(label="Only items that need scoring", required=False)
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = council.themes.all()
+        self.fields["owner"].choices = [
+            ("", "All owners"),
+            *((owner, owner) for owner in backlog.owners(council)),
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; an invalid one is dropped (and reported) rather than guessed."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def _active_themes(council: Council, keep: Theme | None = None):
+    """Retired themes are offered only to an item that already has one."""
+    themes = council.themes.filter(retired=False)
+    if keep is not None and keep.retired:
+        themes = council.themes.filter(retired=False) | council.themes.filter(pk=keep.pk)
+    return themes
+
+
+class QuickAddForm(forms.Form):
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.none(),
+        empty_label="Choose a theme",
+        error_messages={"required": "Choose a theme", "invalid_choice": "Choose a theme"},
+    )
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = _active_themes(council)
+
+
+REFERENCE_SPLIT = re.compile(r"[\s,;]+")
+
+
+class ItemForm(forms.ModelForm):
+    depends_on_refs = forms.CharField(
+        label="Depends on",
+        help_text="References of items that must be done first, separated by commas, "
+        "for example DIG-004, DIG-017",
+        max_length=1000,
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    class Meta:
+        model = BacklogItem
+        fields = [
+            "title",
+            "problem",
+            "theme",
+            "status",
+            "owner",
+            "effort_days",
+            "one_off_cost",
+            "recurring_cost",
+            "stage",
+        ]
+        help_texts = {
+            "problem": "What residents or staff cannot do today, and why it matters",
+            "owner": "The person accountable for this challenge",
+            "effort_days": f"Team-days to deliver, from 0 to {MAX_EFFORT_DAYS:,}",
+            "one_off_cost": f"In pounds, from 0 to {MAX_COST_POUNDS:,}",
+            "recurring_cost": f"In pounds a year, from 0 to {MAX_COST_POUNDS:,}",
+        }
+        error_messages = {
+            "title": {"required": "Enter a title"},
+            "theme": {"required": "Choose a theme", "invalid_choice": "Choose a theme"},
+        }
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.council = council
+        current_theme = self.instance.theme if self.instance.theme_id else None
+        self.fields["theme"].queryset = _active_themes(council, keep=current_theme)
+        self.fields["theme"].empty_label = "Choose a theme"
+        for name in ("effort_days", "one_off_cost", "recurring_cost"):
+            self.fields[name].localize = False
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+            self.fields["depends_on_refs"].initial = ", ".join(
+                dependency.reference for dependency in self.instance.depends_on.all()
+            )
+
+    def clean_depends_on_refs(self) -> list[BacklogItem]:
+        text = self.cleaned_data["depends_on_refs"].upper()
+        refs = [ref for ref in REFERENCE_SPLIT.split(text) if ref]
+        if not refs:
+            return []
+        if self.instance.reference in refs:
+            raise ValidationError("An item cannot depend on itself")
+        found = {item.reference: item for item in self.council.items.filter(reference__in=refs)}
+        missing = [ref for ref in refs if ref not in found]
+        if missing:
+            raise ValidationError(
+                "There is no item %(refs)s in this council", params={"refs": ", ".join(missing)}
+            )
+        return list(found.values())
+
+    def item_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["depends_on"] = self.cleaned_data["depends_on_refs"]
+        return data
+
+
+class ScoreForm(forms.Form):
+    """One criterion's score, carrying the version the editor saw (0 when unscored)."""
+
+    value = forms.TypedChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "Choose a score from 1 to 5",
+            "invalid_choice": "Choose a score from 1 to 5",
+        },
+    )
+    rationale = forms.CharField(
+        label="Rationale (optional)", max_length=1000, required=False, widget=forms.Textarea
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, criterion: Criterion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+        self.fields["value"].label = criterion.name
+        self.fields["value"].choices = [
+            (level, f"{level}: {text}") for level, text in criterion.levels
+        ]
+
+    def clean_value(self) -> int:
+        value = self.cleaned_data["value"]
+        if not SCALE_MIN <= value <= SCALE_MAX:
+            raise ValidationError("Choose a score from 1 to 5")
+        return value
+
+
+class BulkChangeForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(
+        queryset=BacklogItem.objects.none(),
+        to_field_name="reference",
+        error_messages={
+            "required": "Select at least one item",
+            "invalid_choice": "Select items from this backlog",
+            "invalid_pk_value": "Select items from this backlog",
+        },
+    )
+    change = forms.ChoiceField(
+        label="Change selected items",
+        error_messages={
+            "required": "Choose a status or theme",
+            "invalid_choice": "Choose a status or theme from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = council.items.filter(archived=False)
+        self.fields["change"].choices = [
+            ("", "Choose a change"),
+            ("Set status to", [(f"status:{value}", label) for value, label in Status.choices]),
+            (
+                "Move to theme",
+                [(f"theme:{theme.pk}", theme.name) for theme in _active_themes(council)],
+            ),
+        ]
+        self.council = council
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        kind, _, value = (cleaned.get("change") or "").partition(":")
+        cleaned["status"] = value if kind == "status" else None
+        cleaned["theme"] = (
+            self.council.themes.filter(pk=value, retired=False).first()
+            if kind == "theme" and value.isdigit()
+            else None
+        )
+        return cleaned
+
+
+# --- Set-up: themes and criteria (admins) -------------------------------------------------
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = ["name", "position"]
+        labels = {"name": "Theme name", "position": "Order"}
+        error_messages = {"name": {"required": "Enter a theme name"}}
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.council = council
+        self.fields["position"].required = False
+        self.fields["position"].max_value = 1000
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        clash = self.council.themes.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError("There is already a theme called %(name)s", params={"name": name})
+        return name
+
+
+class ThemeEditForm(ThemeForm):
+    action = forms.ChoiceField(
+        choices=[
+            ("save", "Save"),
+            ("retire", "Retire"),
+            ("restore", "Restore"),
+            ("delete", "Delete"),
+        ]
+    )
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = [
+            "name",
+            "help_text",
+            "direction",
+            "level_1",
+            "level_2",
+            "level_3",
+            "level_4",
+            "level_5",
+            "position",
+            "active",
+        ]
+        labels = {
+            "help_text": "What it measures",
+            "level_1": "1 means",
+            "level_2": "2 means",
+            "level_3": "3 means",
+            "level_4": "4 means",
+            "level_5": "5 means",
+            "position": "Order",
+            "active": "Use this criterion when scoring",
+        }
+        error_messages = {
+            "name": {"required": "Enter a name"},
+            **{
+                f"level_{level}": {"required": f"Describe what a score of {level} means"}
+                for level in range(1, 6)
+            },
+        }
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.council = council
+        self.fields["position"].required = False
+        self.fields["position"].max_value = 1000
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        clash = self.council.criteria.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(
+                "There is already a criterion called %(name)s", params={"name": name}
+            )
+        return name
+
 
 # --- Roadmap and published plans (issue 5) -----------------------------------------------
 
