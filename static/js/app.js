@@ -10,10 +10,10 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
   if (target) target.focus();
 });
 
-// Validation errors (400), lost updates (409) and refusals (403) come back as GOV.UK error
+// Validation errors (400/422) and lost updates (409) come back as GOV.UK error
 // fragments: swap them in like a success so the person sees what went wrong.
 document.body.addEventListener("htmx:beforeSwap", (event) => {
-  if ([400, 403, 409, 422].includes(event.detail.xhr.status)) {
+  if ([400, 409, 422].includes(event.detail.xhr.status)) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
