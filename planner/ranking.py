@@ -3,19 +3,64 @@
 Edits call `request_run` inside their transaction. The run is enqueued only when that
 transaction commits, so a rolled-back edit queues nothing, and a burst of edits reuses
 the one queued run (at most one queued plus the one running).
+
+Which items are ranked: the council's items that are not archived and whose status is not
+"done" (finished work no longer competes for capacity). Of those, an item missing a score on
+any active criterion is listed in the run's `needs_scoring`, never ranked as zero.
+
+A run moves queued → running → done (or failed). `execute_run` loads and scores outside the
+write transaction, committing `progress` between phases so the page can show movement, then
+writes every entry and marks the run done in ONE transaction under a per-council lock. A run
+that dies mid-way therefore leaves no entries, and executing the same run twice writes its
+result once. See docs/adr/0002-ranking-runs.md.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
 
 from councils.models import Council
-from planner.models import RankingRun, RunStatus
+from planner import scoring
+from planner.models import (
+    BacklogItem,
+    Criterion,
+    ItemScore,
+    RankedEntry,
+    RankingRun,
+    RunStatus,
+    Status,
+    WeightingProfile,
+)
 
 log = logging.getLogger(__name__)
+
+# Keep this many completed runs per council; published runs are kept whatever their age.
+KEEP_DONE_RUNS = 20
+# A run is given up after this many attempts (a poison run must not loop forever).
+MAX_ATTEMPTS = 5
+# Progress (percent) committed at the end of each phase, for the progress indicator.
+PROGRESS_CLAIMED = 5
+PROGRESS_LOADED = 35
+PROGRESS_SCORED = 65
+PROGRESS_DONE = 100
+ENQUEUE_FAILED_MESSAGE = "The task queue could not be reached; the run will be queued again."
+# COPY's text format: json.dumps never emits tabs, newlines or backslashes for these dicts.
+_COPY_COLUMNS = "(run_id, item_id, score, rank, position, tied, contributions)"
+
+
+class RankingError(Exception):
+    """A run that cannot succeed as the data stands (no profile, all weights zero...)."""
 
 
 def request_run(*, council: Council, requested_by=None) -> RankingRun:
@@ -24,6 +69,9 @@ def request_run(*, council: Council, requested_by=None) -> RankingRun:
         Council.objects.select_for_update().only("pk").get(pk=council.pk)
         queued = council.runs.filter(status=RunStatus.QUEUED).order_by("-generation").first()
         if queued is not None:
+            if _is_overdue(queued):
+                # The broker was probably down when it was asked for: this edit re-sends it.
+                transaction.on_commit(lambda: enqueue_run(queued.pk))
             return queued
         latest = council.runs.aggregate(latest=Max("generation"))["latest"] or 0
         run = RankingRun.objects.create(
@@ -39,9 +87,20 @@ def enqueue_run(run_id: int) -> bool:
     from planner.tasks import execute_ranking_run
 
     try:
-        execute_ranking_run.delay(run_id)
+        # One quick retry at most: the user is waiting for the page (settings bound the
+        # connection and socket timeouts to 2 s each).
+        execute_ranking_run.apply_async(
+            args=[run_id],
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        )
     except Exception:
         log.warning("Could not enqueue ranking run %s; the sweep will retry", run_id)
+        try:
+            RankingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+                error=ENQUEUE_FAILED_MESSAGE
+            )
+        except Exception:  # the page's "delayed" wording also follows the run's age
+            log.exception("Could not record the enqueue failure of run %s", run_id)
         return False
     return True
 
@@ -60,3 +119,299 @@ def pending_or_failed_run(council: Council) -> RankingRun | None:
     if latest_done is not None:
         newer = newer.filter(generation__gt=latest_done.generation)
     return newer.first()
+
+
+def is_delayed(run: RankingRun | None) -> bool:
+    """True when a queued run has not been picked up: the broker was unreachable, or no
+    worker has taken it within RANKING_DELAYED_AFTER_SECONDS."""
+    if run is None or run.status != RunStatus.QUEUED:
+        return False
+    return bool(run.error) or _is_overdue(run)
+
+
+def _is_overdue(run: RankingRun) -> bool:
+    after = timedelta(seconds=getattr(settings, "RANKING_DELAYED_AFTER_SECONDS", 10))
+    return run.requested_at is not None and timezone.now() - run.requested_at > after
+
+
+def retry_run(*, council: Council, requested_by=None) -> RankingRun:
+    """'Try again' after a failed run: a fresh run, so the failure stays on record."""
+    return request_run(council=council, requested_by=requested_by)
+
+
+# --- Computing a run --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RankingInput:
+    """Everything one run needs, loaded in a fixed number of queries."""
+
+    profile_id: int | None
+    profile_name: str
+    method: str
+    weights: dict[str, float]
+    criteria: list[scoring.CriterionInput]
+    criteria_snapshot: list[dict[str, Any]]
+    items: list[scoring.ItemInput]
+
+
+def execute_run(*, run_id: int) -> RankingRun | None:
+    """Compute one run. Safe to call twice, or after a worker died part-way through.
+
+    Returns the run when this call finished it, None when there was nothing to do (already
+    done or failed, or gone). Raises RankingError after marking the run failed when the data
+    cannot be ranked; database errors propagate so the task can retry them.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return None
+    try:
+        data = load_input(council_id=run.council_id)
+        _set_progress(run_id, PROGRESS_LOADED)
+        result = rank(data)
+    except RankingError as error:
+        mark_failed(run_id=run_id, reason=str(error))
+        raise
+    _set_progress(run_id, PROGRESS_SCORED)
+    with transaction.atomic():
+        _lock_council(run.council_id)
+        # Re-read under the lock: another delivery of this run may have finished it.
+        run = RankingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.RUNNING:
+            return None
+        # A worker killed mid-write left nothing (its transaction rolled back); this is
+        # belt and braces for rows written by any other path.
+        RankedEntry.objects.filter(run_id=run_id).delete()
+        write_entries(run_id=run_id, result=result)
+        if settings.RANKING_TEST_DELAY_SECONDS:
+            # Test hook: hold the run open with its entries written but not committed.
+            time.sleep(settings.RANKING_TEST_DELAY_SECONDS)
+        run.status = RunStatus.DONE
+        run.progress = PROGRESS_DONE
+        run.profile_id = data.profile_id
+        run.profile_name = data.profile_name
+        run.method = data.method
+        run.weights_snapshot = data.weights
+        run.criteria_snapshot = data.criteria_snapshot
+        run.needs_scoring = result.needs_scoring
+        run.item_count = len(result.ranked)
+        run.finished_at = timezone.now()
+        run.error = ""
+        run.save()
+        prune_runs(council_id=run.council_id)
+    return run
+
+
+def _claim(run_id: int) -> RankingRun | None:
+    """queued → running (or running → running again, after a lost worker), attempts + 1."""
+    now = timezone.now()
+    claimed = RankingRun.objects.filter(
+        pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).update(
+        status=RunStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        progress=PROGRESS_CLAIMED,
+        error="",
+    )
+    if not claimed:
+        return None
+    run = RankingRun.objects.only("pk", "council_id", "attempts").get(pk=run_id)
+    if run.attempts > MAX_ATTEMPTS:
+        mark_failed(run_id=run_id, reason=f"Gave up after {MAX_ATTEMPTS} attempts.")
+        return None
+    return run
+
+
+def _set_progress(run_id: int, progress: int) -> None:
+    RankingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=progress)
+
+
+def _lock_council(council_id: int) -> None:
+    """Serialise run writes per council. Transaction-scoped: released on commit, rollback or
+    a dropped connection, so a killed worker never leaves it held. SQLite has one writer."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [council_id])
+
+
+def mark_failed(*, run_id: int, reason: str) -> None:
+    """Record why a run failed; a done run is never turned into a failed one."""
+    RankingRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+        status=RunStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+    )
+
+
+def load_input(*, council_id: int) -> RankingInput:
+    """Five queries whatever the backlog size, in one consistent snapshot."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _load(council_id)
+
+
+def _load(council_id: int) -> RankingInput:
+    profile = (
+        WeightingProfile.objects.filter(council_id=council_id, is_active=True)
+        .values_list("pk", "name", "method", "weights")
+        .first()
+    )
+    if profile is None:
+        raise RankingError("The council has no active weighting profile.")
+    profile_id, profile_name, method, weights = profile
+    criteria_rows = list(
+        Criterion.objects.filter(council_id=council_id, active=True)
+        .order_by("position", "pk")
+        .values_list("pk", "key", "name", "direction")
+    )
+    criteria = [
+        scoring.CriterionInput(
+            id=pk, key=key, direction=direction, weight=_weight(weights, pk, name)
+        )
+        for pk, key, name, direction in criteria_rows
+    ]
+    if not criteria:
+        raise RankingError("The council has no active criteria to score against.")
+    if not any(criterion.weight for criterion in criteria):
+        raise RankingError("Every criterion is weighted 0; give at least one a weight.")
+    snapshot = [
+        {"id": pk, "key": key, "name": name, "direction": direction, "weight": c.weight}
+        for (pk, key, name, direction), c in zip(criteria_rows, criteria, strict=True)
+    ]
+    rankable = BacklogItem.objects.filter(council_id=council_id, archived=False).exclude(
+        status=Status.DONE
+    )
+    created_of = dict(rankable.values_list("pk", "created_at"))
+    scores: dict[int, dict[int, int]] = {pk: {} for pk in created_of}
+    score_rows = ItemScore.objects.filter(
+        item__council_id=council_id,
+        item__archived=False,
+        criterion__active=True,
+    ).values_list("item_id", "criterion_id", "value")
+    for item_id, criterion_id, value in score_rows.iterator(chunk_size=20_000):
+        item_scores = scores.get(item_id)
+        if item_scores is not None:  # done items' scores are skipped here, not joined
+            item_scores[criterion_id] = value
+    items = [
+        scoring.ItemInput(id=pk, created=created.timestamp(), scores=scores[pk])
+        for pk, created in created_of.items()
+    ]
+    return RankingInput(
+        profile_id=profile_id,
+        profile_name=profile_name,
+        method=method,
+        weights={str(c.id): c.weight for c in criteria},
+        criteria=criteria,
+        criteria_snapshot=snapshot,
+        items=items,
+    )
+
+
+def _weight(weights: dict, criterion_id: int, name: str) -> float:
+    value = weights.get(str(criterion_id), 0)
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        raise RankingError(f"The weight for {name} is not a number.") from None
+    if not 0 <= weight <= 100:  # also rejects NaN
+        raise RankingError(f"The weight for {name} must be between 0 and 100.")
+    return weight
+
+
+def rank(data: RankingInput) -> scoring.RankingResult:
+    try:
+        return scoring.rank_items(data.items, data.criteria, data.method)
+    except ValueError as error:
+        raise RankingError(f"The backlog could not be ranked: {error}") from error
+
+
+def write_entries(*, run_id: int, result: scoring.RankingResult) -> None:
+    """All entries in one statement on PostgreSQL (COPY); batched inserts elsewhere."""
+    if not result.ranked:
+        return
+    if connection.vendor == "postgresql":
+        _copy_entries(run_id, result.ranked)
+        return
+    RankedEntry.objects.bulk_create(
+        (
+            RankedEntry(
+                run_id=run_id,
+                item_id=entry.item_id,
+                score=f"{entry.score:.2f}",
+                rank=entry.rank,
+                position=entry.position,
+                tied=entry.tied,
+                contributions={str(k): v for k, v in entry.contributions.items()},
+            )
+            for entry in result.ranked
+        ),
+        batch_size=500,
+    )
+
+
+def _copy_entries(run_id: int, ranked: list[scoring.RankedItem]) -> None:
+    # Items with the same scores share contribution values: serialise each pattern once.
+    json_of: dict[tuple[float, ...], str] = {}
+    buffer = io.StringIO()
+    write = buffer.write
+    prefix = f"{run_id}\t"
+    for entry in ranked:
+        contributions = entry.contributions
+        key = tuple(contributions.values())
+        text = json_of.get(key)
+        if text is None:
+            text = json_of[key] = json.dumps({str(k): v for k, v in contributions.items()})
+        write(
+            f"{prefix}{entry.item_id}\t{entry.score:.2f}\t{entry.rank}\t{entry.position}\t"
+            f"{'t' if entry.tied else 'f'}\t{text}\n"
+        )
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {RankedEntry._meta.db_table} {_COPY_COLUMNS} FROM STDIN") as copy,
+    ):
+        copy.write(buffer.getvalue())
+
+
+def prune_runs(*, council_id: int, keep: int = KEEP_DONE_RUNS) -> int:
+    """Delete finished runs older than the newest `keep` done ones, except published runs
+    (PublishedPlan PROTECTs its run). Returns how many runs were deleted."""
+    kept = list(
+        RankingRun.objects.filter(council_id=council_id, status=RunStatus.DONE)
+        .order_by("-generation")
+        .values_list("generation", flat=True)[keep - 1 : keep]
+    )
+    if not kept:
+        return 0
+    stale = RankingRun.objects.filter(
+        council_id=council_id,
+        generation__lt=kept[0],
+        status__in=[RunStatus.DONE, RunStatus.FAILED],
+        plans__isnull=True,
+    )
+    stale_ids = list(stale.values_list("pk", flat=True))
+    if not stale_ids:
+        return 0
+    # Entries first, in one statement, rather than the ORM's cascade collecting them.
+    RankedEntry.objects.filter(run_id__in=stale_ids).delete()
+    RankingRun.objects.filter(pk__in=stale_ids).delete()
+    return len(stale_ids)
+
+
+# --- The sweep --------------------------------------------------------------------------
+
+
+def sweep(*, now=None) -> list[int]:
+    """Re-send runs that were asked for but never reached a worker (the broker was down when
+    the edit saved), and runs left "running" by a worker that vanished. Enqueueing is safe to
+    repeat: a run already done ignores the message. Returns the ids sent."""
+    now = now or timezone.now()
+    queued_before = now - timedelta(seconds=getattr(settings, "RANKING_DELAYED_AFTER_SECONDS", 10))
+    # Past the hard time limit, a "running" run has no live worker behind it.
+    running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    run_ids = RankingRun.objects.filter(
+        Q(status=RunStatus.QUEUED, requested_at__lt=queued_before)
+        | Q(status=RunStatus.RUNNING, started_at__lt=running_before)
+    ).values_list("pk", flat=True)
+    return [run_id for run_id in sorted(run_ids) if enqueue_run(run_id)]
