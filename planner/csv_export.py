@@ -1,0 +1,489 @@
+"""CSV exports for committee papers: the current ranking, a published plan, the backlog with
+its filters applied, and a companion method file saying how the ranking was made.
+
+Files are RFC 4180 (csv module, excel dialect: quoted where needed, CRLF line ends) in UTF-8
+with a byte order mark, so Excel on Windows opens them with £ and Welsh letters intact.
+Text cells are neutralised against spreadsheet injection (csv_safety.neutralise); numeric
+columns are written as plain numbers and never prefixed, so `-2` stays a number.
+
+Rows stream from one database query: scores and dependencies arrive as aggregated strings
+from correlated subqueries (parametrised ORM expressions, no raw SQL), so the query count is
+the same for ten rows or a hundred thousand, and only a chunk of rows is held at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from django.db.models import (
+    CharField,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from councils.models import Council
+from planner.csv_safety import neutralise
+from planner.models import (
+    BacklogItem,
+    Criterion,
+    ExportRecord,
+    ItemScore,
+    Method,
+    PublishedPlan,
+    RankingRun,
+    Stage,
+    Status,
+)
+
+RANK = "Rank"
+REFERENCE = "Reference"
+TITLE = "Title"
+THEME = "Theme"
+STATUS = "Status"
+SCORE = "Score"
+EFFORT = "Effort (team-days)"
+ONE_OFF_COST = "One-off cost (£)"
+RECURRING_COST = "Recurring cost (£)"
+HORIZON = "Horizon"
+DEPENDS_ON = "Depends on"
+OWNER = "Owner"
+STAGE = "Delivery stage"
+PROBLEM = "Problem statement"
+COLUMNS_BEFORE_CRITERIA = (RANK, REFERENCE, TITLE, THEME, STATUS, SCORE)
+COLUMNS_AFTER_CRITERIA = (
+    EFFORT,
+    ONE_OFF_COST,
+    RECURRING_COST,
+    HORIZON,
+    DEPENDS_ON,
+    OWNER,
+    STAGE,
+    PROBLEM,
+)
+DEPENDENCY_SEPARATOR = ";"
+BOM = "\ufeff"
+# Rows per streamed chunk: big enough that per-chunk overhead vanishes, small enough that
+# memory stays a few hundred kilobytes whatever the row count.
+ROWS_PER_CHUNK = 1_000
+DB_CHUNK_SIZE = 2_000
+
+STATUS_LABELS = dict(Status.choices)
+STAGE_LABELS = dict(Stage.choices)
+METHOD_LABELS = dict(Method.choices)
+METHOD_EXPLANATIONS = {
+    Method.WEIGHTED_SUM: (
+        "Each criterion score (1 to 5) is normalised to 0 to 1, reversed for cost criteria, "
+        "multiplied by the criterion's weight, and the results are added and scaled to 0-100."
+    ),
+    Method.RICE: "RICE: reach x impact x confidence / effort, scaled to 0-100.",
+    Method.WSJF: "WSJF: cost of delay / job size, scaled to 0-100.",
+}
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    filename: str
+    chunks: Iterator[bytes]
+
+
+def header(criteria: Iterable[Criterion | str]) -> list[str]:
+    names = [c if isinstance(c, str) else c.name for c in criteria]
+    return [*COLUMNS_BEFORE_CRITERIA, *names, *COLUMNS_AFTER_CRITERIA]
+
+
+def export_filename(council: Council, what: str) -> str:
+    return f"{council.slug}-{what}-{timezone.localdate():%Y-%m-%d}.csv"
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with a plain ASCII filename and the exact name as RFC 5987 filename*."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in ascii_name)
+    ascii_name = ascii_name or "export.csv"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+class _LineBuffer:
+    """A file-like sink for csv.writer that keeps the written text until taken."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> bytes:
+        data = "".join(self.parts).encode("utf-8")
+        self.parts.clear()
+        return data
+
+
+def csv_chunks(head: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """Encode a header and rows as UTF-8-with-BOM CSV, in chunks of ROWS_PER_CHUNK rows."""
+    buffer = _LineBuffer()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow([neutralise(name) for name in head])
+    pending = 0
+    for row in rows:
+        writer.writerow(row)
+        pending += 1
+        if pending >= ROWS_PER_CHUNK:
+            yield buffer.take()
+            pending = 0
+    yield buffer.take()
+
+
+def _number(value: Decimal | int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _text(value: str | None) -> str:
+    return neutralise(value) if value else ""
+
+
+# --- Live exports: the current ranking and the backlog ------------------------------------
+
+
+def _with_scores_and_dependencies(items: QuerySet[BacklogItem]) -> QuerySet[BacklogItem]:
+    """Annotate "criterion id:value,..." and "DIG-001;DIG-002" strings per item."""
+    scores = (
+        ItemScore.objects.filter(item=OuterRef("pk"))
+        .order_by()
+        .values("item")
+        .annotate(
+            joined=StringAgg(
+                Concat(
+                    Cast("criterion_id", CharField()),
+                    Value(":"),
+                    Cast("value", CharField()),
+                    output_field=CharField(),
+                ),
+                delimiter=Value(","),
+            )
+        )
+        .values("joined")
+    )
+    through = BacklogItem.depends_on.through
+    dependencies = (
+        through.objects.filter(from_backlogitem=OuterRef("pk"))
+        .order_by()
+        .values("from_backlogitem")
+        .annotate(
+            joined=StringAgg(
+                "to_backlogitem__reference",
+                delimiter=Value(DEPENDENCY_SEPARATOR),
+            )
+        )
+        .values("joined")
+    )
+    return items.annotate(
+        export_scores=Subquery(scores, output_field=CharField()),
+        export_dependencies=Subquery(dependencies, output_field=CharField()),
+    )
+
+
+_ITEM_FIELDS = (
+    "pk",
+    "reference",
+    "title",
+    "theme__name",
+    "status",
+    "effort_days",
+    "one_off_cost",
+    "recurring_cost",
+    "owner",
+    "stage",
+    "problem",
+    "export_scores",
+    "export_dependencies",
+)
+
+
+def _item_rows(
+    values: Iterable[tuple[Any, ...]],
+    criteria_ids: list[int],
+    horizons: dict[int, str],
+) -> Iterator[list[Any]]:
+    """Rows from values_list tuples of (rank, score, *_ITEM_FIELDS)."""
+    for (
+        rank,
+        score,
+        pk,
+        reference,
+        title,
+        theme,
+        status,
+        effort,
+        one_off,
+        recurring,
+        owner,
+        stage,
+        problem,
+        scores,
+        dependencies,
+    ) in values:
+        by_criterion: dict[str, str] = (
+            dict(pair.split(":", 1) for pair in scores.split(",")) if scores else {}
+        )
+        yield [
+            _number(rank),
+            reference,
+            _text(title),
+            _text(theme),
+            STATUS_LABELS.get(status, status),
+            _number(score),
+            *[by_criterion.get(criterion_id, "") for criterion_id in criteria_ids],
+            _number(effort),
+            _number(one_off),
+            _number(recurring),
+            horizons.get(pk, ""),
+            _sorted_references(dependencies) if dependencies else "",
+            _text(owner),
+            STAGE_LABELS.get(stage, stage),
+            _text(problem),
+        ]
+
+
+def _sorted_references(joined: str) -> str:
+    # SQLite cannot order inside an aggregate; DIG-999 < DIG-1000 by (length, text).
+    if DEPENDENCY_SEPARATOR not in joined:
+        return joined
+    return DEPENDENCY_SEPARATOR.join(
+        sorted(joined.split(DEPENDENCY_SEPARATOR), key=lambda ref: (len(ref), ref))
+    )
+
+
+def _horizons(run: RankingRun | None) -> dict[int, str]:
+    """Item id -> "Now"/"Next"/"Later" for a finished run, or {} before the roadmap exists."""
+    if run is None:
+        return {}
+    try:
+        from planner.horizons import horizons_for_run
+        from planner.roadmap import HORIZON_LABELS
+    except ImportError:
+        return {}
+    return {
+        item_id: HORIZON_LABELS.get(placement.horizon, placement.horizon)
+        for item_id, placement in horizons_for_run(run).items()
+    }
+
+
+def _active_criteria(council: Council) -> list[Criterion]:
+    return list(council.criteria.filter(active=True).order_by("position", "id"))
+
+
+def _record(*, council: Council, user: Any, kind: str, description: str, filename: str) -> None:
+    ExportRecord.objects.create(
+        council=council, user=user, kind=kind, description=description[:300], filename=filename
+    )
+
+
+def export_ranking(*, council: Council, user: Any, run: RankingRun) -> CsvExport:
+    """The run's entries in rank order with each item's current details and scores."""
+    criteria = _active_criteria(council)
+    items = (
+        council.items.annotate(
+            entry=FilteredRelation("ranked_entries", condition=Q(ranked_entries__run=run))
+        )
+        .filter(entry__isnull=False)
+        .order_by("entry__position")
+    )
+    values = (
+        _with_scores_and_dependencies(items)
+        .values_list(F("entry__rank"), F("entry__score"), *_ITEM_FIELDS)
+        .iterator(chunk_size=DB_CHUNK_SIZE)
+    )
+    filename = export_filename(council, "ranking")
+    _record(
+        council=council,
+        user=user,
+        kind="ranking",
+        description=f"Current ranking (run {run.generation})",
+        filename=filename,
+    )
+    rows = _item_rows(values, [str(c.pk) for c in criteria], _horizons(run))
+    return CsvExport(filename, csv_chunks(header(criteria), rows))
+
+
+def export_backlog(
+    *, council: Council, user: Any, items: QuerySet[BacklogItem], description: str = ""
+) -> CsvExport:
+    """The backlog as filtered on the backlog page. `items` comes from
+    backlog.filter_items, which annotates ranked_rank and ranked_score from the latest run."""
+    from planner import ranking
+
+    criteria = _active_criteria(council)
+    values = (
+        _with_scores_and_dependencies(items)
+        .values_list(F("ranked_rank"), F("ranked_score"), *_ITEM_FIELDS)
+        .iterator(chunk_size=DB_CHUNK_SIZE)
+    )
+    filename = export_filename(council, "backlog")
+    _record(
+        council=council,
+        user=user,
+        kind="backlog",
+        description=f"Backlog{f' ({description})' if description else ''}",
+        filename=filename,
+    )
+    horizons = _horizons(ranking.latest_done_run(council))
+    rows = _item_rows(values, [str(c.pk) for c in criteria], horizons)
+    return CsvExport(filename, csv_chunks(header(criteria), rows))
+
+
+# --- Published plans: always from the frozen snapshot ------------------------------------
+
+
+def _snapshot_criteria(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in snapshot.get("criteria", []) if isinstance(c, dict)]
+
+
+def _plan_rows(snapshot: dict[str, Any], criteria: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    criterion_keys = [str(c.get("id", c.get("key", ""))) for c in criteria]
+    for entry in snapshot.get("entries", []):
+        scores = {str(k): v for k, v in (entry.get("scores") or {}).items()}
+        depends_on = entry.get("depends_on") or []
+        if isinstance(depends_on, str):
+            depends_on = [depends_on]
+        yield [
+            _number(entry.get("rank")),
+            _text(entry.get("reference")),
+            _text(entry.get("title")),
+            _text(entry.get("theme")),
+            STATUS_LABELS.get(entry.get("status"), _text(entry.get("status"))),
+            _number(entry.get("score")),
+            *[_number(scores.get(key)) for key in criterion_keys],
+            _number(entry.get("effort_days", entry.get("effort"))),
+            _number(entry.get("one_off_cost")),
+            _number(entry.get("recurring_cost")),
+            _text(_horizon_label(entry.get("horizon"))),
+            _text(DEPENDENCY_SEPARATOR.join(str(ref) for ref in depends_on)),
+            _text(entry.get("owner")),
+            STAGE_LABELS.get(entry.get("stage"), _text(entry.get("stage"))),
+            _text(entry.get("problem")),
+        ]
+
+
+def _horizon_label(horizon: str | None) -> str:
+    if not horizon:
+        return ""
+    from planner.roadmap import HORIZON_LABELS
+
+    return HORIZON_LABELS.get(horizon, horizon)
+
+
+def export_plan(*, council: Council, user: Any, plan: PublishedPlan) -> CsvExport:
+    """A published plan exactly as frozen at publication, never today's live data."""
+    snapshot = plan.snapshot or {}
+    criteria = _snapshot_criteria(snapshot)
+    filename = export_filename(council, plan.slug)
+    _record(
+        council=council,
+        user=user,
+        kind="plan",
+        description=f"Published plan: {plan.title}",
+        filename=filename,
+    )
+    head = header([str(c.get("name", "")) for c in criteria])
+    return CsvExport(filename, csv_chunks(head, _plan_rows(snapshot, criteria)))
+
+
+# --- The companion method file ------------------------------------------------------------
+
+
+def _method_rows(
+    *,
+    council: Council,
+    method: str,
+    profile_name: str,
+    ranked_at: Any,
+    generation: int | None,
+    weights: list[tuple[str, str, Any]],
+    plan: PublishedPlan | None,
+) -> list[list[str]]:
+    when = timezone.localtime(ranked_at).strftime("%Y-%m-%d %H:%M") if ranked_at else ""
+    rows = [
+        ["Council", _text(council.name)],
+        ["Method", METHOD_LABELS.get(method, _text(method))],
+        ["How the score is worked out", METHOD_EXPLANATIONS.get(method, "")],
+        ["Weighting profile", _text(profile_name)],
+        ["Ranking date", when],
+        ["Ranking number", _number(generation)],
+        ["Plan title", _text(plan.title) if plan else ""],
+        ["Committee", _text(plan.committee) if plan else ""],
+        ["Meeting date", f"{plan.meeting_date:%Y-%m-%d}" if plan else ""],
+    ]
+    for name, direction, weight in weights:
+        rows.append([_text(f"Weight: {name} ({direction})"), _number(weight)])
+    return rows
+
+
+def _run_weights(run: RankingRun) -> list[tuple[str, str, Any]]:
+    """(criterion name, direction, weight) from the run's snapshots, falling back to today's
+    criterion names for ids the criteria snapshot does not name."""
+    named: dict[str, tuple[str, str]] = {}
+    for entry in run.criteria_snapshot or []:
+        if isinstance(entry, dict) and "id" in entry:
+            named[str(entry["id"])] = (str(entry.get("name", "")), str(entry.get("direction", "")))
+    missing = [key for key in (run.weights_snapshot or {}) if key not in named]
+    if missing:
+        for criterion in run.council.criteria.filter(pk__in=[k for k in missing if k.isdigit()]):
+            named[str(criterion.pk)] = (criterion.name, criterion.direction)
+    return [
+        (*named.get(key, (f"criterion {key}", "")), weight)
+        for key, weight in (run.weights_snapshot or {}).items()
+    ]
+
+
+def export_method(
+    *, council: Council, user: Any, run: RankingRun | None, plan: PublishedPlan | None = None
+) -> CsvExport:
+    """How the ranking (or the plan's frozen ranking) was made: method, weights, profile,
+    ranking date, and the plan's title and committee."""
+    if plan is not None:
+        snapshot = plan.snapshot or {}
+        weights = [
+            (str(c.get("name", "")), str(c.get("direction", "")), c.get("weight"))
+            for c in _snapshot_criteria(snapshot)
+        ]
+        rows = _method_rows(
+            council=council,
+            method=str(snapshot.get("method") or plan.run.method),
+            profile_name=str(snapshot.get("profile_name") or plan.run.profile_name),
+            ranked_at=plan.run.finished_at,
+            generation=plan.run.generation,
+            weights=weights or _run_weights(plan.run),
+            plan=plan,
+        )
+        what, description = f"{plan.slug}-method", f"Method for published plan: {plan.title}"
+    else:
+        assert run is not None
+        rows = _method_rows(
+            council=council,
+            method=run.method,
+            profile_name=run.profile_name,
+            ranked_at=run.finished_at,
+            generation=run.generation,
+            weights=_run_weights(run),
+            plan=None,
+        )
+        what = "ranking-method"
+        description = f"Method for the current ranking (run {run.generation})"
+    filename = export_filename(council, what)
+    _record(council=council, user=user, kind="method", description=description, filename=filename)
+    return CsvExport(filename, csv_chunks(["Field", "Value"], rows))
