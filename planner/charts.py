@@ -158,6 +158,10 @@ class MatrixPoint:
     x: float
     y: float
 
+    @property
+    def quadrant_label(self) -> str:
+        return QUADRANT_LABELS[self.quadrant]
+
 
 @dataclass(frozen=True, slots=True)
 class Quadrant:

@@ -7,22 +7,24 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from councils.access import council_for
+from planner.dashboard import dashboard_for
 
 
 @require_safe
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
-    summary = {
-        "items": council.items.filter(archived=False).count(),
-        "themes": council.themes.filter(retired=False).count(),
-        "criteria": council.criteria.filter(active=True).count(),
+    summary = dashboard_for(council=council)
+    context = {
+        "council": council,
+        "nav": "dashboard",
+        "summary": summary,
+        # For the ranking progress indicator (planner/run_status.html#status).
+        "latest_run": summary.latest_run,
+        "pending_run": summary.pending_run,
     }
-    return render(
-        request,
-        "planner/dashboard.html",
-        {"council": council, "nav": "dashboard", "summary": summary},
-    )
+    template = "planner/dashboard.html#ranking" if request.htmx else "planner/dashboard.html"
+    return render(request, template, context)
 
 
 urlpatterns = [path("", dashboard, name="dashboard")]

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from planner.models import ItemScore, Status
+from tests.factories import BacklogItemFactory, done_run_for, score_all
+
+
+def _url(council):
+    return reverse("dashboard", args=[council.slug])
+
+
+@pytest.fixture
+def ranked(council):
+    items = [
+        BacklogItemFactory(council=council, status=Status.READY, effort_days=5 * (n + 1))
+        for n in range(12)
+    ]
+    for item in items:
+        score_all(item)
+    done_run_for(council, items)
+    return items
+
+
+def test_dashboard_without_a_ranking_says_so(viewer_client, council):
+    response = viewer_client.get(_url(council))
+    assert response.status_code == 200
+    assert "Not computed yet" in response.text
+    assert "No items are ranked yet" in response.text
+
+
+def test_dashboard_counts_open_items_by_status(viewer_client, council):
+    BacklogItemFactory(council=council, status=Status.READY)
+    BacklogItemFactory(council=council, status=Status.READY)
+    BacklogItemFactory(council=council, status=Status.PARKED)
+    BacklogItemFactory(council=council, status=Status.READY, archived=True)
+    summary = viewer_client.get(_url(council)).context["summary"]
+    counts = {row.status: row.count for row in summary.status_counts}
+    assert counts[Status.READY] == 2 and counts[Status.PARKED] == 1 and counts[Status.NEW] == 0
+    assert summary.total_items == 3
+
+
+def test_dashboard_counts_items_missing_a_score_as_needing_scoring(viewer_client, council):
+    scored = BacklogItemFactory(council=council)
+    score_all(scored)
+    partly = BacklogItemFactory(council=council)
+    score_all(partly)
+    ItemScore.objects.filter(item=partly).first().delete()
+    BacklogItemFactory(council=council)  # not scored at all
+    BacklogItemFactory(council=council, status=Status.DONE)  # done: never needs scoring
+    assert viewer_client.get(_url(council)).context["summary"].needs_scoring == 2
+
+
+def test_dashboard_names_the_active_profile_and_when_the_ranking_ran(
+    viewer_client, council, ranked
+):
+    page = viewer_client.get(_url(council)).text
+    profile = council.profiles.get(is_active=True)
+    assert f"{profile.name} ({profile.get_method_display()})" in page
+    assert "12 items ranked" in page
+
+
+def test_dashboard_lists_the_top_ten_with_score_and_theme(viewer_client, council, ranked):
+    response = viewer_client.get(_url(council))
+    top = response.context["summary"].top
+    assert [entry.item for entry in top] == ranked[:10]
+    assert ranked[0].theme.name in response.text
+    assert "90.00" in response.text
+    assert ranked[10].reference not in re.search(r"Top 10.*?</table>", response.text, re.S)[0]
+
+
+def test_theme_chart_is_accessible_svg_with_a_table(viewer_client, council, ranked):
+    page = viewer_client.get(_url(council)).text
+    assert 'aria-labelledby="themes-chart-title themes-chart-desc"' in page
+    assert '<title id="themes-chart-title">' in page
+    assert "Open items by theme (table)" in page
+
+
+def test_matrix_plots_every_estimated_ranked_item_in_labelled_quadrants(
+    viewer_client, council, ranked
+):
+    response = viewer_client.get(_url(council))
+    matrix = response.context["summary"].matrix
+    assert len(matrix.points) == 12
+    for label in ("Quick wins", "Big bets", "Fill-ins", "Money pits"):
+        assert label in response.text
+    assert response.text.count('<use href="#marker-') == 12
+    assert 'role="img" aria-labelledby="matrix-chart-title matrix-chart-desc"' in response.text
+
+
+def test_matrix_value_counts_only_benefit_criteria(viewer_client, council, ranked):
+    point = viewer_client.get(_url(council)).context["summary"].matrix.points[0]
+    criteria = list(council.criteria.filter(active=True))
+    benefit = [c for c in criteria if not c.is_cost]
+    # done_run_for gives each criterion an equal share of the score.
+    assert point.value == pytest.approx(90 / len(criteria) * len(benefit), abs=0.01)
+
+
+def test_items_without_an_effort_estimate_are_listed_not_plotted(viewer_client, council):
+    estimated = BacklogItemFactory(council=council, effort_days=10)
+    unestimated = BacklogItemFactory(council=council, effort_days=None)
+    done_run_for(council, [estimated, unestimated])
+    response = viewer_client.get(_url(council))
+    assert len(response.context["summary"].matrix.points) == 1
+    assert f"no effort estimate: {unestimated.reference}" in response.text
+
+
+def test_dashboard_includes_the_ranking_progress_indicator(viewer_client, council, ranked):
+    assert 'id="ranking-status"' in viewer_client.get(_url(council)).text
+
+
+def test_dashboard_ranking_region_refreshes_when_a_run_finishes(viewer_client, council, ranked):
+    page = viewer_client.get(_url(council)).text
+    assert 'hx-trigger="ranking-updated from:body"' in page
+
+
+def test_dashboard_fragment_for_htmx_is_the_ranking_region(viewer_client, council, ranked):
+    response = viewer_client.get(_url(council), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="dashboard-ranking"')
+    assert "<html" not in response.text
+
+
+def test_dashboard_shows_only_this_councils_items(viewer_client, council, other_council):
+    theirs = BacklogItemFactory(council=other_council, title="Someone else's challenge")
+    done_run_for(other_council, [theirs])
+    response = viewer_client.get(_url(council))
+    assert "Someone else" not in response.text
+    assert response.context["summary"].total_items == 0
+
+
+def test_outsider_gets_404_for_the_dashboard(outsider_client, council):
+    assert outsider_client.get(_url(council)).status_code == 404
+
+
+def _rank(council, size):
+    items = [
+        BacklogItemFactory(council=council, status=Status.READY, effort_days=n % 7 or None)
+        for n in range(size)
+    ]
+    done_run_for(council, items)
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_dashboard_runs_a_constant_number_of_queries(
+    viewer_client, council, size, django_assert_max_num_queries
+):
+    _rank(council, size)
+    with django_assert_max_num_queries(12):
+        response = viewer_client.get(_url(council))
+    assert response.status_code == 200
