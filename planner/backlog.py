@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
 from councils.models import Council
@@ -91,6 +93,18 @@ def with_ranking(queryset: QuerySet[BacklogItem], council: Council) -> QuerySet[
     )
 
 
+def scored_count() -> Subquery:
+    """How many active criteria the item has a score for."""
+    counts = (
+        ItemScore.objects.filter(item=OuterRef("pk"), criterion__active=True)
+        .order_by()
+        .values("item")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counts), 0)
+
+
 def needs_scoring_condition(council: Council) -> Exists:
     """True for an item that has no score on at least one active criterion."""
     unscored_criteria = council.criteria.filter(active=True).exclude(
@@ -116,7 +130,7 @@ def filter_items(council: Council, cleaned_data: dict[str, Any]) -> QuerySet[Bac
         items = items.filter(Q(title__icontains=query) | Q(problem__icontains=query))
     if cleaned_data.get("needs_scoring"):
         items = items.filter(needs_scoring_condition(council))
-    items = with_ranking(items, council)
+    items = with_ranking(items, council).annotate(scored_count=scored_count())
     sort = cleaned_data.get("sort") or DEFAULT_SORT
     descending = sort.startswith("-")
     fields = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS[DEFAULT_SORT])
@@ -417,3 +431,64 @@ def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEn
         last_by_criterion[record.criterion_id] = record
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
+
+
+# --- Set-up: themes and criteria (admins) -----------------------------------------------
+
+
+class ThemeInUseError(Exception):
+    """A theme with items (archived ones included) can only be retired, never deleted."""
+
+
+@transaction.atomic
+def add_theme(*, council: Council, user: Any, name: str, position: int | None) -> Theme:
+    if position is None:
+        position = (council.themes.aggregate(last=Max("position"))["last"] or 0) + 1
+    theme = Theme(council=council, name=name, position=position)
+    theme._history_user = user
+    theme.save()
+    return theme
+
+
+@transaction.atomic
+def change_theme(
+    *, theme: Theme, user: Any, action: str, name: str, position: int | None
+) -> Theme | None:
+    """Rename or reorder (save), retire, restore or delete one theme. Returns None once
+    deleted; raises ThemeInUseError for a theme that items still use."""
+    theme._history_user = user
+    if action == "delete":
+        if theme.items.exists():
+            raise ThemeInUseError(theme.name)
+        theme.delete()
+        return None
+    theme.name = name
+    if position is not None:
+        theme.position = position
+    if action in {"retire", "restore"}:
+        theme.retired = action == "retire"
+    theme.save()
+    return theme
+
+
+def _unique_criterion_key(council: Council, name: str) -> str:
+    base = slugify(name).replace("-", "_")[:30] or "criterion"
+    taken = set(council.criteria.values_list("key", flat=True))
+    key, suffix = base, 2
+    while key in taken:
+        key, suffix = f"{base}_{suffix}", suffix + 1
+    return key
+
+
+@transaction.atomic
+def save_criterion(*, council: Council, user: Any, criterion: Criterion) -> Criterion:
+    """Add or change a criterion; scoring changes, so the ranking is asked for again."""
+    if criterion.pk is None:
+        criterion.council = council
+        criterion.key = _unique_criterion_key(council, criterion.name)
+        if not criterion.position:
+            criterion.position = (council.criteria.aggregate(last=Max("position"))["last"] or 0) + 1
+    criterion._history_user = user
+    criterion.save()
+    ranking.request_run(council=council, requested_by=user)
+    return criterion

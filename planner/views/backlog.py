@@ -1,3 +1,192 @@
+"""The backlog page: filter, sort and search the table, quick add and bulk changes."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import backlog, ranking
+from planner.forms import BacklogFilterForm, BulkChangeForm, QuickAddForm
+from planner.models import BacklogItem, Criterion
+
+
+def backlog_url(request: HttpRequest, council: Council) -> str:
+    """The backlog with the current filters: where no-JS posts return, what htmx refreshes."""
+    query = request.GET.urlencode()
+    return reverse("backlog", args=[council.slug]) + (f"?{query}" if query else "")
+
+
+COLUMNS = [
+    ("reference", "Reference", False),
+    ("title", "Title", False),
+    ("theme", "Theme", False),
+    ("status", "Status", False),
+    ("owner", "Owner", False),
+    ("effort", "Effort (days)", True),
+    ("score", "Score", True),
+    ("rank", "Rank", True),
+]
+
+
+def sort_columns(sort: str) -> list[dict[str, Any]]:
+    """Each column's heading, the sort its link asks for (toggling) and its aria-sort."""
+    columns = []
+    for key, label, numeric in COLUMNS:
+        ascending, descending = sort == key, sort == f"-{key}"
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "numeric": numeric,
+                "next": f"-{key}" if ascending else key,
+                "aria_sort": "ascending" if ascending else "descending" if descending else "",
+            }
+        )
+    return columns
+
+
+def score_cells(
+    item: BacklogItem, criteria: list[Criterion], slot: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The open row's scoring controls: each criterion with its score (and any error)."""
+    scores = backlog.scores_by_item([item])[item.pk]
+    cells = []
+    for criterion in criteria:
+        if slot and slot["criterion"].pk == criterion.pk:
+            cells.append(slot)
+        else:
+            cells.append({"criterion": criterion, "score": scores.get(criterion.pk)})
+    return cells
+
+
+def row_context(
+    request: HttpRequest, council: Council, item: BacklogItem, *, slot: dict[str, Any]
+) -> dict[str, Any]:
+    """One backlog row with its scoring open, after an inline score from that row."""
+    criteria = list(council.criteria.filter(active=True))
+    row_item = backlog.filter_items(council, {}).get(pk=item.pk)
+    row_item.needs_scoring = row_item.scored_count < len(criteria)
+    row_item.score_cells = score_cells(row_item, criteria, slot)
+    fallback = reverse("backlog", args=[council.slug])
+    candidate = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()})
+    return {
+        "council": council,
+        "item": row_item,
+        "can_edit": True,
+        "backlog_url": candidate if safe else fallback,
+    }
+
+
+def backlog_context(
+    request: HttpRequest,
+    council: Council,
+    *,
+    quick_add_form: QuickAddForm | None = None,
+    bulk_form: BulkChangeForm | None = None,
+    just_added: BacklogItem | None = None,
+) -> dict[str, Any]:
+    """Everything the page and its table partial show, in a fixed number of queries."""
+    filter_form = BacklogFilterForm(request.GET, council=council)
+    filters = filter_form.filters()
+    page = Paginator(backlog.filter_items(council, filters), backlog.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    items = list(page.object_list)
+    if just_added is not None:
+        # The new row shows at once, above the table's ordering, wherever it would sort.
+        items = [item for item in items if item.pk != just_added.pk]
+        just_added = backlog.filter_items(council, {}).get(pk=just_added.pk)
+    criteria = list(council.criteria.filter(active=True))
+    can_edit = council.membership.role >= Role.EDITOR
+    # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
+    scoring_ref = request.GET.get("score", "") if can_edit else ""
+    for item in [*items, *([just_added] if just_added else [])]:
+        item.needs_scoring = item.scored_count < len(criteria)
+        if item.reference == scoring_ref:
+            item.score_cells = score_cells(item, criteria)
+    sort = filters.get("sort", backlog.DEFAULT_SORT)
+    return {
+        "council": council,
+        "nav": "backlog",
+        "filter_form": filter_form,
+        "filters": filters,
+        "sort": sort,
+        "columns": sort_columns(sort),
+        "page": page,
+        "items": items,
+        "just_added": just_added,
+        "criteria_count": len(criteria),
+        "can_edit": can_edit,
+        "is_admin": council.membership.role >= Role.ADMIN,
+        "quick_add_form": quick_add_form or QuickAddForm(council=council, prefix="add"),
+        "bulk_form": bulk_form or BulkChangeForm(council=council),
+        "backlog_url": backlog_url(request, council),
+        "pending_run": ranking.pending_or_failed_run(council),
+        "latest_run": ranking.latest_done_run(council),
+    }
+
+
+def render_backlog(request: HttpRequest, context: dict[str, Any], status: int = 200):
+    template = "planner/backlog.html#table" if request.htmx else "planner/backlog.html"
+    return render(request, template, context, status=status)
+
+
+@require_safe
+@login_required
+def backlog_page(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug)
+    context = backlog_context(request, council)
+    status = 400 if context["filter_form"].errors else 200
+    return render_backlog(request, context, status)
+
+
+@require_POST
+@login_required
+def backlog_quick_add(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    form = QuickAddForm(request.POST, council=council, prefix="add")
+    if not form.is_valid():
+        context = backlog_context(request, council, quick_add_form=form)
+        return render_backlog(request, context, status=400)
+    item = backlog.create_item(council=council, user=request.user, data=dict(form.cleaned_data))
+    if not request.htmx:
+        return redirect(backlog_url(request, council))
+    context = backlog_context(request, council, just_added=item)
+    return render_backlog(request, context)
+
+
+@require_POST
+@login_required
+def backlog_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    form = BulkChangeForm(request.POST, council=council)
+    if not form.is_valid():
+        context = backlog_context(request, council, bulk_form=form)
+        return render_backlog(request, context, status=400)
+    backlog.bulk_change(
+        council=council,
+        user=request.user,
+        items=list(form.cleaned_data["items"]),
+        status=form.cleaned_data["status"],
+        theme=form.cleaned_data["theme"],
+    )
+    if not request.htmx:
+        return redirect(backlog_url(request, council))
+    return render_backlog(request, backlog_context(request, council))
+
+
+urlpatterns = [
+    path("backlog/", backlog_page, name="backlog"),
+    path("backlog/add/", backlog_quick_add, name="backlog_quick_add"),
+    path("backlog/bulk/", backlog_bulk, name="backlog_bulk"),
+]

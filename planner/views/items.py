@@ -1,3 +1,262 @@
+"""Item pages: view, create, edit, archive, and score one criterion inline."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import backlog
+from planner.forms import ItemForm, ScoreForm
+from planner.models import BacklogItem, Criterion, ItemScore
+from planner.views.backlog import row_context
+
+COMPARED_FIELDS = ItemForm.Meta.fields
+
+
+def _get_item(council: Council, ref: str) -> BacklogItem:
+    items = council.items.select_related("theme")
+    return get_object_or_404(items, reference=ref.upper())
+
+
+def _score_slot(
+    criterion: Criterion,
+    score: ItemScore | None,
+    form: ScoreForm | None = None,
+    stale: ItemScore | None = None,
+    saved: bool = False,
+) -> dict[str, Any]:
+    """One criterion's scoring panel: its scale, the current score and the form."""
+    if form is None:
+        form = ScoreForm(
+            criterion=criterion,
+            initial={
+                "value": score.value if score else None,
+                "rationale": score.rationale if score else "",
+                "version": score.version if score else 0,
+            },
+        )
+    return {
+        "criterion": criterion,
+        "score": score,
+        "form": form,
+        "stale": stale,
+        "saved": saved,
+        "stale_conflict": stale is not None,
+    }
+
+
+def _item_context(
+    request: HttpRequest,
+    council: Council,
+    item: BacklogItem,
+    *,
+    slot_override: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    criteria = list(council.criteria.filter(active=True))
+    scores = {
+        score.criterion_id: score
+        for score in item.scores.select_related("set_by").filter(criterion__active=True)
+    }
+    slots = []
+    for criterion in criteria:
+        if slot_override and slot_override["criterion"].pk == criterion.pk:
+            slots.append(slot_override)
+        else:
+            slots.append(_score_slot(criterion, scores.get(criterion.pk)))
+    ranked = backlog.with_ranking(council.items.filter(pk=item.pk), council).values(
+        "ranked_score", "ranked_rank", "ranked_tied"
+    )[0]
+    return {
+        "council": council,
+        "nav": "backlog",
+        "item": item,
+        "ranked": ranked,
+        "depends_on": list(item.depends_on.order_by("number")),
+        "dependents": list(item.dependents.filter(archived=False).order_by("number")),
+        "slots": slots,
+        "scored_count": len(scores),
+        "history": backlog.item_history(item, criteria),
+        "can_edit": council.membership.role >= Role.EDITOR and not item.archived,
+    }
+
+
+@require_safe
+@login_required
+def item_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    council = council_for(request, slug)
+    item = _get_item(council, ref)
+    return render(request, "planner/item_detail.html", _item_context(request, council, item))
+
+
+def _cycle_message(council: Council, path: list[int]) -> str:
+    references = dict(council.items.filter(pk__in=path).values_list("pk", "reference"))
+    chain = " → ".join(references.get(pk, "?") for pk in path)
+    return f"That would make a loop of dependencies: {chain}. Remove one of them."
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_new(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    form = ItemForm(request.POST or None, council=council, instance=BacklogItem(council=council))
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = backlog.create_item(council=council, user=request.user, data=form.item_data())
+        except backlog.DependencyCycleError as error:
+            form.add_error("depends_on_refs", _cycle_message(council, error.path))
+        else:
+            messages.success(request, f"{item.reference} added to the backlog.")
+            return redirect("item_detail", council.slug, item.reference)
+    status = 400 if form.errors else 200
+    context = {"council": council, "nav": "backlog", "form": form, "item": None}
+    return render(request, "planner/item_form.html", context, status=status)
+
+
+def _their_changes(current: BacklogItem, form: ItemForm) -> list[tuple[str, str]]:
+    """The fields where what is saved now differs from what this person tried to save."""
+    changes = []
+    for name in COMPARED_FIELDS:
+        field = form.fields[name]
+        mine = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        theirs = getattr(current, name)
+        if mine != theirs:
+            shown = current.theme.name if name == "theme" else theirs
+            if name in {"status", "stage"}:
+                shown = getattr(current, f"get_{name}_display")()
+            changes.append((str(field.label), "" if shown is None else str(shown)))
+    return changes
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    item = _get_item(council, ref)
+    if item.archived:
+        messages.error(request, f"{item.reference} is archived and cannot be edited.")
+        return redirect("item_detail", council.slug, item.reference)
+    form = ItemForm(request.POST or None, council=council, instance=item)
+    context: dict[str, Any] = {"council": council, "nav": "backlog", "form": form, "item": item}
+    if request.method == "POST" and form.is_valid():
+        try:
+            backlog.update_item(
+                item=item,
+                user=request.user,
+                data=form.item_data(),
+                version=form.cleaned_data["version"],
+            )
+        except backlog.StaleEditError as stale:
+            current = stale.current
+            context["conflict"] = {
+                "current": current,
+                "changes": _their_changes(current, form),
+                "by": current.history.select_related("history_user").first(),
+            }
+            # Keep their typing; a second save is a deliberate choice to replace the other.
+            data = request.POST.copy()
+            data["version"] = str(current.version)
+            context["form"] = ItemForm(data, council=council, instance=current)
+            return render(request, "planner/item_form.html", context, status=409)
+        except backlog.DependencyCycleError as error:
+            form.add_error("depends_on_refs", _cycle_message(council, error.path))
+        else:
+            messages.success(request, f"{item.reference} saved.")
+            return redirect("item_detail", council.slug, item.reference)
+    status = 400 if form.errors else 200
+    return render(request, "planner/item_form.html", context, status=status)
+
+
+@require_POST
+@login_required
+def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    item = _get_item(council, ref)
+    backlog.archive_item(item=item, user=request.user)
+    messages.success(request, f"{item.reference} archived. It no longer appears in the backlog.")
+    destination = reverse("backlog", args=[council.slug])
+    if request.htmx:
+        return HttpResponseClientRedirect(destination)
+    return redirect(destination)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    candidate = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+def _render_score(
+    request: HttpRequest,
+    council: Council,
+    item: BacklogItem,
+    slot: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    """The row (from the backlog) or the panel (from the item page) that was scored; the
+    whole item page when JavaScript is off."""
+    if request.htmx and request.POST.get("from") == "row":
+        context = row_context(request, council, item, slot=slot)
+        return render(request, "planner/backlog.html#row", context, status=status)
+    if request.htmx:
+        context = {"council": council, "item": item, "slot": slot, "can_edit": True}
+        return render(request, "planner/item_detail.html#score_panel", context, status=status)
+    context = _item_context(request, council, item, slot_override=slot)
+    return render(request, "planner/item_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    item = _get_item(council, ref)
+    criterion = get_object_or_404(council.criteria, pk=criterion_id, active=True)
+    form = ScoreForm(request.POST, criterion=criterion)
+    existing = item.scores.filter(criterion=criterion).first()
+    if item.archived or not form.is_valid():
+        if item.archived:
+            form.add_error(None, "This item is archived: its scores cannot change")
+        return _render_score(request, council, item, _score_slot(criterion, existing, form), 400)
+    try:
+        score = backlog.set_score(
+            item=item,
+            criterion=criterion,
+            user=request.user,
+            value=form.cleaned_data["value"],
+            rationale=form.cleaned_data["rationale"],
+            version=form.cleaned_data["version"],
+        )
+    except backlog.StaleEditError as stale:
+        current = stale.current
+        data = request.POST.copy()
+        data["version"] = str(current.version if current else 0)
+        retry = ScoreForm(data, criterion=criterion)
+        slot = _score_slot(criterion, current, retry, stale=current)
+        slot["stale_conflict"] = True
+        return _render_score(request, council, item, slot, 409)
+    if not request.htmx:
+        messages.success(request, f"{criterion.name} scored {score.value} for {item.reference}.")
+        fallback = reverse("item_detail", args=[council.slug, item.reference])
+        return redirect(_safe_next(request, fallback))
+    return _render_score(request, council, item, _score_slot(criterion, score, saved=True))
+
+
+urlpatterns = [
+    path("items/new/", item_new, name="item_new"),
+    path("items/<str:ref>/", item_detail, name="item_detail"),
+    path("items/<str:ref>/edit/", item_edit, name="item_edit"),
+    path("items/<str:ref>/archive/", item_archive, name="item_archive"),
+    path("items/<str:ref>/score/<int:criterion_id>/", item_score, name="item_score"),
+]

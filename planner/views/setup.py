@@ -1,3 +1,149 @@
+"""Admin set-up: the council's themes and scoring criteria."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_http_methods, require_POST
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import backlog
+from planner.forms import CriterionForm, ThemeEditForm, ThemeForm
+
+
+def _themes_context(
+    council: Council, *, add_form: ThemeForm | None = None, failed: ThemeEditForm | None = None
+) -> dict[str, Any]:
+    themes = list(council.themes.annotate(item_count=Count("items")))
+    rows = []
+    for theme in themes:
+        if failed is not None and failed.instance.pk == theme.pk:
+            rows.append({"theme": theme, "form": failed})
+        else:
+            form = ThemeEditForm(instance=theme, council=council, prefix=f"theme-{theme.pk}")
+            rows.append({"theme": theme, "form": form})
+    return {
+        "council": council,
+        "nav": "themes",
+        "rows": rows,
+        "form": add_form or ThemeForm(council=council),
+        "failed": failed,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def themes(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    form = ThemeForm(request.POST or None, council=council)
+    if request.method == "POST":
+        if form.is_valid():
+            theme = backlog.add_theme(
+                council=council,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                position=form.cleaned_data["position"],
+            )
+            messages.success(request, f"Theme “{theme.name}” added.")
+            return redirect("themes", council.slug)
+        return render(request, "planner/themes.html", _themes_context(council, add_form=form), 400)
+    return render(request, "planner/themes.html", _themes_context(council))
+
+
+@require_POST
+@login_required
+def theme_edit(request: HttpRequest, slug: str, theme_id: int) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    theme = get_object_or_404(council.themes, pk=theme_id)
+    form = ThemeEditForm(request.POST, instance=theme, council=council, prefix=f"theme-{theme.pk}")
+    if form.is_valid():
+        try:
+            changed = backlog.change_theme(
+                theme=theme,
+                user=request.user,
+                action=form.cleaned_data["action"],
+                name=form.cleaned_data["name"],
+                position=form.cleaned_data["position"],
+            )
+        except backlog.ThemeInUseError:
+            form.add_error(
+                None, f"“{theme.name}” is used by items, so retire it instead of deleting it."
+            )
+        else:
+            messages.success(
+                request, f"Theme “{changed.name}” saved." if changed else "Theme deleted."
+            )
+            return redirect("themes", council.slug)
+    theme.refresh_from_db()
+    context = _themes_context(council, failed=form)
+    return render(request, "planner/themes.html", context, status=400)
+
+
+def _criteria_context(
+    council: Council, *, add_form: CriterionForm | None = None, failed: CriterionForm | None = None
+) -> dict[str, Any]:
+    rows = []
+    for criterion in council.criteria.all():
+        if failed is not None and failed.instance.pk == criterion.pk:
+            rows.append({"criterion": criterion, "form": failed})
+        else:
+            form = CriterionForm(
+                instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
+            )
+            rows.append({"criterion": criterion, "form": form})
+    return {
+        "council": council,
+        "nav": "criteria",
+        "rows": rows,
+        "form": add_form or CriterionForm(council=council, prefix="new"),
+        "failed": failed,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def criteria(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    form = CriterionForm(request.POST or None, council=council, prefix="new")
+    if request.method == "POST":
+        if form.is_valid():
+            criterion = backlog.save_criterion(
+                council=council, user=request.user, criterion=form.save(commit=False)
+            )
+            messages.success(request, f"Criterion “{criterion.name}” added.")
+            return redirect("criteria", council.slug)
+        context = _criteria_context(council, add_form=form)
+        return render(request, "planner/criteria.html", context, status=400)
+    return render(request, "planner/criteria.html", _criteria_context(council))
+
+
+@require_POST
+@login_required
+def criterion_edit(request: HttpRequest, slug: str, criterion_id: int) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    criterion = get_object_or_404(council.criteria, pk=criterion_id)
+    form = CriterionForm(
+        request.POST, instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
+    )
+    if form.is_valid():
+        changed = form.save(commit=False)
+        backlog.save_criterion(council=council, user=request.user, criterion=changed)
+        messages.success(request, f"Criterion “{criterion.name}” saved.")
+        return redirect("criteria", council.slug)
+    context = _criteria_context(council, failed=form)
+    return render(request, "planner/criteria.html", context, status=400)
+
+
+urlpatterns = [
+    path("setup/themes/", themes, name="themes"),
+    path("setup/themes/<int:theme_id>/", theme_edit, name="theme_edit"),
+    path("setup/criteria/", criteria, name="criteria"),
+    path("setup/criteria/<int:criterion_id>/", criterion_edit, name="criterion_edit"),
+]
