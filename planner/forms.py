@@ -390,3 +390,146 @@ class PublishPlanForm(forms.Form):
         if not slugify(title):
             raise forms.ValidationError("Enter a title with at least one letter or number")
         return title
+
+
+# --- Weightings (issue 4) -----------------------------------------------------------------
+
+
+class WeightsForm(forms.Form):
+    """A method and one weight (0 to 100) per active criterion; not all of them zero."""
+
+    method = forms.ChoiceField(
+        label="Scoring method",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a scoring method"},
+    )
+
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
+        from planner.models import Method
+
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = Method.choices
+        self.criteria = criteria
+        for criterion in criteria:
+            name = criterion.name
+            self.fields[f"weight_{criterion.pk}"] = forms.DecimalField(
+                label=name,
+                min_value=0,
+                max_value=100,
+                max_digits=5,
+                decimal_places=2,
+                error_messages={
+                    "required": f"Enter a weight for {name}, from 0 to 100",
+                    "invalid": f"The weight for {name} must be a number from 0 to 100",
+                    "min_value": f"The weight for {name} must be 0 or more",
+                    "max_value": f"The weight for {name} must be 100 or less",
+                    "max_decimal_places": f"The weight for {name} can have at most 2 decimal "
+                    "places",
+                    "max_digits": f"The weight for {name} must be 100 or less",
+                },
+            )
+
+    def weight_fields(self) -> list:
+        return [self[f"weight_{criterion.pk}"] for criterion in self.criteria]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        values = [cleaned.get(f"weight_{criterion.pk}") for criterion in self.criteria]
+        if self.criteria and all(value is not None for value in values) and not any(values):
+            raise ValidationError("Give at least one criterion a weight above 0")
+        return cleaned
+
+    def weights(self) -> dict[str, float]:
+        """{"<criterion id>": weight}, whole numbers stored as ints."""
+        weights: dict[str, float] = {}
+        for criterion in self.criteria:
+            value = self.cleaned_data[f"weight_{criterion.pk}"]
+            weights[str(criterion.pk)] = int(value) if value == int(value) else float(value)
+        return weights
+
+
+class ProfileNameForm(forms.Form):
+    """A profile name, unique within the council."""
+
+    name = forms.CharField(
+        label="Profile name",
+        max_length=80,
+        error_messages={
+            "required": "Enter a name for the profile",
+            "max_length": "The profile name must be 80 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, council: Council, exclude_pk: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.council = council
+        self.exclude_pk = exclude_pk
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Enter a name for the profile")
+        taken = self.council.profiles.filter(name__iexact=name).exclude(pk=self.exclude_pk)
+        if taken.exists():
+            raise ValidationError("A profile with that name already exists: choose another")
+        return name
+
+
+class ProfileForm(WeightsForm, ProfileNameForm):
+    """Rename a profile and set its method and weights, all in one save."""
+
+    field_order = ["name", "method"]
+
+    def __init__(self, *args: Any, council: Council, criteria: list[Criterion], **kwargs):
+        super().__init__(*args, criteria=criteria, council=council, **kwargs)
+
+
+# --- CSV import -------------------------------------------------------------------------
+
+
+class ImportUploadForm(forms.Form):
+    """A backlog CSV to preview. The size is checked here, from the upload's declared size,
+    before anything reads the file."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Up to 5 MB and 20,000 rows, saved from Excel as CSV or CSV UTF-8.",
+        error_messages={"required": "Choose a CSV file to upload.", "empty": "The file is empty."},
+    )
+
+    def clean_file(self) -> Any:
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            megabytes = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+            raise ValidationError(f"The file is bigger than {megabytes} MB.")
+        return upload
+
+
+class PlanCompareForm(forms.Form):
+    """Choose two published plans of the council to compare (a GET form)."""
+
+    a = forms.ChoiceField(
+        label="Earlier plan", error_messages={"required": "Select the first plan to compare"}
+    )
+    b = forms.ChoiceField(
+        label="Later plan", error_messages={"required": "Select the second plan to compare"}
+    )
+
+    def __init__(self, *args, plans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose a plan")] + [
+            (plan.slug, f"{plan.title} ({plan.committee}, {plan.meeting_date:%-d %B %Y})")
+            for plan in plans
+        ]
+        invalid = {"invalid_choice": "Select a published plan from the list"}
+        for name in ("a", "b"):
+            self.fields[name].choices = choices
+            self.fields[name].error_messages.update(invalid)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("a") and cleaned.get("a") == cleaned.get("b"):
+            self.add_error("b", "Select two different plans")
+        return cleaned
