@@ -1,3 +1,114 @@
+"""Backlog CSV import: upload, preview every change and error, then apply all or nothing."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import csv_import
+from planner.csv_safety import CsvFileError
+from planner.forms import ImportUploadForm
+from planner.models import PendingImport
+
+
+def _page(
+    request: HttpRequest,
+    council: Council,
+    *,
+    form: ImportUploadForm,
+    pending: PendingImport | None = None,
+    preview: csv_import.ImportPreview | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "planner/import.html",
+        {
+            "council": council,
+            "nav": "import",
+            "form": form,
+            "pending": pending,
+            "preview": preview,
+            "max_rows": settings.IMPORT_MAX_ROWS,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    if request.method == "GET":
+        return _page(request, council, form=ImportUploadForm())
+    form = ImportUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            pending = csv_import.receive_upload(
+                council=council, user=request.user, upload=form.cleaned_data["file"]
+            )
+        except CsvFileError as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect("import_preview", council.slug, pending.token)
+    return _page(request, council, form=form, status=400)
+
+
+def _pending(council: Council, request: HttpRequest, token: UUID) -> PendingImport:
+    pending = csv_import.pending_for(council=council, user=request.user, token=token)
+    if pending is None:
+        raise Http404("This upload has expired or is not yours. Upload the file again.")
+    return pending
+
+
+@require_safe
+@login_required
+def import_preview(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    pending = _pending(council, request, token)
+    preview = csv_import.validate(council=council, text=pending.text, encoding=pending.encoding)
+    return _page(request, council, form=ImportUploadForm(), pending=pending, preview=preview)
+
+
+@require_POST
+@login_required
+def import_apply(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    pending = _pending(council, request, token)
+    try:
+        result = csv_import.apply_pending(council=council, user=request.user, pending=pending)
+    except csv_import.ImportInvalid as invalid:
+        # Something changed since the preview (or the file was never valid): show why.
+        return _page(
+            request,
+            council,
+            form=ImportUploadForm(),
+            pending=pending,
+            preview=invalid.preview,
+            status=409,
+        )
+    messages.success(
+        request,
+        f"Import complete: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged.",
+    )
+    try:
+        return redirect(reverse("backlog", args=[council.slug]))
+    except NoReverseMatch:
+        return redirect("dashboard", council.slug)
+
+
+urlpatterns = [
+    path("import/", import_, name="import"),
+    path("import/<uuid:token>/", import_preview, name="import_preview"),
+    path("import/<uuid:token>/apply/", import_apply, name="import_apply"),
+]

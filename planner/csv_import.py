@@ -1,0 +1,761 @@
+"""CSV import of an existing backlog: read, validate everything, preview, then apply all or
+nothing.
+
+The columns are the export's (csv_export.header). Header matching ignores case and
+surrounding spaces; Rank, Score and Horizon are worked out by the planner and ignored; other
+unknown columns are ignored with a warning. A row whose Reference matches an item of THIS
+council updates it; a blank Reference creates an item; any other Reference is an error,
+whatever council it may belong to elsewhere, so an import never touches another council.
+
+Only the columns present in the file are applied to updated items. A blank criterion cell
+means unscored (an existing score is removed); a blank Status or Delivery stage keeps the
+item's (or the default for a new item).
+
+Text cells go through csv_safety.restore, so ``'=1+1`` written by our export comes back as
+the literal text ``=1+1`` and is neutralised again on the next export.
+
+The web view and `manage.py import_backlog` share `validate` and `apply`; `apply` validates
+again inside its transaction, so what is written is what was checked at that moment.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from councils.models import Council
+from planner import backlog, ranking
+from planner import csv_export as columns
+from planner.csv_safety import CsvFileError, decode_csv_bytes, find_cycle, restore
+from planner.models import (
+    MAX_COST_POUNDS,
+    MAX_EFFORT_DAYS,
+    SCALE_MAX,
+    SCALE_MIN,
+    BacklogItem,
+    Criterion,
+    ItemScore,
+    PendingImport,
+    Stage,
+    Status,
+)
+
+# Longest field the csv module will read. The longest real field, a problem statement, is
+# at most 5,000 characters, so anything near this is a mistake or an attack.
+FIELD_SIZE_LIMIT = 20_000
+PENDING_IMPORT_LIFETIME = timedelta(hours=24)
+# SQLite allows ~32k parameters a query; stay well under it when looking up references.
+_LOOKUP_BATCH = 5_000
+
+READ_ONLY = {columns.RANK, columns.SCORE, columns.HORIZON}
+ITEM_COLUMNS = {
+    columns.REFERENCE: "reference",
+    columns.TITLE: "title",
+    columns.THEME: "theme",
+    columns.STATUS: "status",
+    columns.EFFORT: "effort_days",
+    columns.ONE_OFF_COST: "one_off_cost",
+    columns.RECURRING_COST: "recurring_cost",
+    columns.DEPENDS_ON: "depends_on",
+    columns.OWNER: "owner",
+    columns.STAGE: "stage",
+    columns.PROBLEM: "problem",
+}
+REQUIRED_COLUMNS = (columns.TITLE, columns.THEME)
+TEXT_LIMITS = {"title": 200, "owner": 120, "problem": 5000}
+NUMBER_RULES = {
+    # field: (decimal places, maximum, column)
+    "effort_days": (1, MAX_EFFORT_DAYS, columns.EFFORT),
+    "one_off_cost": (2, MAX_COST_POUNDS, columns.ONE_OFF_COST),
+    "recurring_cost": (2, MAX_COST_POUNDS, columns.RECURRING_COST),
+}
+UPDATABLE_FIELDS = [
+    "title",
+    "theme",
+    "status",
+    "effort_days",
+    "one_off_cost",
+    "recurring_cost",
+    "owner",
+    "stage",
+    "problem",
+]
+FIELD_LABELS = {
+    "title": "Title",
+    "theme": "Theme",
+    "status": "Status",
+    "effort_days": "Effort",
+    "one_off_cost": "One-off cost",
+    "recurring_cost": "Recurring cost",
+    "owner": "Owner",
+    "stage": "Delivery stage",
+    "problem": "Problem statement",
+    "depends_on": "Depends on",
+}
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class RowPlan:
+    row: int
+    action: str  # "create" or "update"
+    reference: str
+    title: str
+    values: dict[str, Any] = field(default_factory=dict)
+    scores: dict[int, int | None] = field(default_factory=dict)  # criterion id -> value
+    depends_on: list[str] | None = None  # references; None when the column is absent
+    changes: list[str] = field(default_factory=list)  # labels of what an update changes
+
+
+@dataclass
+class ImportPreview:
+    encoding: str = ""
+    file_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not self.errors and bool(self.rows)
+
+    @property
+    def creates(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == "create"]
+
+    @property
+    def updates(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.action == "update"]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportInvalid(Exception):
+    """Validation failed when applying; nothing was written."""
+
+    def __init__(self, preview: ImportPreview) -> None:
+        super().__init__("The import has errors; nothing was changed.")
+        self.preview = preview
+
+
+# --- Reading the file ---------------------------------------------------------------------
+
+
+def _too_big_message() -> str:
+    return f"The file is bigger than {settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB."
+
+
+def read_upload(upload: Any) -> tuple[str, str]:
+    """Decode an uploaded file, refusing one over the size limit before reading it."""
+    if upload.size is None or upload.size > settings.IMPORT_MAX_BYTES:
+        raise CsvFileError(_too_big_message())
+    data = upload.read(settings.IMPORT_MAX_BYTES + 1)
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise CsvFileError(_too_big_message())
+    return decode_csv_bytes(data)
+
+
+def read_path(path: Path) -> tuple[str, str]:
+    """The same for a file on disk (the management command)."""
+    if path.stat().st_size > settings.IMPORT_MAX_BYTES:
+        raise CsvFileError(_too_big_message())
+    return decode_csv_bytes(path.read_bytes())
+
+
+def _records(text: str) -> Iterator[list[str]]:
+    # Process-wide setting in the csv module; nothing else in the planner reads CSV, and
+    # every import sets the same value, so concurrent imports agree.
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
+    yield from csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+def _read_table(text: str, preview: ImportPreview) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows, counting rows as they stream so a huge file stops early."""
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    limit = settings.IMPORT_MAX_ROWS
+    records = _records(text)
+    number = 0
+    try:
+        for number, record in enumerate(records, start=1):  # noqa: B007 (used after the loop)
+            if header is None:
+                header = record
+                continue
+            if len(rows) >= limit:
+                preview.file_errors.append(
+                    f"The file has more than {limit:,} rows. Split it into smaller files."
+                )
+                return header, []
+            rows.append(record)
+    except csv.Error as error:
+        row = number + 1
+        if "field larger than field limit" in str(error):
+            preview.file_errors.append(
+                f"Row {row} has a cell longer than {FIELD_SIZE_LIMIT:,} characters."
+            )
+        else:
+            preview.file_errors.append(
+                f"Row {row} cannot be read: the quotation marks do not match up ({error})."
+            )
+        return header or [], []
+    if header is None or not any(cell.strip() for cell in header):
+        preview.file_errors.append("The file is empty.")
+        return [], []
+    return header, rows
+
+
+# --- Validation ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    index: dict[str, int]  # export column name -> index in the file
+    criteria: dict[int, int]  # criterion id -> index in the file
+    width: int
+
+
+def _match_header(
+    header: list[str], criteria: list[Criterion], preview: ImportPreview
+) -> _Columns | None:
+    known = {name.casefold(): name for name in [*ITEM_COLUMNS, *READ_ONLY]}
+    by_criterion = {criterion.name.strip().casefold(): criterion for criterion in criteria}
+    index: dict[str, int] = {}
+    criterion_index: dict[int, int] = {}
+    for position, raw in enumerate(header):
+        name = restore(raw).strip()
+        key = name.casefold()
+        if not name:
+            preview.warnings.append(f"Column {position + 1} has no heading and was ignored.")
+            continue
+        if key in known:
+            column = known[key]
+            if column in index:
+                preview.file_errors.append(f"The column \u201c{column}\u201d appears twice.")
+                return None
+            index[column] = position
+        elif key in by_criterion:
+            criterion = by_criterion[key]
+            if criterion.pk in criterion_index:
+                preview.file_errors.append(f"The column \u201c{name}\u201d appears twice.")
+                return None
+            criterion_index[criterion.pk] = position
+        else:
+            preview.warnings.append(
+                f"The column \u201c{name}\u201d is not recognised and was ignored."
+            )
+    missing = [column for column in REQUIRED_COLUMNS if column not in index]
+    if missing:
+        joined = ";".join(header)
+        if ";" in joined and len(header) <= 2:
+            preview.warnings.clear()
+            preview.file_errors.append(
+                "The file seems to be separated by semicolons. Save it as "
+                "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
+            )
+        elif "\t" in joined and len(header) <= 2:
+            preview.warnings.clear()
+            preview.file_errors.append(
+                "The file seems to be separated by tabs. Save it as "
+                "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
+            )
+        else:
+            names = " and ".join(f"\u201c{column}\u201d" for column in missing)
+            preview.file_errors.append(f"The file has no {names} column.")
+        return None
+    ignored = [
+        column for column in (columns.RANK, columns.SCORE, columns.HORIZON) if column in index
+    ]
+    if ignored:
+        preview.notes.append(
+            f"{', '.join(ignored)} are worked out by the planner, so those columns are ignored."
+        )
+    return _Columns(index, criterion_index, len(header))
+
+
+def _parse_decimal(raw: str, places: int, maximum: int) -> Decimal | None:
+    text = raw.strip().removeprefix("£").strip()
+    if not text:
+        return None
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("must be a number, like 12.5") from None
+    if not value.is_finite():
+        raise ValueError("must be a number, not NaN or infinity")
+    if value < 0:
+        raise ValueError("cannot be negative")
+    if value > maximum:
+        raise ValueError(f"must be at most {maximum:,}")
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"can have at most {places} decimal place{'s' if places > 1 else ''}")
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def _parse_score(raw: str) -> int | None:
+    text = raw.strip()
+    if not text:
+        return None
+    message = f"must be a whole number from {SCALE_MIN} to {SCALE_MAX}"
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(message) from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise ValueError(message)
+    if not SCALE_MIN <= value <= SCALE_MAX:
+        raise ValueError(message)
+    return int(value)
+
+
+def _choice(raw: str, choices: type[Status] | type[Stage]) -> str | None:
+    text = raw.strip().casefold()
+    if not text:
+        return None
+    for value, label in choices.choices:
+        if text in {value.casefold(), str(label).casefold(), value.replace("_", " ")}:
+            return value
+    allowed = ", ".join(str(label) for _, label in choices.choices)
+    raise ValueError(f"must be one of: {allowed}")
+
+
+def _references(raw: str) -> list[str]:
+    return [ref.strip().upper() for ref in raw.split(columns.DEPENDENCY_SEPARATOR) if ref.strip()]
+
+
+def _lookup_items(council: Council, references: set[str]) -> dict[str, BacklogItem]:
+    found: dict[str, BacklogItem] = {}
+    ordered = sorted(references)
+    for start in range(0, len(ordered), _LOOKUP_BATCH):
+        batch = ordered[start : start + _LOOKUP_BATCH]
+        for item in council.items.filter(reference__in=batch):
+            found[item.reference] = item
+    return found
+
+
+def validate(*, council: Council, text: str, encoding: str = "utf-8") -> ImportPreview:
+    """Check every row against this council's data; nothing is written."""
+    preview = ImportPreview(encoding=encoding)
+    header, records = _read_table(text, preview)
+    if preview.file_errors:
+        return preview
+    criteria = list(council.criteria.filter(active=True).order_by("position", "id"))
+    matched = _match_header(header, criteria, preview)
+    if matched is None:
+        return preview
+    records = [(number, record) for number, record in enumerate(records, start=2)]
+    records = [(n, r) for n, r in records if any(cell.strip() for cell in r)]
+    if not records:
+        preview.file_errors.append("The file has a header row but no rows of data.")
+        return preview
+
+    col = matched.index
+    wanted: set[str] = set()
+    for _, record in records:
+        if len(record) != matched.width:
+            continue
+        if columns.REFERENCE in col:
+            wanted.add(record[col[columns.REFERENCE]].strip().upper())
+        if columns.DEPENDS_ON in col:
+            wanted.update(_references(restore(record[col[columns.DEPENDS_ON]])))
+    wanted.discard("")
+    items = _lookup_items(council, wanted)
+    themes = {theme.name.strip().casefold(): theme for theme in council.themes.all()}
+    update_ids = [
+        items[record[col[columns.REFERENCE]].strip().upper()].pk
+        for _, record in records
+        if columns.REFERENCE in col
+        and len(record) == matched.width
+        and record[col[columns.REFERENCE]].strip().upper() in items
+    ]
+    existing_scores: dict[int, dict[int, int]] = {}
+    for item_id, criterion_id, value in ItemScore.objects.filter(
+        item_id__in=update_ids
+    ).values_list("item_id", "criterion_id", "value"):
+        existing_scores.setdefault(item_id, {})[criterion_id] = value
+    edges = backlog.dependency_edges(council)
+    criterion_names = {criterion.pk: criterion.name for criterion in criteria}
+
+    seen: dict[str, int] = {}
+    for number, record in records:
+        errors_before = len(preview.errors)
+
+        def error(column: str, message: str, number: int = number) -> None:
+            preview.errors.append(RowError(number, column, message))
+
+        if len(record) != matched.width:
+            error(
+                "",
+                f"This row has {len(record)} cells but the header has {matched.width}. "
+                "Check for a missing or extra comma.",
+            )
+            continue
+
+        def cell(column: str, record: list[str] = record) -> str | None:
+            return restore(record[col[column]]) if column in col else None
+
+        reference = (cell(columns.REFERENCE) or "").strip().upper()
+        item: BacklogItem | None = None
+        if reference:
+            if reference in seen:
+                error(
+                    columns.REFERENCE,
+                    f"{reference} appears more than once in the file (first in row "
+                    f"{seen[reference]}).",
+                )
+                continue
+            seen[reference] = number
+            item = items.get(reference)
+            if item is None:
+                error(
+                    columns.REFERENCE,
+                    f"{reference} is not an item in this council. Leave Reference blank "
+                    "to create a new item.",
+                )
+                continue
+            if item.archived:
+                error(columns.REFERENCE, f"{reference} is archived. Restore it first.")
+                continue
+        plan = RowPlan(
+            row=number,
+            action="update" if item else "create",
+            reference=reference,
+            title="",
+        )
+
+        for column_name, field_name in (
+            (columns.TITLE, "title"),
+            (columns.OWNER, "owner"),
+            (columns.PROBLEM, "problem"),
+        ):
+            value = cell(column_name)
+            if value is None:
+                continue
+            if field_name != "problem":
+                value = value.strip()
+            if field_name == "title" and not value:
+                error(column_name, "Enter a title.")
+                continue
+            limit = TEXT_LIMITS[field_name]
+            if len(value) > limit:
+                error(
+                    column_name, f"must be {limit:,} characters or fewer (it has {len(value):,})."
+                )
+                continue
+            plan.values[field_name] = value
+
+        theme_name = cell(columns.THEME)
+        if theme_name is not None:
+            theme = themes.get(theme_name.strip().casefold())
+            if not theme_name.strip():
+                error(columns.THEME, "Enter a theme.")
+            elif theme is None:
+                error(
+                    columns.THEME,
+                    f"\u201c{theme_name.strip()}\u201d is not a theme of this council. "
+                    "Add it on the themes page first, or correct the name.",
+                )
+            elif theme.retired and (item is None or item.theme_id != theme.pk):
+                error(columns.THEME, f"\u201c{theme.name}\u201d is retired.")
+            else:
+                plan.values["theme"] = theme
+
+        for column_name, field_name, choices in (
+            (columns.STATUS, "status", Status),
+            (columns.STAGE, "stage", Stage),
+        ):
+            raw = cell(column_name)
+            if raw is None:
+                continue
+            try:
+                value = _choice(raw, choices)
+            except ValueError as problem:
+                error(column_name, f"{column_name} {problem}.")
+                continue
+            if value is not None:
+                plan.values[field_name] = value
+
+        for field_name, (places, maximum, column_name) in NUMBER_RULES.items():
+            raw = cell(column_name)
+            if raw is None:
+                continue
+            try:
+                plan.values[field_name] = _parse_decimal(raw, places, maximum)
+            except ValueError as problem:
+                error(column_name, f"{column_name} {problem}.")
+
+        for criterion_id, position in matched.criteria.items():
+            name = criterion_names[criterion_id]
+            try:
+                plan.scores[criterion_id] = _parse_score(restore(record[position]))
+            except ValueError as problem:
+                error(name, f"{name} score {problem}.")
+
+        raw_dependencies = cell(columns.DEPENDS_ON)
+        if raw_dependencies is not None:
+            references = list(dict.fromkeys(_references(raw_dependencies)))
+            unknown = [ref for ref in references if ref not in items]
+            if unknown:
+                error(
+                    columns.DEPENDS_ON,
+                    f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                    "an item in this council.",
+                )
+            elif reference and reference in references:
+                error(columns.DEPENDS_ON, f"{reference} cannot depend on itself.")
+            else:
+                plan.depends_on = references
+
+        if len(preview.errors) > errors_before:
+            continue
+        plan.title = plan.values.get("title") or (item.title if item else "")
+        if item is not None:
+            plan.changes = _changes(item, plan, existing_scores.get(item.pk, {}), edges, items)
+            plan.changes = [
+                criterion_names[key] + " score" if isinstance(key, int) else key
+                for key in plan.changes
+            ]
+            edges[item.pk] = (
+                {items[ref].pk for ref in plan.depends_on}
+                if plan.depends_on is not None
+                else edges.get(item.pk, set())
+            )
+        preview.rows.append(plan)
+
+    cycle = find_cycle(edges)
+    if cycle:
+        references = {found.pk: ref for ref, found in items.items()}
+        path = " \u2192 ".join(references.get(node, f"item #{node}") for node in cycle)
+        rows_by_reference = {plan.reference: plan.row for plan in preview.rows}
+        row = next(
+            (
+                rows_by_reference[references[n]]
+                for n in cycle
+                if references.get(n) in rows_by_reference
+            ),
+            0,
+        )
+        preview.errors.append(
+            RowError(row, columns.DEPENDS_ON, f"These dependencies would form a cycle: {path}.")
+        )
+    preview.errors.sort(key=lambda e: e.row)
+    return preview
+
+
+def _changes(
+    item: BacklogItem,
+    plan: RowPlan,
+    scores: dict[int, int],
+    edges: dict[int, set[int]],
+    items: dict[str, BacklogItem],
+) -> list[Any]:
+    changed: list[Any] = []
+    for name, value in plan.values.items():
+        current = item.theme_id if name == "theme" else getattr(item, name)
+        new = value.pk if name == "theme" else value
+        if current != new:
+            changed.append(FIELD_LABELS[name])
+    for criterion_id, value in plan.scores.items():
+        if scores.get(criterion_id) != value:
+            changed.append(criterion_id)
+    if plan.depends_on is not None and {items[ref].pk for ref in plan.depends_on} != edges.get(
+        item.pk, set()
+    ):
+        changed.append(FIELD_LABELS["depends_on"])
+    return changed
+
+
+# --- Applying -----------------------------------------------------------------------------
+
+
+def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") -> ImportResult:
+    """Validate again and write everything in one transaction, or raise ImportInvalid and
+    write nothing. One ranking run is requested if scores, items or statuses changed."""
+    with transaction.atomic():
+        # Serialise imports and item creation in this council while we check and write.
+        Council.objects.select_for_update().only("pk").get(pk=council.pk)
+        preview = validate(council=council, text=text, encoding=encoding)
+        if not preview.ok:
+            raise ImportInvalid(preview)
+        now = timezone.now()
+        creates = preview.creates
+        updates = [plan for plan in preview.updates if plan.changes]
+        references = {
+            ref
+            for plan in preview.rows
+            for ref in [plan.reference, *(plan.depends_on or [])]
+            if ref
+        }
+        items = _lookup_items(council, references)
+
+        new_items: list[BacklogItem] = []
+        if creates:
+            numbers = backlog.allocate_numbers(council=council, count=len(creates))
+            for number, plan in zip(numbers, creates, strict=True):
+                new_items.append(
+                    BacklogItem(
+                        council=council,
+                        number=number,
+                        reference=BacklogItem.format_reference(number),
+                        **plan.values,
+                    )
+                )
+            bulk_create_with_history(new_items, BacklogItem, default_user=user)
+            # Fetched back so every backend gives us primary keys, in creation order.
+            new_items = list(council.items.filter(number__in=numbers).order_by("number"))
+
+        changed_items: list[BacklogItem] = []
+        status_changed = False
+        for plan in updates:
+            item = items[plan.reference]
+            for name, value in plan.values.items():
+                if name == "status" and value != item.status:
+                    status_changed = True
+                setattr(item, name, value)
+            item.version += 1
+            item.updated_at = now
+            changed_items.append(item)
+        if changed_items:
+            bulk_update_with_history(
+                changed_items,
+                BacklogItem,
+                [*UPDATABLE_FIELDS, "version", "updated_at"],
+                default_user=user,
+            )
+
+        score_changes = _write_scores(
+            user=user,
+            now=now,
+            targets=[(item, plan) for item, plan in zip(new_items, creates, strict=True)]
+            + [(items[plan.reference], plan) for plan in updates],
+        )
+        for item, plan in [
+            *zip(new_items, creates, strict=True),
+            *((items[plan.reference], plan) for plan in updates),
+        ]:
+            if plan.depends_on is not None and (
+                plan.action == "create" or "Depends on" in plan.changes
+            ):
+                item._history_user = user
+                item.depends_on.set([items[ref].pk for ref in plan.depends_on])
+
+        if new_items or score_changes or status_changed:
+            ranking.request_run(council=council, requested_by=user)
+    return ImportResult(
+        created=len(new_items),
+        updated=len(updates),
+        unchanged=len(preview.updates) - len(updates),
+    )
+
+
+def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPlan]]) -> int:
+    """Create, change and remove scores as the rows say; returns how many changed."""
+    item_ids = [item.pk for item, plan in targets if plan.scores]
+    existing = {
+        (score.item_id, score.criterion_id): score
+        for score in ItemScore.objects.filter(item_id__in=item_ids)
+    }
+    to_create: list[ItemScore] = []
+    to_update: list[ItemScore] = []
+    to_delete: list[ItemScore] = []
+    for item, plan in targets:
+        for criterion_id, value in plan.scores.items():
+            score = existing.get((item.pk, criterion_id))
+            if score is None and value is not None:
+                to_create.append(
+                    ItemScore(
+                        item=item, criterion_id=criterion_id, value=value, set_by=user, set_at=now
+                    )
+                )
+            elif score is not None and value is None:
+                to_delete.append(score)
+            elif score is not None and score.value != value:
+                score.value = value
+                score.set_by = user
+                score.set_at = now
+                score.version += 1
+                to_update.append(score)
+    if to_create:
+        bulk_create_with_history(to_create, ItemScore, default_user=user)
+    if to_update:
+        bulk_update_with_history(
+            to_update, ItemScore, ["value", "set_by", "set_at", "version"], default_user=user
+        )
+    for score in to_delete:
+        score._history_user = user
+        score.delete()  # one at a time, so history records who removed it
+    return len(to_create) + len(to_update) + len(to_delete)
+
+
+# --- Pending uploads between preview and apply -------------------------------------------
+
+
+def store_pending(
+    *, council: Council, user: Any, filename: str, text: str, encoding: str
+) -> PendingImport:
+    """Keep the upload server-side, bound to this user and council, replacing any earlier
+    one of theirs and clearing everyone's expired ones."""
+    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_LIFETIME).delete()
+    council.pending_imports.filter(user=user).delete()
+    return PendingImport.objects.create(
+        council=council, user=user, filename=filename[:200], text=text, encoding=encoding
+    )
+
+
+def pending_for(*, council: Council, user: Any, token: Any) -> PendingImport | None:
+    """The user's own unexpired pending upload for this council, or None."""
+    return council.pending_imports.filter(
+        token=token,
+        user=user,
+        created_at__gte=timezone.now() - PENDING_IMPORT_LIFETIME,
+    ).first()
+
+
+def apply_pending(*, council: Council, user: Any, pending: PendingImport) -> ImportResult:
+    """Apply a stored upload and delete it; on ImportInvalid it is kept for the preview."""
+    with transaction.atomic():
+        result = apply(council=council, user=user, text=pending.text, encoding=pending.encoding)
+        pending.delete()
+    return result
+
+
+def receive_upload(*, council: Council, user: Any, upload: Any) -> PendingImport:
+    """Decode an upload and keep it for preview; raise CsvFileError when the file as a whole
+    cannot be used (size, encoding, empty, wrong delimiter, too many rows)."""
+    text, encoding = read_upload(upload)
+    preview = validate(council=council, text=text, encoding=encoding)
+    if preview.file_errors:
+        raise CsvFileError(" ".join(preview.file_errors))
+    return store_pending(
+        council=council,
+        user=user,
+        filename=Path(upload.name or "upload.csv").name,
+        text=text,
+        encoding=encoding,
+    )

@@ -1,0 +1,88 @@
+"""The pure CSV helpers: injection neutralising, its inverse, encoding detection, cycles."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.csv_safety import CsvFileError, decode_csv_bytes, find_cycle, neutralise, restore
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["=1+1", "+1", "-2", "@SUM(A1)", "\tcmd", "\rcmd", '=HYPERLINK("http://x")'],
+)
+def test_cells_starting_with_a_trigger_get_a_quote(payload):
+    assert neutralise(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("payload", [" =1+1", '"=1+1', "' +1", "\n-2"])
+def test_triggers_after_leading_spaces_or_quotes_are_also_guarded(payload):
+    assert neutralise(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("text", ["", "Ynys Môn", "Pay £5 online", "a=b", "'tis", "DIG-001", " a"])
+def test_ordinary_text_is_left_alone(text):
+    assert neutralise(text) == text
+
+
+@pytest.mark.parametrize("payload", ["=1+1", "-2", "@x", "\tx", " =x", "'=x"])
+def test_restore_undoes_neutralise(payload):
+    assert restore(neutralise(payload)) == payload
+
+
+def test_restore_keeps_a_quote_we_did_not_add():
+    assert restore("'tis the season") == "'tis the season"
+
+
+@given(st.text())
+def test_restore_is_the_inverse_of_neutralise_for_any_text(text):
+    assert restore(neutralise(text)) == text
+
+
+@given(st.text())
+def test_neutralised_text_never_starts_with_a_trigger(text):
+    assert neutralise(text)[:1] not in {"=", "+", "-", "@", "\t", "\r"}
+
+
+def test_utf8_is_decoded_strictly():
+    assert decode_csv_bytes("Ynys Môn, £5".encode()) == ("Ynys Môn, £5", "utf-8")
+
+
+def test_utf8_with_bom_drops_the_bom():
+    assert decode_csv_bytes(b"\xef\xbb\xbfTitle") == ("Title", "utf-8-sig")
+
+
+def test_windows_1252_pound_sign_is_read():
+    assert decode_csv_bytes(b"Cost \xa3500") == ("Cost £500", "windows-1252")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"Title\x00", "NUL"),
+        (b"\xff\xfeT\x00", "UTF-16"),
+        (b"PK\x03\x04rest", "spreadsheet"),
+        (b"caf\x81", "encoding"),
+        (b"\x01\x02\x03binary", "control characters"),
+        (b"\xef\xbb\xbf\xa3", "not UTF-8"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(data, message):
+    with pytest.raises(CsvFileError, match=message):
+        decode_csv_bytes(data)
+
+
+def test_find_cycle_returns_the_loop():
+    assert find_cycle({1: [2], 2: [3], 3: [1]}) in ([1, 2, 3, 1], [2, 3, 1, 2], [3, 1, 2, 3])
+
+
+def test_find_cycle_is_none_for_a_dag():
+    assert find_cycle({1: [2, 3], 2: [3], 3: []}) is None
+
+
+def test_find_cycle_handles_a_long_chain_without_recursion():
+    chain = {n: [n + 1] for n in range(50_000)}
+    assert find_cycle(chain) is None
