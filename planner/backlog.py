@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
@@ -86,7 +86,9 @@ def with_ranking(queryset: QuerySet[BacklogItem], council: Council) -> QuerySet[
     """Annotate each item with its entry in the council's latest completed run, if any."""
     entries = RankedEntry.objects.filter(item=OuterRef("pk"), run=_latest_done_run_id(council))
     return queryset.annotate(
-        ranked_score=Subquery(entries.values("score")[:1]),
+        ranked_score=Subquery(
+            entries.values("score")[:1], output_field=DecimalField(max_digits=5, decimal_places=2)
+        ),
         ranked_rank=Subquery(entries.values("rank")[:1]),
         ranked_tied=Subquery(entries.values("tied")[:1]),
         ranked_position=Subquery(entries.values("position")[:1]),
