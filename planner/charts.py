@@ -348,6 +348,10 @@ class SlopeLine:
     y2: float
     dash: str  # stroke-dasharray: solid up, dashed down, dotted unchanged
 
+    @property
+    def places(self) -> int:
+        return abs(self.change)
+
 
 @dataclass(frozen=True, slots=True)
 class SlopeChart:

@@ -1,3 +1,101 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST, require_safe
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import plans as plan_service
+from planner import ranking
+from planner.forms import PlanCompareForm, PublishPlanForm
+
+
+def _list_context(council: Council, form: PublishPlanForm) -> dict:
+    all_plans = list(
+        council.plans.select_related("published_by").order_by("-meeting_date", "-published_at")
+    )
+    return {
+        "council": council,
+        "nav": "plans",
+        "plans": all_plans,
+        "form": form,
+        "compare_form": PlanCompareForm(plans=all_plans),
+        "latest_run": ranking.latest_done_run(council),
+        "is_admin": council.membership.is_admin,
+    }
+
+
+@require_safe
+@login_required
+def plans(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug)
+    return render(request, "planner/plans.html", _list_context(council, PublishPlanForm()))
+
+
+@require_POST
+@login_required
+def plan_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    form = PublishPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            plan = plan_service.publish_plan(
+                council=council, published_by=request.user, **form.cleaned_data
+            )
+        except plan_service.NothingToPublish as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Published “{plan.title}” for {plan.committee}.")
+            return redirect("plan_detail", slug=council.slug, plan_slug=plan.slug)
+    return render(request, "planner/plans.html", _list_context(council, form), status=400)
+
+
+@require_safe
+@login_required
+def plan_detail(request: HttpRequest, slug: str, plan_slug: str) -> HttpResponse:
+    council = council_for(request, slug)
+    plan = get_object_or_404(council.plans.select_related("published_by"), slug=plan_slug)
+    context = {
+        "council": council,
+        "nav": "plans",
+        "plan": plan,
+        "snapshot": plan.snapshot,
+        "horizons": plan_service.plan_horizons(plan.snapshot),
+    }
+    return render(request, "planner/plan_detail.html", context)
+
+
+@require_safe
+@login_required
+def plan_compare(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug)
+    all_plans = list(council.plans.order_by("-meeting_date", "-published_at"))
+    asked = "a" in request.GET or "b" in request.GET
+    form = PlanCompareForm(request.GET if asked else None, plans=all_plans)
+    comparison = None
+    if asked and form.is_valid():
+        by_slug = {plan.slug: plan for plan in all_plans}
+        comparison = plan_service.compare_plans(
+            by_slug[form.cleaned_data["a"]], by_slug[form.cleaned_data["b"]]
+        )
+    context = {
+        "council": council,
+        "nav": "plans",
+        "form": form,
+        "plans": all_plans,
+        "comparison": comparison,
+        "slope_top": plan_service.SLOPE_TOP,
+    }
+    return render(request, "planner/plan_compare.html", context, status=400 if form.errors else 200)
+
+
+urlpatterns = [
+    path("plans/", plans, name="plans"),
+    path("plans/publish/", plan_publish, name="plan_publish"),
+    path("plans/compare/", plan_compare, name="plan_compare"),
+    path("plans/<slug:plan_slug>/", plan_detail, name="plan_detail"),
+]

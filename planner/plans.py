@@ -1,0 +1,427 @@
+"""Published plans: freeze a ranking and its roadmap for a committee, compare two plans, and
+explain an item's rank.
+
+A plan's page and CSV render only from `PublishedPlan.snapshot`, a complete JSON copy made at
+publication: later edits, re-scores, weight changes and new runs never reach it. The run it
+came from is kept too (the foreign key is PROTECT, and ranking's pruning skips published runs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
+
+from councils.models import Council
+from planner import charts, horizons, ranking
+from planner.models import (
+    BacklogItem,
+    Criterion,
+    ItemScore,
+    Method,
+    PublishedPlan,
+    RankedEntry,
+    RankingRun,
+    Status,
+)
+from planner.roadmap import HORIZON_LABELS, HORIZONS
+from planner.scoring import METHOD_FORMULAS
+
+SNAPSHOT_VERSION = 1
+# Slugs that would shadow the plans pages' own routes.
+RESERVED_SLUGS = frozenset({"compare", "publish"})
+# The slope chart stays small: items in the top of either plan.
+SLOPE_TOP = 20
+
+
+class NothingToPublish(Exception):
+    """There is no finished ranking to publish."""
+
+
+# --- Publishing --------------------------------------------------------------------------
+
+
+def unique_plan_slug(council: Council, title: str) -> str:
+    base = slugify(title)[:70].strip("-") or "plan"
+    taken = set(
+        council.plans.filter(slug__startswith=base[:60]).values_list("slug", flat=True)
+    ) | set(RESERVED_SLUGS)
+    slug, number = base, 2
+    while slug in taken:
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
+
+
+@transaction.atomic
+def publish_plan(
+    *,
+    council: Council,
+    title: str,
+    committee: str,
+    meeting_date: date,
+    note: str = "",
+    published_by=None,
+    run: RankingRun | None = None,
+) -> PublishedPlan:
+    """Freeze the latest finished ranking (or `run`) and its roadmap as a plan."""
+    # Lock the council so two admins publishing at once cannot take the same slug.
+    Council.objects.select_for_update().only("pk").get(pk=council.pk)
+    run = run or ranking.latest_done_run(council)
+    if run is None:
+        raise NothingToPublish("There is no finished ranking to publish yet.")
+    if run.council_id != council.pk:
+        raise ValueError("the run belongs to another council")
+    snapshot = build_snapshot(council=council, run=run)
+    snapshot["published_by"] = published_by.get_username() if published_by else ""
+    return PublishedPlan.objects.create(
+        council=council,
+        run=run,
+        title=title,
+        slug=unique_plan_slug(council, title),
+        committee=committee,
+        meeting_date=meeting_date,
+        note=note,
+        snapshot=snapshot,
+        published_by=published_by,
+    )
+
+
+def _number(value: Decimal | float | None) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
+    """Everything the plan page and the plan CSV show, as plain JSON. A fixed number of
+    queries: the roadmap's four, criteria, scores and dependency references."""
+    entries = list(
+        RankedEntry.objects.filter(run=run)
+        .select_related("item__theme")
+        .only(
+            *horizons.ENTRY_FIELDS,
+            "contributions",
+            "item__owner",
+            "item__stage",
+            "item__problem",
+            "item__one_off_cost",
+            "item__recurring_cost",
+        )
+        .order_by("position")
+    )
+    roadmap = horizons.council_roadmap(council=council, run=run, entries=entries)
+    placements = roadmap.placements()
+    criteria = _criteria_snapshot(council, run)
+    names = {str(c["id"]): c["name"] for c in criteria}
+    item_ids = [entry.item_id for entry in entries]
+    scores: dict[int, dict[str, int]] = {}
+    for item_id, criterion_id, value in ItemScore.objects.filter(
+        item_id__in=item_ids, criterion__council=council
+    ).values_list("item_id", "criterion_id", "value"):
+        scores.setdefault(item_id, {})[str(criterion_id)] = value
+    through = BacklogItem.depends_on.through
+    depends: dict[int, list[str]] = {}
+    for from_id, reference in (
+        through.objects.filter(from_backlogitem__council=council)
+        .order_by("to_backlogitem__number")
+        .values_list("from_backlogitem_id", "to_backlogitem__reference")
+    ):
+        depends.setdefault(from_id, []).append(reference)
+    statuses = dict(Status.choices)
+    frozen_entries = []
+    for entry in entries:
+        item = entry.item
+        placement = placements[item.pk]
+        frozen_entries.append(
+            {
+                "item_id": item.pk,
+                "reference": item.reference,
+                "title": item.title,
+                "theme": item.theme.name,
+                "status": item.status,
+                "status_label": statuses.get(item.status, item.status),
+                "score": _number(entry.score),
+                "rank": entry.rank,
+                "tied": entry.tied,
+                "rank_label": entry.rank_label,
+                "position": entry.position,
+                "contributions": [
+                    {"criterion": names.get(key, f"criterion {key}"), "points": points}
+                    for key, points in entry.contributions.items()
+                ],
+                "scores": scores.get(item.pk, {}),
+                "effort_days": _number(item.effort_days),
+                "one_off_cost": _number(item.one_off_cost),
+                "recurring_cost": _number(item.recurring_cost),
+                "owner": item.owner,
+                "stage": item.stage,
+                "problem": item.problem,
+                "depends_on": depends.get(item.pk, []),
+                "horizon": placement.horizon,
+                "reasons": list(placement.reasons),
+                "overridden": placement.overridden,
+                "oversized": placement.oversized,
+            }
+        )
+    method = run.method or Method.WEIGHTED_SUM
+    return {
+        "version": SNAPSHOT_VERSION,
+        "council": council.name,
+        "generation": run.generation,
+        "ranked_at": run.finished_at.isoformat() if run.finished_at else None,
+        "ranked_at_label": (
+            date_format(timezone.localtime(run.finished_at), "j F Y, H:i")
+            if run.finished_at
+            else ""
+        ),
+        "profile_name": run.profile_name,
+        "method": method,
+        "method_label": Method(method).label if method in Method.values else method,
+        "method_formula": METHOD_FORMULAS.get(method, ""),
+        "criteria": criteria,
+        "capacity": roadmap.capacity,
+        "roadmap": {
+            "load": roadmap.roadmap.load if roadmap.roadmap else {},
+            "warnings": roadmap.warnings,
+        },
+        "entries": frozen_entries,
+        "frozen_at": timezone.now().isoformat(),
+    }
+
+
+def _criteria_snapshot(council: Council, run: RankingRun) -> list[dict[str, Any]]:
+    """The run's criteria with names, directions and weights, as the run recorded them."""
+    recorded = [c for c in run.criteria_snapshot or [] if isinstance(c, dict) and "id" in c]
+    if recorded:
+        return [
+            {
+                "id": c["id"],
+                "key": c.get("key", ""),
+                "name": c.get("name", ""),
+                "direction": c.get("direction", ""),
+                "weight": c.get("weight", (run.weights_snapshot or {}).get(str(c["id"]), 0)),
+            }
+            for c in recorded
+        ]
+    # Runs from before criteria snapshots existed: today's criteria, the run's weights.
+    weights = run.weights_snapshot or (run.profile.weights if run.profile else {})
+    return [
+        {
+            "id": c.pk,
+            "key": c.key,
+            "name": c.name,
+            "direction": c.direction,
+            "weight": weights.get(str(c.pk), 0),
+        }
+        for c in Criterion.objects.filter(council=council, active=True)
+    ]
+
+
+# --- Reading a plan ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHorizon:
+    key: str
+    label: str
+    entries: list[dict[str, Any]]
+    load: float
+    capacity: float | None
+
+
+def plan_horizons(snapshot: dict[str, Any]) -> list[PlanHorizon]:
+    by_horizon: dict[str, list[dict[str, Any]]] = {key: [] for key in HORIZONS}
+    for entry in snapshot.get("entries", []):
+        by_horizon.setdefault(entry.get("horizon") or HORIZONS[-1], []).append(entry)
+    load = (snapshot.get("roadmap") or {}).get("load") or {}
+    capacity = snapshot.get("capacity")
+    return [
+        PlanHorizon(
+            key=key,
+            label=HORIZON_LABELS[key],
+            entries=by_horizon[key],
+            load=float(load.get(key, 0)),
+            capacity=None if key == HORIZONS[-1] else capacity,
+        )
+        for key in HORIZONS
+    ]
+
+
+# --- Comparing two plans -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    reference: str
+    title: str
+    before_rank: str
+    after_rank: str
+    change: int  # places, positive = up
+    before_horizon: str
+    after_horizon: str
+
+    @property
+    def size(self) -> int:
+        return abs(self.change)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanComparison:
+    older: PublishedPlan
+    newer: PublishedPlan
+    new: list[dict[str, Any]]
+    dropped: list[dict[str, Any]]
+    up: list[Move]
+    down: list[Move]
+    unchanged: list[Move]
+    slope: charts.SlopeChart
+    slope_moves: list[Move] = field(default_factory=list)
+
+    @property
+    def move_groups(self) -> list[tuple[str, list[Move]]]:
+        return [("Moved up", self.up), ("Moved down", self.down)]
+
+
+def _ordered(first: PublishedPlan, second: PublishedPlan) -> tuple[PublishedPlan, PublishedPlan]:
+    key = lambda plan: (plan.meeting_date, plan.published_at, plan.pk)  # noqa: E731
+    return (first, second) if key(first) <= key(second) else (second, first)
+
+
+def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison:
+    """What changed between two plans, whichever order they are given in: items new to the
+    later plan, items dropped from it, and items that moved up or down (by competition rank)."""
+    older, newer = _ordered(first, second)
+    before = {e["item_id"]: e for e in older.snapshot.get("entries", [])}
+    after = {e["item_id"]: e for e in newer.snapshot.get("entries", [])}
+    new = [entry for item_id, entry in after.items() if item_id not in before]
+    dropped = [entry for item_id, entry in before.items() if item_id not in after]
+    moves = []
+    for item_id, entry in after.items():
+        old = before.get(item_id)
+        if old is None:
+            continue
+        moves.append(
+            Move(
+                reference=entry["reference"],
+                title=entry["title"],
+                before_rank=old["rank_label"],
+                after_rank=entry["rank_label"],
+                change=old["rank"] - entry["rank"],
+                before_horizon=HORIZON_LABELS.get(old.get("horizon"), ""),
+                after_horizon=HORIZON_LABELS.get(entry.get("horizon"), ""),
+            )
+        )
+    up = sorted((m for m in moves if m.change > 0), key=lambda m: (-m.change, m.reference))
+    down = sorted((m for m in moves if m.change < 0), key=lambda m: (m.change, m.reference))
+    unchanged = [m for m in moves if m.change == 0]
+    shown = {
+        item_id
+        for item_id in after
+        if item_id in before
+        and min(before[item_id]["position"], after[item_id]["position"]) <= SLOPE_TOP
+    }
+    slope = charts.slope_chart(
+        [
+            charts.SlopeInput(
+                reference=after[item_id]["reference"],
+                title=after[item_id]["title"],
+                before=before[item_id]["position"],
+                after=after[item_id]["position"],
+            )
+            for item_id in shown
+        ]
+    )
+    by_reference = {m.reference: m for m in moves}
+    return PlanComparison(
+        older=older,
+        newer=newer,
+        new=new,
+        dropped=dropped,
+        up=up,
+        down=down,
+        unchanged=unchanged,
+        slope=slope,
+        slope_moves=[by_reference[line.reference] for line in slope.lines],
+    )
+
+
+# --- Explaining an item's rank -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    criterion: str
+    direction: str
+    weight: float | None
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class ItemExplanation:
+    run: RankingRun
+    score: Decimal
+    rank_label: str
+    rank: int
+    ranked_count: int
+    contributions: list[Contribution]
+    horizon: str | None
+    horizon_reasons: tuple[str, ...]
+    overridden: bool
+    plan: PublishedPlan | None
+    plan_rank_label: str | None
+    movement: int | None  # places up since the plan (negative = down); None if not in it
+
+    @property
+    def new_since_plan(self) -> bool:
+        return self.plan is not None and self.plan_rank_label is None
+
+
+def explain_item(*, council: Council, item: BacklogItem) -> ItemExplanation | None:
+    """Why `item` ranks where it does in the latest ranking: its score by criterion (weight ×
+    normalised score, as stored on the entry), its rank and horizon, and how far it moved since
+    the latest published plan. None when the item is not in the latest ranking."""
+    if item.council_id != council.pk:
+        raise ValueError("the item belongs to another council")
+    run = ranking.latest_done_run(council)
+    if run is None:
+        return None
+    entry = RankedEntry.objects.filter(run=run, item=item).first()
+    if entry is None:
+        return None
+    criteria = {str(c["id"]): c for c in _criteria_snapshot(council, run)}
+    contributions = [
+        Contribution(
+            criterion=criteria.get(key, {}).get("name") or f"criterion {key}",
+            direction=criteria.get(key, {}).get("direction", ""),
+            weight=criteria.get(key, {}).get("weight"),
+            points=float(points),
+        )
+        for key, points in entry.contributions.items()
+    ]
+    contributions.sort(key=lambda c: -c.points)
+    placement = horizons.horizons_for_run(run).get(item.pk)
+    plan = council.plans.order_by("-meeting_date", "-published_at").first()
+    plan_entry = None
+    if plan is not None:
+        plan_entry = next(
+            (e for e in plan.snapshot.get("entries", []) if e.get("item_id") == item.pk), None
+        )
+    return ItemExplanation(
+        run=run,
+        score=entry.score,
+        rank_label=entry.rank_label,
+        rank=entry.rank,
+        ranked_count=run.item_count or RankedEntry.objects.filter(run=run).count(),
+        contributions=contributions,
+        horizon=HORIZON_LABELS[placement.horizon] if placement else None,
+        horizon_reasons=placement.reasons if placement else (),
+        overridden=placement.overridden if placement else False,
+        plan=plan,
+        plan_rank_label=plan_entry["rank_label"] if plan_entry else None,
+        movement=(plan_entry["rank"] - entry.rank) if plan_entry else None,
+    )

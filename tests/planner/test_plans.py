@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.db.models import ProtectedError
+from django.urls import reverse
+
+from planner import plans, ranking
+from planner.models import HorizonOverride, ItemScore, PublishedPlan, Status
+from tests.factories import BacklogItemFactory, UserFactory, done_run_for, score_all
+
+PLAN_POST = {
+    "title": "Digital priorities 2027",
+    "committee": "Cabinet",
+    "meeting_date": "27/3/2027",
+    "note": "For decision.",
+}
+
+
+def _rank_now(council):
+    """Compute a real ranking with the engine, as an edit's on-commit hook would."""
+    run = ranking.request_run(council=council)
+    ranking.execute_run(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+@pytest.fixture
+def scored(council):
+    items = []
+    for value in (5, 4, 3, 2):
+        item = BacklogItemFactory(council=council, status=Status.READY, effort_days=40)
+        score_all(item, value)
+        items.append(item)
+    return items
+
+
+def _publish(council, title="Plan", meeting=date(2027, 1, 10), **kwargs):
+    return plans.publish_plan(
+        council=council, title=title, committee="Cabinet", meeting_date=meeting, **kwargs
+    )
+
+
+def _content(response) -> str:
+    match = re.search(r'<div id="plan-content".*?</section>\s*</div>', response.text, re.S)
+    assert match, "plan content region not found"
+    return match[0]
+
+
+# --- Publishing ----------------------------------------------------------------------
+
+
+def test_admin_publishes_the_current_ranking_as_a_plan(admin_client_for_council, council, scored):
+    _rank_now(council)
+    response = admin_client_for_council.post(
+        reverse("plan_publish", args=[council.slug]), PLAN_POST
+    )
+    plan = PublishedPlan.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("plan_detail", args=[council.slug, plan.slug])
+    assert (plan.slug, plan.committee, plan.meeting_date) == (
+        "digital-priorities-2027",
+        "Cabinet",
+        date(2027, 3, 27),
+    )
+    assert plan.published_by == admin_client_for_council.user
+
+
+def test_snapshot_holds_entries_roadmap_weights_method_and_criteria(council, scored):
+    run = _rank_now(council)
+    plan = _publish(council)
+    snapshot = plan.snapshot
+    assert [e["reference"] for e in snapshot["entries"]] == [i.reference for i in scored]
+    first = snapshot["entries"][0]
+    assert {"title", "theme", "status", "score", "rank_label", "horizon", "reasons"} <= set(first)
+    assert {c["criterion"] for c in first["contributions"]} == set(
+        council.criteria.filter(active=True).values_list("name", flat=True)
+    )
+    assert [e["horizon"] for e in snapshot["entries"]] == ["now", "now", "next", "next"]
+    assert snapshot["method"] == run.method and snapshot["profile_name"] == run.profile_name
+    assert {c["name"]: c["weight"] for c in snapshot["criteria"]}["Citizen impact"] == 25
+    assert snapshot["capacity"] == council.capacity_days_per_quarter
+    assert snapshot["method_formula"]
+
+
+def test_snapshot_keeps_an_override_and_its_reason(council, scored):
+    _rank_now(council)
+    HorizonOverride.objects.create(item=scored[3], horizon="now", reason="Minister's priority")
+    entry = _publish(council).snapshot["entries"][3]
+    assert entry["horizon"] == "now" and entry["overridden"]
+    assert entry["reasons"] == ["pinned: Minister's priority"]
+
+
+@pytest.mark.parametrize("role_client", ["viewer_client", "editor_client"])
+def test_only_admins_publish(request, council, scored, role_client):
+    _rank_now(council)
+    client = request.getfixturevalue(role_client)
+    response = client.post(reverse("plan_publish", args=[council.slug]), PLAN_POST)
+    assert response.status_code == 403
+    assert not PublishedPlan.objects.exists()
+
+
+def test_outsider_cannot_publish_or_see_plans(outsider_client, council, scored):
+    _rank_now(council)
+    plan = _publish(council)
+    assert (
+        outsider_client.post(reverse("plan_publish", args=[council.slug]), PLAN_POST).status_code
+        == 404
+    )
+    assert (
+        outsider_client.get(reverse("plan_detail", args=[council.slug, plan.slug])).status_code
+        == 404
+    )
+    assert PublishedPlan.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "Enter a title for the plan"),
+        ("title", "!!!", "Enter a title with at least one letter or number"),
+        ("committee", "", "Enter the committee the plan is for"),
+        ("meeting_date", "", "Enter the meeting date"),
+        ("meeting_date", "31/2/2027", "Enter the meeting date as day/month/year"),
+        ("meeting_date", "next Tuesday", "Enter the meeting date as day/month/year"),
+    ],
+)
+def test_publish_with_bad_input_shows_the_error_and_publishes_nothing(
+    admin_client_for_council, council, scored, field, value, message
+):
+    _rank_now(council)
+    response = admin_client_for_council.post(
+        reverse("plan_publish", args=[council.slug]), {**PLAN_POST, field: value}
+    )
+    assert response.status_code == 400
+    assert "There is a problem" in response.text and message in response.text
+    assert not PublishedPlan.objects.exists()
+
+
+def test_publish_without_a_ranking_says_there_is_nothing_to_publish(
+    admin_client_for_council, council
+):
+    response = admin_client_for_council.post(
+        reverse("plan_publish", args=[council.slug]), PLAN_POST
+    )
+    assert response.status_code == 400
+    assert "There is no finished ranking to publish yet." in response.text
+    assert not PublishedPlan.objects.exists()
+
+
+def test_plan_slugs_are_unique_per_council_and_avoid_route_names(council, other_council, scored):
+    _rank_now(council)
+    done_run_for(other_council, [BacklogItemFactory(council=other_council)])
+    assert _publish(council, title="Q1 plan").slug == "q1-plan"
+    assert _publish(council, title="Q1 plan").slug == "q1-plan-2"
+    assert _publish(other_council, title="Q1 plan").slug == "q1-plan"
+    assert _publish(council, title="Compare").slug == "compare-2"
+
+
+def test_a_published_run_cannot_be_deleted(council, scored):
+    run = _rank_now(council)
+    _publish(council)
+    with pytest.raises(ProtectedError):
+        run.delete()
+
+
+# --- Freezing ------------------------------------------------------------------------
+
+
+def test_plan_page_is_byte_identical_after_edits_and_reranking(viewer_client, council, scored):
+    _rank_now(council)
+    plan = _publish(council, published_by=UserFactory(username="head"))
+    url = reverse("plan_detail", args=[council.slug, plan.slug])
+    before = _content(viewer_client.get(url))
+
+    # A burst of edits: rename, re-score, re-weight, archive, add, override, re-rank twice.
+    scored[0].title = "Renamed after publication"
+    scored[0].save()
+    ItemScore.objects.filter(item=scored[3]).update(value=5)
+    profile = council.profiles.get(is_active=True)
+    profile.weights = dict.fromkeys(profile.weights, 1)
+    profile.save()
+    scored[1].archived = True
+    scored[1].save()
+    score_all(BacklogItemFactory(council=council, status=Status.READY), 5)
+    HorizonOverride.objects.create(item=scored[2], horizon="later", reason="Paused")
+    council.capacity_days_per_quarter = 10
+    council.save()
+    _rank_now(council)
+    _rank_now(council)
+
+    assert council.runs.filter(status="done").count() == 3
+    after = _content(viewer_client.get(url))
+    assert scored[0].reference in before
+    assert after.encode() == before.encode()
+    assert "Renamed after publication" not in after
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def test_plans_list_is_ordered_by_meeting_date(viewer_client, council, scored):
+    _rank_now(council)
+    _publish(council, title="Older", meeting=date(2027, 1, 1))
+    _publish(council, title="Newer", meeting=date(2027, 3, 1))
+    page = viewer_client.get(reverse("plans", args=[council.slug])).text
+    assert page.index("Newer") < page.index("Older")
+
+
+def test_viewer_sees_no_publish_form(viewer_client, council):
+    page = viewer_client.get(reverse("plans", args=[council.slug])).text
+    assert "Publish a plan" not in page
+
+
+def test_admin_sees_the_publish_form(admin_client_for_council, council):
+    page = admin_client_for_council.get(reverse("plans", args=[council.slug])).text
+    assert "Publish a plan" in page
+
+
+def test_plan_page_shows_ranking_roadmap_weights_and_method(viewer_client, council, scored):
+    _rank_now(council)
+    plan = _publish(council, note="Agreed at the digital board.")
+    page = viewer_client.get(reverse("plan_detail", args=[council.slug, plan.slug])).text
+    for text in ("Roadmap", "Ranking", "Weights and method", "Citizen impact", "Cabinet"):
+        assert text in page
+    assert scored[0].reference in page
+    assert "Agreed at the digital board." in page
+
+
+def test_plan_of_another_council_is_not_found(viewer_client, council, other_council):
+    done_run_for(other_council, [BacklogItemFactory(council=other_council)])
+    theirs = _publish(other_council, title="Secret plan")
+    url = reverse("plan_detail", args=[council.slug, theirs.slug])
+    assert viewer_client.get(url).status_code == 404
+
+
+def _many_plans(council, size):
+    items = [BacklogItemFactory(council=council, effort_days=5) for _ in range(size)]
+    done_run_for(council, items)
+    for number in range(3):
+        _publish(council, title=f"Plan {number}", meeting=date(2027, 1, number + 1))
+
+
+@pytest.mark.parametrize("size", [3, 50])
+def test_plan_pages_run_a_constant_number_of_queries(
+    viewer_client, council, size, django_assert_max_num_queries
+):
+    _many_plans(council, size)
+    plan = council.plans.first()
+    with django_assert_max_num_queries(6):
+        assert viewer_client.get(reverse("plans", args=[council.slug])).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert (
+            viewer_client.get(reverse("plan_detail", args=[council.slug, plan.slug])).status_code
+            == 200
+        )
+    with django_assert_max_num_queries(5):
+        url = reverse("plan_compare", args=[council.slug])
+        response = viewer_client.get(url, {"a": "plan-0", "b": "plan-2"})
+        assert response.status_code == 200
