@@ -122,11 +122,8 @@ def pending_or_failed_run(council: Council) -> RankingRun | None:
 
 
 def is_delayed(run: RankingRun | None) -> bool:
-    """True when a queued run has not been picked up: the broker was unreachable, or no
-    worker has taken it within RANKING_DELAYED_AFTER_SECONDS."""
-    if run is None or run.status != RunStatus.QUEUED:
-        return False
-    return bool(run.error) or _is_overdue(run)
+    """True when a queued run has not been picked up (see RankingRun.is_delayed)."""
+    return run is not None and run.is_delayed
 
 
 def _is_overdue(run: RankingRun) -> bool:

@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import trigger_client_event
 
 from councils.access import council_for
+from councils.models import Role
 from planner import ranking
+
+# Fired on <body> when a run the page was waiting for finishes; tables listen for it.
+RANKING_UPDATED = "ranking-updated"
 
 
 @require_safe
@@ -20,8 +26,41 @@ def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
         "pending_run": ranking.pending_or_failed_run(council),
         "latest_run": ranking.latest_done_run(council),
     }
-    template = "planner/run_status.html#status" if request.htmx else "planner/run_status.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "planner/run_status.html", context)
+    response = render(request, "planner/run_status.html#status", context)
+    # Only a page that was polling asks here, so "nothing pending" means its run just ended.
+    pending = context["pending_run"]
+    if pending is None or not pending.is_pending:
+        trigger_client_event(response, RANKING_UPDATED)
+    return response
 
 
-urlpatterns = [path("ranking/status/", ranking_status, name="ranking_status")]
+@login_required
+@require_POST
+def ranking_retry(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Try again" after a failed run: editors queue a fresh run."""
+    council = council_for(request, slug, min_role=Role.EDITOR)
+    ranking.retry_run(council=council, requested_by=request.user)
+    if request.htmx:
+        context = {
+            "council": council,
+            "pending_run": ranking.pending_or_failed_run(council),
+            "latest_run": ranking.latest_done_run(council),
+        }
+        response = render(request, "planner/run_status.html#status", context)
+        if context["pending_run"] is None:  # eager Celery finished it already
+            trigger_client_event(response, RANKING_UPDATED)
+        return response
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("dashboard", args=[council.slug])
+    return redirect(next_url)
+
+
+urlpatterns = [
+    path("ranking/status/", ranking_status, name="ranking_status"),
+    path("ranking/retry/", ranking_retry, name="ranking_retry"),
+]

@@ -1,3 +1,237 @@
+"""The weightings page: profiles, their method and weights, a live preview, and history.
+
+Anyone in the council may read the page and call the preview (a GET that saves nothing);
+only admins may change a profile.
+"""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import trigger_client_event
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import ranking, weightings
+from planner.forms import ProfileForm, ProfileNameForm, WeightsForm
+from planner.models import Method, RunStatus, WeightingProfile
+from planner.scoring import METHOD_FORMULAS
+
+PAGE = "planner/weightings.html"
+RANKING_UPDATED = "ranking-updated"
+
+
+def _profile_url(profile: WeightingProfile) -> str:
+    if profile.is_active:
+        return reverse("weightings", args=[profile.council.slug])
+    return reverse("weighting_profile", args=[profile.council.slug, profile.pk])
+
+
+def _initial(profile: WeightingProfile, criteria: list) -> dict[str, Any]:
+    initial: dict[str, Any] = {"name": profile.name, "method": profile.method}
+    for criterion in criteria:
+        weight = profile.weight_for(criterion)
+        initial[f"weight_{criterion.pk}"] = int(weight) if weight.is_integer() else weight
+    return initial
+
+
+def _context(
+    council: Council,
+    profile: WeightingProfile,
+    criteria: list,
+    form: ProfileForm | None = None,
+    preview: weightings.Preview | None = None,
+) -> dict[str, Any]:
+    form = form or ProfileForm(
+        initial=_initial(profile, criteria),
+        council=council,
+        criteria=criteria,
+        exclude_pk=profile.pk,
+    )
+    latest_run = ranking.latest_done_run(council)
+    return {
+        "council": council,
+        "nav": "weightings",
+        "profile": profile,
+        "profiles": council.profiles.all(),
+        "criteria": criteria,
+        "form": form,
+        "action": _profile_url(profile),
+        "is_admin": council.membership.role >= Role.ADMIN,
+        "methods": [
+            (value, label, METHOD_FORMULAS.get(value, "")) for value, label in Method.choices
+        ],
+        "preview": preview,
+        "history": weightings.weight_history(profile=profile, criteria=criteria),
+        "pending_run": ranking.pending_or_failed_run(council),
+        "latest_run": latest_run,
+        "current": weightings.current_top(council, latest_run),
+        "new_form": ProfileNameForm(council=council, prefix="new"),
+        "copy_form": ProfileNameForm(council=council, prefix="copy"),
+    }
+
+
+def _page(request: HttpRequest, council: Council, profile: WeightingProfile) -> HttpResponse:
+    """GET: the page; an htmx GET (the `ranking-updated` refresh) gets the current table."""
+    criteria = weightings.active_criteria(council)
+    context = _context(council, profile, criteria)
+    if request.htmx:
+        return render(request, f"{PAGE}#current", context)
+    return render(request, PAGE, context)
+
+
+def _save(request: HttpRequest, council: Council, profile: WeightingProfile) -> HttpResponse:
+    criteria = weightings.active_criteria(council)
+    form = ProfileForm(request.POST, council=council, criteria=criteria, exclude_pk=profile.pk)
+    if not form.is_valid():
+        context = _context(council, profile, criteria, form=form)
+        if request.htmx:
+            return render(request, f"{PAGE}#editor", context, status=422)
+        return render(request, PAGE, context, status=400)
+    profile = weightings.update_profile(
+        profile=profile,
+        name=form.cleaned_data["name"],
+        method=form.cleaned_data["method"],
+        weights=form.weights(),
+        changed_by=request.user,
+    )
+    notice = "Weights saved." + (" The backlog is being ranked again." if profile.is_active else "")
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(_profile_url(profile))
+    context = _context(council, profile, criteria)
+    context["notice"] = notice
+    response = render(request, f"{PAGE}#editor", context)
+    if context["pending_run"] is None or context["pending_run"].status == RunStatus.DONE:
+        # Eager Celery (or a very fast worker) has already finished: refresh tables now.
+        trigger_client_event(response, RANKING_UPDATED)
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def weightings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The active profile. POST (admins) saves it and queues a ranking run."""
+    council = council_for(
+        request, slug, min_role=Role.ADMIN if request.method == "POST" else Role.VIEWER
+    )
+    profile = weightings.active_profile(council)
+    if profile is None:
+        profile = get_object_or_404(council.profiles.order_by("pk")[:1])
+    if request.method == "POST":
+        return _save(request, council, profile)
+    return _page(request, council, profile)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def weighting_profile(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Any profile: view it, or (admins) rename it and change its method and weights."""
+    council = council_for(
+        request, slug, min_role=Role.ADMIN if request.method == "POST" else Role.VIEWER
+    )
+    profile = get_object_or_404(council.profiles, pk=pk)
+    if request.method == "POST":
+        return _save(request, council, profile)
+    return _page(request, council, profile)
+
+
+@require_safe
+@login_required
+def weightings_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The top 10 these weights would give, computed in the request and never saved."""
+    council = council_for(request, slug)
+    criteria = weightings.active_criteria(council)
+    profile_pk = request.GET.get("profile", "")
+    profile = None
+    if profile_pk.isdigit():
+        profile = council.profiles.filter(pk=int(profile_pk)).first()
+    profile = profile or weightings.active_profile(council)
+    if profile is None:
+        profile = get_object_or_404(council.profiles.order_by("pk")[:1])
+    form = WeightsForm(request.GET, criteria=criteria)
+    preview = None
+    if form.is_valid():
+        preview = weightings.preview(
+            council=council, method=form.cleaned_data["method"], weights=form.weights()
+        )
+    context = _context(council, profile, criteria, preview=preview)
+    context["preview_form"] = form
+    status = 200 if preview is not None else 400
+    if request.htmx:
+        return render(request, f"{PAGE}#preview", context, status=status)
+    # Without JavaScript the "Preview" button lands here: the page with the typed values.
+    context["form"] = ProfileForm(
+        request.GET, council=council, criteria=criteria, exclude_pk=profile.pk
+    )
+    return render(request, PAGE, context, status=status)
+
+
+@login_required
+@require_POST
+def weighting_profile_new(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    return _create(request, council, source=None)
+
+
+@login_required
+@require_POST
+def weighting_profile_copy(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    source = get_object_or_404(council.profiles, pk=pk)
+    return _create(request, council, source=source)
+
+
+def _create(
+    request: HttpRequest, council: Council, source: WeightingProfile | None
+) -> HttpResponse:
+    prefix = "new" if source is None else "copy"
+    form = ProfileNameForm(request.POST, council=council, prefix=prefix)
+    if not form.is_valid():
+        profile = source or weightings.active_profile(council)
+        criteria = weightings.active_criteria(council)
+        context = _context(council, profile, criteria)
+        context[f"{prefix}_form"] = form
+        return render(request, PAGE, context, status=400)
+    name = form.cleaned_data["name"]
+    if source is None:
+        profile = weightings.create_profile(council=council, name=name, created_by=request.user)
+        messages.success(request, f"Profile “{name}” created. Set its weights below.")
+    else:
+        profile = weightings.copy_profile(profile=source, name=name, created_by=request.user)
+        messages.success(request, f"Copied “{source.name}” as “{name}”.")
+    return redirect(_profile_url(profile))
+
+
+@login_required
+@require_POST
+def weighting_profile_activate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    profile = get_object_or_404(council.profiles, pk=pk)
+    weightings.activate_profile(profile=profile, activated_by=request.user)
+    messages.success(request, f"“{profile.name}” is now the active profile. Ranking again.")
+    return redirect("weightings", council.slug)
+
+
+urlpatterns = [
+    path("weightings/", weightings_page, name="weightings"),
+    path("weightings/preview/", weightings_preview, name="weightings_preview"),
+    path("weightings/profiles/new/", weighting_profile_new, name="weighting_profile_new"),
+    path("weightings/profiles/<int:pk>/", weighting_profile, name="weighting_profile"),
+    path(
+        "weightings/profiles/<int:pk>/copy/",
+        weighting_profile_copy,
+        name="weighting_profile_copy",
+    ),
+    path(
+        "weightings/profiles/<int:pk>/activate/",
+        weighting_profile_activate,
+        name="weighting_profile_activate",
+    ),
+]

@@ -1,0 +1,183 @@
+"""Weighting profiles: create, copy, rename, edit weights, activate, and preview.
+
+Every change that alters the active profile's ranking asks for a run (`ranking.request_run`)
+inside the same transaction, so it is enqueued only if the change commits. A council always
+has exactly one active profile; the database enforces "at most one" and these services keep
+"at least one" by switching in a single transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from councils.models import Council
+from planner import ranking, scoring
+from planner.models import Criterion, Method, WeightingProfile
+
+PREVIEW_SIZE = 10
+
+
+def active_profile(council: Council) -> WeightingProfile | None:
+    return council.profiles.filter(is_active=True).first()
+
+
+def active_criteria(council: Council) -> list[Criterion]:
+    return list(council.criteria.filter(active=True).order_by("position", "pk"))
+
+
+@transaction.atomic
+def create_profile(
+    *, council: Council, name: str, created_by=None, source: WeightingProfile | None = None
+) -> WeightingProfile:
+    """A new, inactive profile. It starts from `source` (a copy) or else from the active
+    profile, so a council never starts from a blank, all-zero set of weights."""
+    source = source or active_profile(council)
+    return WeightingProfile.objects.create(
+        council=council,
+        name=name,
+        method=source.method if source else Method.WEIGHTED_SUM,
+        weights=dict(source.weights) if source else {},
+        is_active=False,
+    )
+
+
+def copy_profile(*, profile: WeightingProfile, name: str, created_by=None) -> WeightingProfile:
+    return create_profile(council=profile.council, name=name, source=profile)
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    profile: WeightingProfile,
+    name: str | None = None,
+    method: str,
+    weights: dict[str, float],
+    changed_by=None,
+) -> WeightingProfile:
+    """Save a profile's name, method and weights; re-rank if it is the active one.
+
+    Weights for criteria not on the form (inactive ones) are kept, so re-activating a
+    criterion brings its old weight back.
+    """
+    profile = WeightingProfile.objects.select_for_update().get(pk=profile.pk)
+    if name is not None:
+        profile.name = name
+    profile.method = method
+    profile.weights = {**profile.weights, **weights}
+    profile.save()
+    if profile.is_active:
+        ranking.request_run(council=profile.council, requested_by=changed_by)
+    return profile
+
+
+@transaction.atomic
+def activate_profile(*, profile: WeightingProfile, activated_by=None) -> WeightingProfile:
+    """Make this the council's one active profile and re-rank with it."""
+    council = profile.council
+    # Deactivate first: the partial unique constraint allows one active row at a time.
+    council.profiles.filter(is_active=True).exclude(pk=profile.pk).update(is_active=False)
+    if not profile.is_active:
+        profile.is_active = True
+        profile.save(update_fields=["is_active", "updated_at"])
+    ranking.request_run(council=council, requested_by=activated_by)
+    return profile
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    position: int
+    rank_label: str
+    reference: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    rows: list[PreviewRow]
+    ranked_count: int
+    needs_scoring_count: int
+
+
+def preview(*, council: Council, method: str, weights: dict[str, float]) -> Preview:
+    """The top 10 as these weights would rank them, computed now and never saved."""
+    data = ranking.load_input(council_id=council.pk)
+    criteria = [
+        scoring.CriterionInput(
+            id=c.id,
+            key=c.key,
+            direction=c.direction,
+            weight=float(weights.get(str(c.id), 0)),
+            scale_min=c.scale_min,
+            scale_max=c.scale_max,
+        )
+        for c in data.criteria
+    ]
+    result = scoring.rank_items(data.items, criteria, method)
+    top = result.ranked[:PREVIEW_SIZE]
+    items = council.items.in_bulk([entry.item_id for entry in top])
+    rows = [
+        PreviewRow(
+            position=entry.position,
+            rank_label=scoring.format_rank(entry.rank, entry.tied),
+            reference=items[entry.item_id].reference,
+            title=items[entry.item_id].title,
+            score=entry.score,
+        )
+        for entry in top
+    ]
+    return Preview(
+        rows=rows,
+        ranked_count=len(result.ranked),
+        needs_scoring_count=len(result.needs_scoring),
+    )
+
+
+def current_top(council: Council, run=None) -> list[Any]:
+    """The latest completed run's top entries, for the page's "current ranking" table."""
+    run = run or ranking.latest_done_run(council)
+    if run is None:
+        return []
+    return list(run.entries.select_related("item")[:PREVIEW_SIZE])
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    when: Any
+    who: str
+    name: str
+    method: str
+    is_active: bool
+    weights: list[tuple[str, str]]
+
+
+def weight_history(
+    *, profile: WeightingProfile, criteria: list[Criterion], limit: int = 10
+) -> list[HistoryRow]:
+    """Who changed this profile's weights, and to what: the newest `limit` saves."""
+    names = {str(c.pk): c.name for c in criteria}
+    labels = dict(Method.choices)
+    records = profile.history.select_related("history_user").order_by("-history_date")[:limit]
+    return [
+        HistoryRow(
+            when=record.history_date,
+            who=record.history_user.get_username() if record.history_user else "System",
+            name=record.name,
+            method=labels.get(record.method, record.method),
+            is_active=record.is_active,
+            weights=[
+                (names[key], _format_weight(value))
+                for key, value in record.weights.items()
+                if key in names
+            ],
+        )
+        for record in records
+    ]
+
+
+def _format_weight(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"

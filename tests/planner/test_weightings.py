@@ -1,0 +1,381 @@
+"""The weightings page and profile services: roles, validation, preview, runs, history."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from planner import weightings
+from planner.models import ItemScore, Method, RankingRun, RunStatus, WeightingProfile
+from tests.factories import BacklogItemFactory, score_all
+
+
+@pytest.fixture
+def profile(council) -> WeightingProfile:
+    return council.profiles.get(is_active=True)
+
+
+@pytest.fixture
+def criteria(council):
+    return weightings.active_criteria(council)
+
+
+@pytest.fixture
+def ranked_items(council):
+    """Two scored items that swap places when savings outweigh citizen impact."""
+    impact = BacklogItemFactory(council=council, title="Impact first")
+    savings = BacklogItemFactory(council=council, title="Savings first")
+    score_all(impact, 3)
+    score_all(savings, 3)
+    ItemScore.objects.filter(item=impact, criterion__key="citizen_impact").update(value=5)
+    ItemScore.objects.filter(item=savings, criterion__key="savings").update(value=5)
+    return impact, savings
+
+
+def _post_data(profile, criteria, **overrides) -> dict:
+    data = {"name": profile.name, "method": profile.method}
+    for criterion in criteria:
+        data[f"weight_{criterion.pk}"] = str(profile.weight_for(criterion))
+    data.update({key: str(value) for key, value in overrides.items()})
+    return data
+
+
+def _url(council, name="weightings", *args):
+    return reverse(name, args=[council.slug, *args])
+
+
+# --- Reading the page ---------------------------------------------------------------------
+
+
+def test_viewer_sees_the_active_profile_weights_read_only(viewer_client, council, profile):
+    response = viewer_client.get(_url(council))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert profile.name in body
+    assert "Only admins can change weightings" in body
+    assert 'type="number"' not in body
+
+
+def test_admin_sees_a_number_input_per_criterion(admin_client_for_council, council, criteria):
+    body = admin_client_for_council.get(_url(council)).content.decode()
+    for criterion in criteria:
+        assert f'id="id_weight_{criterion.pk}"' in body
+    assert body.count('min="0" max="100"') == len(criteria)
+
+
+def test_admin_page_shows_formulas_beside_method_radios(admin_client_for_council, council):
+    from django.utils.html import escape
+
+    from planner.scoring import METHOD_FORMULAS
+
+    body = admin_client_for_council.get(_url(council)).content.decode()
+    for formula in METHOD_FORMULAS.values():
+        assert escape(formula) in body
+
+
+def test_htmx_get_returns_the_current_ranking_fragment(viewer_client, council):
+    response = viewer_client.get(_url(council), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'id="current-ranking"' in body
+    assert "<html" not in body
+
+
+def test_page_queries_do_not_grow_with_items(
+    admin_client_for_council, council, django_assert_max_num_queries
+):
+    def load():
+        with django_assert_max_num_queries(30):
+            assert admin_client_for_council.get(_url(council)).status_code == 200
+
+    for _ in range(3):
+        score_all(BacklogItemFactory(council=council))
+    weightings.update_profile(
+        profile=council.profiles.get(is_active=True), method=Method.WEIGHTED_SUM, weights={}
+    )
+    load()
+    for _ in range(15):
+        score_all(BacklogItemFactory(council=council))
+    RankingRun.objects.filter(council=council).update(status=RunStatus.QUEUED)
+    load()
+
+
+# --- Saving -------------------------------------------------------------------------------
+
+
+def test_admin_saves_weights_and_a_run_is_queued(
+    admin_client_for_council, council, profile, criteria, django_capture_on_commit_callbacks
+):
+    savings = next(c for c in criteria if c.key == "savings")
+    data = _post_data(profile, criteria, **{f"weight_{savings.pk}": 80})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_for_council.post(_url(council), data)
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.weights[str(savings.pk)] == 80
+    assert council.runs.get().status == RunStatus.DONE
+
+
+def test_saving_changes_the_ranking(
+    admin_client_for_council,
+    council,
+    profile,
+    criteria,
+    ranked_items,
+    django_capture_on_commit_callbacks,
+):
+    impact, savings_item = ranked_items
+    savings = next(c for c in criteria if c.key == "savings")
+    data = _post_data(profile, criteria, **{f"weight_{savings.pk}": 100})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client_for_council.post(_url(council), data)
+    first = council.runs.get().entries.first()
+    assert first.item == savings_item
+
+
+def test_htmx_save_returns_the_editor_and_refreshes_tables(
+    admin_client_for_council, council, profile, criteria, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_for_council.post(
+            _url(council), _post_data(profile, criteria), HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="profile-editor"' in body
+    assert "Weights saved" in body
+    assert "<html" not in body
+
+
+def test_all_zero_weights_are_refused_and_nothing_changes(
+    admin_client_for_council, council, profile, criteria
+):
+    before = dict(profile.weights)
+    data = _post_data(profile, criteria, **{f"weight_{c.pk}": 0 for c in criteria})
+    response = admin_client_for_council.post(_url(council), data)
+    assert response.status_code == 400
+    assert "Give at least one criterion a weight above 0" in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.weights == before
+    assert not council.runs.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("101", "must be 100 or less"),
+        ("-1", "must be 0 or more"),
+        ("nan", "must be a number"),
+        ("inf", "must be a number"),
+        ("lots", "must be a number"),
+        ("", "Enter a weight"),
+    ],
+)
+def test_bad_weight_gets_a_clear_error(
+    admin_client_for_council, council, profile, criteria, value, message
+):
+    first = criteria[0]
+    response = admin_client_for_council.post(
+        _url(council), _post_data(profile, criteria, **{f"weight_{first.pk}": value})
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body
+    assert "govuk-error-summary" in body
+    profile.refresh_from_db()
+    assert profile.weights[str(first.pk)] != value
+
+
+def test_htmx_bad_input_gets_422_with_the_error_fragment(
+    admin_client_for_council, council, profile, criteria
+):
+    response = admin_client_for_council.post(
+        _url(council),
+        _post_data(profile, criteria, **{f"weight_{criteria[0].pk}": 500}),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    assert "must be 100 or less" in response.content.decode()
+
+
+def test_unknown_method_is_refused(admin_client_for_council, council, profile, criteria):
+    response = admin_client_for_council.post(
+        _url(council), _post_data(profile, criteria, method="magic")
+    )
+    assert response.status_code == 400
+    profile.refresh_from_db()
+    assert profile.method == Method.WEIGHTED_SUM
+
+
+def test_editor_cannot_change_weights(editor_client, council, profile, criteria):
+    response = editor_client.post(_url(council), _post_data(profile, criteria, method="rice"))
+    assert response.status_code == 403
+    profile.refresh_from_db()
+    assert profile.method == Method.WEIGHTED_SUM
+
+
+def test_viewer_cannot_change_weights(viewer_client, council, profile, criteria):
+    response = viewer_client.post(_url(council), _post_data(profile, criteria, method="rice"))
+    assert response.status_code == 403
+
+
+def test_outsider_gets_404_for_another_councils_profile(outsider_client, council, profile):
+    assert outsider_client.get(_url(council, "weighting_profile", profile.pk)).status_code == 404
+
+
+def test_profile_of_another_council_is_not_found(admin_client_for_council, council, other_council):
+    theirs = other_council.profiles.get()
+    url = _url(council, "weighting_profile", theirs.pk)
+    assert admin_client_for_council.get(url).status_code == 404
+
+
+def test_weight_history_is_shown(admin_client_for_council, council, profile, criteria):
+    savings = next(c for c in criteria if c.key == "savings")
+    admin_client_for_council.post(
+        _url(council), _post_data(profile, criteria, **{f"weight_{savings.pk}": 77})
+    )
+    body = admin_client_for_council.get(_url(council)).content.decode()
+    assert "History of this profile" in body
+    assert "Savings 77" in body
+    assert admin_client_for_council.user.username in body
+
+
+# --- Preview ------------------------------------------------------------------------------
+
+
+def test_preview_shows_top_ten_without_saving(
+    viewer_client, council, profile, criteria, ranked_items
+):
+    impact, savings_item = ranked_items
+    savings = next(c for c in criteria if c.key == "savings")
+    params = _post_data(profile, criteria, **{f"weight_{savings.pk}": 100})
+    response = viewer_client.get(
+        _url(council, "weightings_preview"), params, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index("Savings first") < body.index("Impact first")
+    assert "<html" not in body
+    profile.refresh_from_db()
+    assert profile.weights[str(savings.pk)] != 100
+    assert not council.runs.exists()
+
+
+def test_preview_without_javascript_renders_the_whole_page(
+    admin_client_for_council, council, profile, criteria, ranked_items
+):
+    response = admin_client_for_council.get(
+        _url(council, "weightings_preview"), _post_data(profile, criteria)
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" in body
+    assert "Top 2 with these weights" in body
+
+
+def test_preview_with_bad_weights_explains_why(viewer_client, council, profile, criteria):
+    params = _post_data(profile, criteria, **{f"weight_{c.pk}": 0 for c in criteria})
+    response = viewer_client.get(
+        _url(council, "weightings_preview"), params, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    assert "Give at least one criterion a weight above 0" in response.content.decode()
+
+
+def test_preview_query_count_does_not_grow_with_items(
+    viewer_client, council, profile, criteria, django_assert_max_num_queries
+):
+    params = _post_data(profile, criteria)
+    url = _url(council, "weightings_preview")
+    for size in (3, 20):
+        while council.items.count() < size:
+            score_all(BacklogItemFactory(council=council))
+        with django_assert_max_num_queries(20):
+            viewer_client.get(url, params, HTTP_HX_REQUEST="true")
+
+
+# --- Profiles -----------------------------------------------------------------------------
+
+
+def test_admin_creates_a_profile_starting_from_the_active_weights(
+    admin_client_for_council, council, profile
+):
+    response = admin_client_for_council.post(
+        _url(council, "weighting_profile_new"), {"new-name": "Savings drive"}
+    )
+    created = council.profiles.get(name="Savings drive")
+    assert response.status_code == 302
+    assert response["Location"] == _url(council, "weighting_profile", created.pk)
+    assert created.weights == profile.weights
+    assert not created.is_active
+
+
+def test_duplicate_profile_name_is_refused(admin_client_for_council, council, profile):
+    response = admin_client_for_council.post(
+        _url(council, "weighting_profile_new"), {"new-name": profile.name.upper()}
+    )
+    assert response.status_code == 400
+    assert "A profile with that name already exists" in response.content.decode()
+    assert council.profiles.count() == 1
+
+
+def test_blank_profile_name_is_refused(admin_client_for_council, council):
+    response = admin_client_for_council.post(
+        _url(council, "weighting_profile_new"), {"new-name": "   "}
+    )
+    assert response.status_code == 400
+    assert "Enter a name for the profile" in response.content.decode()
+
+
+def test_admin_copies_a_profile(admin_client_for_council, council, profile):
+    WeightingProfile.objects.filter(pk=profile.pk).update(method=Method.RICE)
+    admin_client_for_council.post(
+        _url(council, "weighting_profile_copy", profile.pk), {"copy-name": "Copy"}
+    )
+    copy = council.profiles.get(name="Copy")
+    assert copy.method == Method.RICE
+    assert copy.weights == profile.weights
+
+
+def test_admin_renames_and_edits_an_inactive_profile_without_a_run(
+    admin_client_for_council, council, profile, criteria
+):
+    other = weightings.create_profile(council=council, name="Draft")
+    data = _post_data(other, criteria, name="Draft two", method="wsjf")
+    response = admin_client_for_council.post(_url(council, "weighting_profile", other.pk), data)
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert (other.name, other.method) == ("Draft two", "wsjf")
+    assert not council.runs.exists()
+
+
+def test_activating_a_profile_leaves_exactly_one_active_and_queues_a_run(
+    admin_client_for_council, council, profile, django_capture_on_commit_callbacks
+):
+    other = weightings.create_profile(council=council, name="Draft")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_for_council.post(
+            _url(council, "weighting_profile_activate", other.pk)
+        )
+    assert response.status_code == 302
+    assert list(council.profiles.filter(is_active=True)) == [other]
+    run = council.runs.get()
+    assert run.profile == other
+
+
+def test_editor_cannot_activate_a_profile(editor_client, council, profile):
+    other = weightings.create_profile(council=council, name="Draft")
+    response = editor_client.post(_url(council, "weighting_profile_activate", other.pk))
+    assert response.status_code == 403
+    other.refresh_from_db()
+    assert not other.is_active
+
+
+def test_update_keeps_weights_of_inactive_criteria(council, profile, criteria):
+    hidden = criteria[0]
+    hidden.active = False
+    hidden.save()
+    weightings.update_profile(
+        profile=profile, method=Method.WEIGHTED_SUM, weights={str(criteria[1].pk): 50}
+    )
+    profile.refresh_from_db()
+    assert profile.weights[str(hidden.pk)] == 25
