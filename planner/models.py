@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from councils.models import Council
@@ -276,6 +277,18 @@ class RankingRun(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in {RunStatus.QUEUED, RunStatus.RUNNING}
+
+    @property
+    def is_delayed(self) -> bool:
+        """Queued but not picked up: the broker was unreachable when it was sent (the
+        enqueue records that in `error`), or no worker has taken it for a while."""
+        if self.status != RunStatus.QUEUED:
+            return False
+        if self.error:
+            return True
+        after = getattr(settings, "RANKING_DELAYED_AFTER_SECONDS", 10)
+        age = timezone.now() - self.requested_at if self.requested_at else None
+        return age is not None and age.total_seconds() > after
 
 
 class RankedEntry(models.Model):
