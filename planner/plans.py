@@ -404,7 +404,7 @@ def explain_item(*, council: Council, item: BacklogItem) -> ItemExplanation | No
         for key, points in entry.contributions.items()
     ]
     contributions.sort(key=lambda c: -c.points)
-    placement = horizons.horizons_for_run(run).get(item.pk)
+    placement = horizons.council_roadmap(council=council, run=run).placements().get(item.pk)
     plan = council.plans.order_by("-meeting_date", "-published_at").first()
     plan_entry = None
     if plan is not None:

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import council_for
 from councils.models import Council, Role
-from planner import backlog
+from planner import backlog, plans
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
 from planner.views.backlog import row_context
@@ -87,6 +87,7 @@ def _item_context(
         "scored_count": len(scores),
         "history": backlog.item_history(item, criteria),
         "can_edit": council.membership.role >= Role.EDITOR and not item.archived,
+        "explanation": plans.explain_item(council=council, item=item),
     }
 
 

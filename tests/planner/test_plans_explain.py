@@ -69,3 +69,24 @@ def test_explanation_refuses_another_councils_item(council, other_council):
     theirs = BacklogItemFactory(council=other_council)
     with pytest.raises(ValueError):
         plans.explain_item(council=council, item=theirs)
+
+
+def test_item_page_explains_the_rank_and_movement_since_the_plan(viewer_client, council, items):
+    from django.urls import reverse
+
+    done_run_for(council, items)
+    plans.publish_plan(
+        council=council, title="Spring plan", committee="Cabinet", meeting_date=date(2027, 1, 1)
+    )
+    done_run_for(council, [items[2], items[0], items[1], items[3]])
+    page = viewer_client.get(reverse("item_detail", args=[council.slug, items[2].reference])).text
+    assert "Why this rank" in page
+    assert "moved up 2 places since the plan “Spring plan” (was 3)" in page
+    assert "Citizen impact" in page
+
+
+def test_item_page_without_a_ranking_has_no_explanation(viewer_client, council, items):
+    from django.urls import reverse
+
+    page = viewer_client.get(reverse("item_detail", args=[council.slug, items[0].reference])).text
+    assert "Why this rank" not in page
