@@ -409,6 +409,7 @@ def sweep(*, now=None) -> list[int]:
     running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
     run_ids = RankingRun.objects.filter(
         Q(status=RunStatus.QUEUED, requested_at__lt=queued_before)
+        | Q(status=RunStatus.QUEUED, error=ENQUEUE_FAILED_MESSAGE)
         | Q(status=RunStatus.RUNNING, started_at__lt=running_before)
     ).values_list("pk", flat=True)
     return [run_id for run_id in sorted(run_ids) if enqueue_run(run_id)]

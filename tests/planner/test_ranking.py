@@ -327,3 +327,10 @@ def test_sweep_resends_old_queued_and_abandoned_running_runs(council, other_coun
         sent = ranking.sweep()
     assert sent == sorted([old.pk, abandoned.pk])
     assert fresh.pk not in [call.args[0] for call in enqueue.call_args_list]
+
+
+def test_sweep_resends_a_run_the_broker_refused_at_once(council):
+    run = _queued_run(council)
+    RankingRun.objects.filter(pk=run.pk).update(error=ranking.ENQUEUE_FAILED_MESSAGE)
+    with mock.patch.object(ranking, "enqueue_run", return_value=True):
+        assert ranking.sweep() == [run.pk]
