@@ -1,0 +1,113 @@
+"""Lost updates are refused with 409, and references stay unique under concurrent creates."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from councils.models import Role
+from planner import backlog
+from planner.models import ItemScore
+from tests.factories import BacklogItemFactory, CouncilFactory, MembershipFactory, UserFactory
+from tests.planner.test_item_pages import edit_data
+
+
+@pytest.mark.django_db
+def test_stale_item_save_gets_409_and_overwrites_nothing(editor_client, council):
+    item = BacklogItemFactory(council=council, title="Original")
+    stale_version = item.version
+    backlog.update_item(
+        item=item, user=None, data={"title": "Their title", "owner": "Sam"}, version=stale_version
+    )
+    response = editor_client.post(
+        reverse("item_edit", args=[council.slug, item.reference]),
+        edit_data(item, title="My title", version=stale_version),
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "govuk-error-summary" in body
+    assert "Their title" in body  # what is saved now is shown
+    item.refresh_from_db()
+    assert item.title == "Their title"
+    # The retry form carries the current version, so saving again is a deliberate choice.
+    assert f'name="version" value="{item.version}"' in body
+    assert 'value="My title"' in body
+
+
+def test_stale_score_gets_409_and_shows_their_score(editor_client, council):
+    item = BacklogItemFactory(council=council)
+    criterion = council.criteria.first()
+    other = UserFactory(username="colleague")
+    backlog.set_score(
+        item=item, criterion=criterion, user=other, value=5, rationale="Theirs", version=0
+    )
+    response = editor_client.post(
+        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
+        {"value": "1", "version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this score" in body
+    assert "colleague" in body and "Theirs" in body
+    assert ItemScore.objects.get(item=item, criterion=criterion).value == 5
+
+
+def test_stale_score_from_a_row_gets_409_row(editor_client, council):
+    item = BacklogItemFactory(council=council)
+    criterion = council.criteria.first()
+    backlog.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
+    response = editor_client.post(
+        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
+        {"value": "1", "version": "0", "from": "row"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409
+    assert "Someone else scored this 4" in response.content.decode()
+
+
+def test_stale_score_without_js_gets_409_full_page(editor_client, council):
+    item = BacklogItemFactory(council=council)
+    criterion = council.criteria.first()
+    backlog.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
+    response = editor_client.post(
+        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
+        {"value": "1", "version": "0"},
+    )
+    assert response.status_code == 409
+    assert "<html" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_get_distinct_references():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    council = CouncilFactory()
+    user = UserFactory()
+    MembershipFactory(user=user, council=council, role=Role.EDITOR)
+    theme = council.themes.first()
+    barrier = threading.Barrier(6)
+    errors: list[Exception] = []
+
+    def create(n: int) -> None:
+        try:
+            barrier.wait()
+            backlog.create_item(
+                council=council, user=user, data={"title": f"Parallel {n}", "theme": theme}
+            )
+        except Exception as error:  # collected so the main thread can report it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    references = sorted(council.items.values_list("reference", flat=True))
+    assert references == [f"DIG-{n:03d}" for n in range(1, 7)]
