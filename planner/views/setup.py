@@ -53,7 +53,8 @@ def themes(request: HttpRequest, slug: str) -> HttpResponse:
             )
             messages.success(request, f"Theme “{theme.name}” added.")
             return redirect("themes", council.slug)
-        return render(request, "planner/themes.html", _themes_context(council, add_form=form), 400)
+        context = _themes_context(council, add_form=form)
+        return render(request, "planner/themes.html", context, status=400)
     return render(request, "planner/themes.html", _themes_context(council))
 
 
