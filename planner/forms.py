@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.text import slugify
 
 from councils.models import Council
@@ -240,7 +241,12 @@ class ThemeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.council = council
         self.fields["position"].required = False
-        self.fields["position"].max_value = 1000
+        self.fields["position"].validators.append(MaxValueValidator(1000))
+
+    def clean_position(self) -> int | None:
+        # Blank keeps an existing position; a new theme goes at the end.
+        position = self.cleaned_data.get("position")
+        return self.instance.position if position is None and self.instance.pk else position
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
@@ -298,7 +304,12 @@ class CriterionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.council = council
         self.fields["position"].required = False
-        self.fields["position"].max_value = 1000
+        self.fields["position"].validators.append(MaxValueValidator(1000))
+
+    def clean_position(self) -> int | None:
+        # Blank keeps an existing position; a new criterion goes at the end.
+        position = self.cleaned_data.get("position")
+        return self.instance.position if position is None and self.instance.pk else position
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
