@@ -131,6 +131,19 @@ def _is_overdue(run: RankingRun) -> bool:
     return run.requested_at is not None and timezone.now() - run.requested_at > after
 
 
+def run_now(*, council: Council, requested_by=None) -> RankingRun:
+    """Create a run and compute it in this process, with no broker (seeding, commands)."""
+    with transaction.atomic():
+        Council.objects.select_for_update().only("pk").get(pk=council.pk)
+        latest = council.runs.aggregate(latest=Max("generation"))["latest"] or 0
+        run = RankingRun.objects.create(
+            council=council, generation=latest + 1, requested_by=requested_by
+        )
+    execute_run(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
 def retry_run(*, council: Council, requested_by=None) -> RankingRun:
     """'Try again' after a failed run: a fresh run, so the failure stays on record."""
     return request_run(council=council, requested_by=requested_by)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from councils.models import Council, CouncilType, Membership, Nation, Role
+from planner import ranking
 from planner.defaults import ensure_council_defaults
 from planner.demo_catalogue import CATALOGUE, OWNERS
 from planner.models import BacklogItem, ItemScore, Stage, Status
@@ -104,6 +105,8 @@ def seed_demo(*, password: str) -> None:
             )
         if not council.items.exists():
             seed_demo_items(council)
+        if not council.runs.exists():
+            ranking.run_now(council=council)  # computed here: a demo needs no worker
     solo_council = Council.objects.get(slug=SOLO_USER[1])
     Membership.objects.get_or_create(
         user=users[SOLO_USER[0]], council=solo_council, defaults={"role": SOLO_USER[2]}
