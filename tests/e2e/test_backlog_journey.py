@@ -1,0 +1,107 @@
+"""The digital lead's triage journey: filter by a theme, score a row inline, with and without
+JavaScript; and the backlog and item pages pass axe-core."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from planner.models import ItemScore
+from tests.e2e.conftest import axe_violations, save_screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+THEME = "Data sharing"
+
+
+def filter_by_theme(page) -> None:
+    page.goto("/c/northmoor/backlog/")
+    page.select_option("#id_theme", label=THEME)
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"theme=\d+"))
+    theme_cells = page.locator("#backlog-table tbody tr td:nth-child(4)")
+    theme_cells.first.wait_for()
+    assert set(theme_cells.all_inner_texts()) == {THEME}
+
+
+def first_row_reference(page) -> str:
+    return page.locator("#backlog-table tbody tr td:nth-child(2) a").first.inner_text().strip()
+
+
+def choose_new_level(row) -> tuple[str, str]:
+    """Pick a level for the row's first criterion that differs from the current one."""
+    select = row.locator("select[name=value]").first
+    current = select.input_value()
+    new = "1" if current != "1" else "2"
+    select.select_option(new)
+    return select.get_attribute("id"), new
+
+
+def saved_value(reference: str, criterion_id: int) -> int | None:
+    score = ItemScore.objects.filter(
+        item__council__slug="northmoor", item__reference=reference, criterion_id=criterion_id
+    ).first()
+    return score.value if score else None
+
+
+def test_lead_filters_and_scores_a_row_without_a_page_load(page):
+    sign_in(page, "lead")
+    filter_by_theme(page)
+    assert axe_violations(page) == []
+    reference = first_row_reference(page)
+
+    navigations: list[str] = []
+    page.on(
+        "framenavigated",
+        lambda frame: frame == page.main_frame and navigations.append(frame.url),
+    )
+    page.get_by_role("link", name=f"Score {reference}", exact=True).click()
+    row = page.locator(f"#row-{reference}")
+    row.locator("select[name=value]").first.wait_for()
+    select_id, new = choose_new_level(row)
+    criterion_id = int(select_id.rsplit("-", 1)[1])
+    row.locator("form").first.get_by_role("button").click()
+    row.get_by_role("status").filter(has_text="Saved").wait_for()
+
+    assert navigations == []
+    assert row.locator(f"#{select_id}").input_value() == new
+    assert saved_value(reference, criterion_id) == int(new)
+    assert axe_violations(page) == []
+    save_screenshot(page, "backlog-row-scored")
+
+
+def test_same_journey_works_without_javascript(no_js_page):
+    page = no_js_page
+    sign_in(page, "lead")
+    filter_by_theme(page)
+    reference = first_row_reference(page)
+    page.get_by_role("link", name=f"Score {reference}", exact=True).click()
+    page.wait_for_url(re.compile(rf"score={reference}"))
+    row = page.locator(f"#row-{reference}")
+    select_id, new = choose_new_level(row)
+    criterion_id = int(select_id.rsplit("-", 1)[1])
+    row.locator("form").first.get_by_role("button").click()
+    page.wait_for_load_state()
+    assert "theme=" in page.url  # back on the filtered backlog
+    assert page.locator(f"#{select_id}").input_value() == new
+    assert saved_value(reference, criterion_id) == int(new)
+
+
+def test_item_page_passes_axe_and_scores_with_radios(page):
+    sign_in(page, "lead")
+    page.goto("/c/northmoor/items/DIG-001/")
+    assert axe_violations(page) == []
+    panel = page.locator(".app-score-panel").first
+    panel.locator("label.govuk-radios__label").nth(2).click()
+    panel.get_by_role("button").click()
+    page.locator(".app-score-panel").first.get_by_role("status").wait_for()
+    assert axe_violations(page) == []
+
+
+def test_viewer_sees_a_read_only_backlog(page):
+    sign_in(page, "cio")
+    page.goto("/c/northmoor/backlog/")
+    assert page.get_by_role("button", name="Add").count() == 0
+    assert page.locator("input[type=checkbox][name=items]").count() == 0
+    assert axe_violations(page) == []
