@@ -19,13 +19,15 @@ from planner import charts, horizons, ranking
 from planner.models import (
     Direction,
     ItemScore,
-    RankedEntry,
     RankingRun,
     Status,
     WeightingProfile,
 )
 
 TOP_COUNT = 10
+# The matrix plots every item; its table lists the top of the ranking, because a table of
+# thousands of rows helps nobody and costs more to render than the rest of the page.
+MATRIX_TABLE_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,19 @@ class Dashboard:
     active_profile: WeightingProfile | None
     latest_run: RankingRun | None
     pending_run: RankingRun | None
-    top: list[RankedEntry]
+    top: list[horizons.RankedRow]
     theme_chart: charts.BarChart
     matrix: charts.Matrix
     ranked_count: int = 0
-    unestimated: list[RankedEntry] = field(default_factory=list)
+    unestimated: list[horizons.RankedRow] = field(default_factory=list)
+
+    @property
+    def matrix_table(self) -> list[charts.MatrixPoint]:
+        return self.matrix.points[:MATRIX_TABLE_LIMIT]
+
+    @property
+    def matrix_table_rest(self) -> int:
+        return max(len(self.matrix.points) - MATRIX_TABLE_LIMIT, 0)
 
 
 def dashboard_for(*, council: Council) -> Dashboard:
@@ -61,16 +71,6 @@ def dashboard_for(*, council: Council) -> Dashboard:
         StatusCount(status=value, label=label, count=by_status.get(value, 0))
         for value, label in Status.choices
     ]
-    # An open item needs scoring while some active criterion has no score for it.
-    unscored = council.criteria.filter(active=True).exclude(
-        Exists(ItemScore.objects.filter(item=OuterRef(OuterRef("pk")), criterion=OuterRef("pk")))
-    )
-    needs_scoring = (
-        council.items.filter(archived=False)
-        .exclude(status=Status.DONE)
-        .filter(Exists(unscored))
-        .count()
-    )
     themes = (
         council.themes.annotate(
             open_items=Count(
@@ -81,37 +81,24 @@ def dashboard_for(*, council: Council) -> Dashboard:
         .values_list("name", "open_items")
     )
     latest_run = ranking.latest_done_run(council)
-    entries: list[RankedEntry] = []
-    benefit_ids: set[str] = set()
+    needs_scoring = (
+        len(latest_run.needs_scoring) if latest_run is not None else _count_needs_scoring(council)
+    )
+    entries: list[horizons.RankedRow] = []
     if latest_run is not None:
-        entries = list(
-            RankedEntry.objects.filter(run=latest_run)
-            .select_related("item__theme")
-            .only(*horizons.ENTRY_FIELDS, "contributions")
-            .order_by("position")
-        )
-        benefit_ids = {
-            str(pk)
-            for pk in council.criteria.filter(direction=Direction.BENEFIT).values_list(
-                "pk", flat=True
-            )
-        }
+        entries = horizons.load_rows(latest_run, benefit_keys=_benefit_keys(council, latest_run))
     points = []
     unestimated = []
     for entry in entries:
-        effort = entry.item.effort_days
+        effort = entry.effort_days
         if effort is None:
             unestimated.append(entry)
             continue
-        value = sum(
-            float(points_earned)
-            for criterion_id, points_earned in entry.contributions.items()
-            if criterion_id in benefit_ids
-        )
+        value = entry.benefit_points or 0.0
         points.append(
             charts.MatrixInput(
-                reference=entry.item.reference,
-                title=entry.item.title,
+                reference=entry.reference,
+                title=entry.title,
                 value=round(value, 2),
                 effort=float(effort),
                 rank_label=entry.rank_label,
@@ -130,3 +117,29 @@ def dashboard_for(*, council: Council) -> Dashboard:
         ranked_count=len(entries),
         unestimated=unestimated,
     )
+
+
+def _count_needs_scoring(council: Council) -> int:
+    """Open items missing a score on an active criterion. Only used before the first ranking:
+    every run records the same list (in `needs_scoring`) as it ranks, and every edit that could
+    change it asks for a run, so reading the run saves a slow query on large backlogs."""
+    unscored = council.criteria.filter(active=True).exclude(
+        Exists(ItemScore.objects.filter(item=OuterRef(OuterRef("pk")), criterion=OuterRef("pk")))
+    )
+    return (
+        council.items.filter(archived=False)
+        .exclude(status=Status.DONE)
+        .filter(Exists(unscored))
+        .count()
+    )
+
+
+def _benefit_keys(council: Council, run: RankingRun) -> list[str]:
+    """The ids of the benefit criteria the run scored with (from its snapshot when it has one)."""
+    recorded = [c for c in run.criteria_snapshot or [] if isinstance(c, dict) and "id" in c]
+    if recorded:
+        return [str(c["id"]) for c in recorded if c.get("direction") == Direction.BENEFIT]
+    return [
+        str(pk)
+        for pk in council.criteria.filter(direction=Direction.BENEFIT).values_list("pk", flat=True)
+    ]

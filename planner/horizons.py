@@ -9,36 +9,122 @@ new ranking. A published plan freezes its roadmap in the plan's snapshot instead
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 
 from councils.models import Council
 from planner.models import BacklogItem, HorizonOverride, RankedEntry, RankingRun, Status
 from planner.roadmap import HORIZON_LABELS, HORIZONS, Placement, Roadmap, RoadmapItem, build_roadmap
 
-# The fields the roadmap, dashboard and plan snapshot read; everything else stays deferred.
-ENTRY_FIELDS = (
-    "id",
-    "run_id",
+STATUS_LABELS = dict(Status.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    """One ranked entry with what the pages show of its item. Plain values rather than model
+    instances: building 5,000 deferred model instances costs more than the query."""
+
+    item_id: int
+    reference: str
+    title: str
+    status: str
+    effort_days: Decimal | None
+    theme: str
+    score: Decimal
+    rank: int
+    tied: bool
+    position: int
+    contributions: dict[str, float] | None = None
+    benefit_points: float | None = None
+
+    @property
+    def rank_label(self) -> str:
+        return f"={self.rank}" if self.tied else str(self.rank)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+_ROW_FIELDS = (
     "item_id",
-    "score",
-    "rank",
-    "position",
-    "tied",
-    "item__id",
     "item__reference",
     "item__title",
     "item__status",
     "item__effort_days",
-    "item__archived",
-    "item__theme__id",
     "item__theme__name",
+    "score",
+    "rank",
+    "tied",
+    "position",
 )
+
+
+class _ContributionPoints(Func):
+    """One criterion's points from an entry's `contributions` JSON, 0 when absent.
+
+    Django's own key transforms read a key of digits ("12") as an array index, so this asks
+    for the object key explicitly; the key travels as a query parameter."""
+
+    output_field = FloatField()
+
+    def __init__(self, criterion_id: str) -> None:
+        if not str(criterion_id).isdigit():
+            raise ValueError(f"criterion id {criterion_id!r} is not a number")
+        self.criterion_id = str(criterion_id)
+        super().__init__(F("contributions"), Value(self.criterion_id))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="COALESCE((%(expressions)s)::float8, 0)",
+            arg_joiner=" ->> ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        path = f'$."{self.criterion_id}"'
+        return f"COALESCE(json_extract({column}, %s), 0)", (*column_params, path)
+
+
+def load_rows(
+    run: RankingRun, *, with_contributions: bool = False, benefit_keys: list[str] | None = None
+) -> list[RankedRow]:
+    """A run's entries in position order with their items' details: one query.
+
+    With `benefit_keys` (criterion ids), each row also gets `benefit_points`, the sum of those
+    criteria's contributions, added up by the database: decoding thousands of JSON
+    contributions in Python costs more than the rest of the dashboard."""
+    queryset = RankedEntry.objects.filter(run=run).order_by("position")
+    contributions = None
+    if with_contributions:
+        contributions = "contributions"
+    benefit = None
+    if benefit_keys is not None:
+        parts = [_ContributionPoints(key) for key in benefit_keys]
+        total = parts[0] if parts else Value(0.0)
+        for part in parts[1:]:
+            total = total + part
+        queryset = queryset.annotate(benefit_points=ExpressionWrapper(total, FloatField()))
+        benefit = "benefit_points"
+    rows = queryset.values_list(*_ROW_FIELDS, contributions or "id", benefit or "id")
+    return [
+        RankedRow(
+            *values[:-2],
+            contributions=values[-2] if contributions else None,
+            benefit_points=values[-1] if benefit else None,
+        )
+        for values in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
 class RoadmapRow:
-    entry: RankedEntry  # with .item and .item.theme loaded
+    entry: RankedRow
     placement: Placement
     override: HorizonOverride | None
 
@@ -90,16 +176,16 @@ class CouncilRoadmap:
 
 
 def council_roadmap(
-    *, council: Council, run: RankingRun | None, entries: list[RankedEntry] | None = None
+    *, council: Council, run: RankingRun | None, entries: list[RankedRow] | None = None
 ) -> CouncilRoadmap:
     """Lay `run` out as Now / Next / Later for `council`. Four queries whatever the size (three
     when no dependency points outside the ranking); `entries` may be passed in when the caller
-    has already loaded them with `ENTRY_FIELDS`."""
+    has already loaded them with `load_rows`."""
     capacity = float(council.capacity_days_per_quarter)
     if run is None:
         return CouncilRoadmap(run=None, capacity=capacity)
     if entries is None:
-        entries = load_entries(run)
+        entries = load_rows(run)
     item_ids = {entry.item_id for entry in entries}
     through = BacklogItem.depends_on.through
     depends: dict[int, list[int]] = {}
@@ -126,16 +212,15 @@ def council_roadmap(
     }
     roadmap_items = []
     for entry in entries:
-        item = entry.item
-        override = overrides.get(item.pk)
+        override = overrides.get(entry.item_id)
         roadmap_items.append(
             RoadmapItem(
-                item_id=item.pk,
-                reference=item.reference,
+                item_id=entry.item_id,
+                reference=entry.reference,
                 position=entry.position,
-                effort=None if item.effort_days is None else float(item.effort_days),
-                status=item.status,
-                depends_on=tuple(depends.get(item.pk, ())),
+                effort=None if entry.effort_days is None else float(entry.effort_days),
+                status=entry.status,
+                depends_on=tuple(depends.get(entry.item_id, ())),
                 override=override.horizon if override else None,
                 override_reason=override.reason if override else "",
             )
@@ -149,16 +234,6 @@ def council_roadmap(
         for entry, placement in zip(entries, roadmap.placements, strict=True)
     ]
     return CouncilRoadmap(run=run, capacity=capacity, roadmap=roadmap, rows=rows)
-
-
-def load_entries(run: RankingRun) -> list[RankedEntry]:
-    """A run's entries in position order, each with its item and theme: one query."""
-    return list(
-        RankedEntry.objects.filter(run=run)
-        .select_related("item__theme")
-        .only(*ENTRY_FIELDS)
-        .order_by("position")
-    )
 
 
 def horizons_for_run(run: RankingRun) -> dict[int, Placement]:

@@ -28,7 +28,6 @@ from planner.models import (
     PublishedPlan,
     RankedEntry,
     RankingRun,
-    Status,
 )
 from planner.roadmap import HORIZON_LABELS, HORIZONS
 from planner.scoring import METHOD_FORMULAS
@@ -100,20 +99,13 @@ def _number(value: Decimal | float | None) -> str | None:
 def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
     """Everything the plan page and the plan CSV show, as plain JSON. A fixed number of
     queries: the roadmap's four, criteria, scores and dependency references."""
-    entries = list(
-        RankedEntry.objects.filter(run=run)
-        .select_related("item__theme")
-        .only(
-            *horizons.ENTRY_FIELDS,
-            "contributions",
-            "item__owner",
-            "item__stage",
-            "item__problem",
-            "item__one_off_cost",
-            "item__recurring_cost",
+    entries = horizons.load_rows(run, with_contributions=True)
+    details = {
+        pk: rest
+        for pk, *rest in BacklogItem.objects.filter(ranked_entries__run=run).values_list(
+            "pk", "owner", "stage", "problem", "one_off_cost", "recurring_cost"
         )
-        .order_by("position")
-    )
+    }
     roadmap = horizons.council_roadmap(council=council, run=run, entries=entries)
     placements = roadmap.placements()
     criteria = _criteria_snapshot(council, run)
@@ -132,19 +124,19 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
         .values_list("from_backlogitem_id", "to_backlogitem__reference")
     ):
         depends.setdefault(from_id, []).append(reference)
-    statuses = dict(Status.choices)
     frozen_entries = []
     for entry in entries:
-        item = entry.item
-        placement = placements[item.pk]
+        item_id = entry.item_id
+        owner, stage, problem, one_off_cost, recurring_cost = details[item_id]
+        placement = placements[item_id]
         frozen_entries.append(
             {
-                "item_id": item.pk,
-                "reference": item.reference,
-                "title": item.title,
-                "theme": item.theme.name,
-                "status": item.status,
-                "status_label": statuses.get(item.status, item.status),
+                "item_id": item_id,
+                "reference": entry.reference,
+                "title": entry.title,
+                "theme": entry.theme,
+                "status": entry.status,
+                "status_label": entry.status_label,
                 "score": _number(entry.score),
                 "rank": entry.rank,
                 "tied": entry.tied,
@@ -154,14 +146,14 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
                     {"criterion": names.get(key, f"criterion {key}"), "points": points}
                     for key, points in entry.contributions.items()
                 ],
-                "scores": scores.get(item.pk, {}),
-                "effort_days": _number(item.effort_days),
-                "one_off_cost": _number(item.one_off_cost),
-                "recurring_cost": _number(item.recurring_cost),
-                "owner": item.owner,
-                "stage": item.stage,
-                "problem": item.problem,
-                "depends_on": depends.get(item.pk, []),
+                "scores": scores.get(item_id, {}),
+                "effort_days": _number(entry.effort_days),
+                "one_off_cost": _number(one_off_cost),
+                "recurring_cost": _number(recurring_cost),
+                "owner": owner,
+                "stage": stage,
+                "problem": problem,
+                "depends_on": depends.get(item_id, []),
                 "horizon": placement.horizon,
                 "reasons": list(placement.reasons),
                 "overridden": placement.overridden,

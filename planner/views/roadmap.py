@@ -12,10 +12,18 @@ from councils.models import Council, Role
 from planner import horizons, ranking
 from planner.forms import CLEAR_OVERRIDE, HorizonOverrideForm
 
+# Rows shown per horizon unless the reader asks for all: a long Later list would otherwise
+# make the page slow to render and to read.
+ROWS_PER_HORIZON = 100
+
 
 def _roadmap_context(request: HttpRequest, council: Council, form: HorizonOverrideForm) -> dict:
     latest_run = ranking.latest_done_run(council)
+    show_all = request.GET.get("all") == "1"
     return {
+        "show_all": show_all,
+        "row_slice": ":" if show_all else f":{ROWS_PER_HORIZON}",
+        "rows_per_horizon": ROWS_PER_HORIZON,
         "council": council,
         "nav": "roadmap",
         "latest_run": latest_run,

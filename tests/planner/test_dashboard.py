@@ -43,7 +43,7 @@ def test_dashboard_counts_open_items_by_status(viewer_client, council):
     assert summary.total_items == 3
 
 
-def test_dashboard_counts_items_missing_a_score_as_needing_scoring(viewer_client, council):
+def test_before_any_ranking_dashboard_counts_items_missing_a_score(viewer_client, council):
     scored = BacklogItemFactory(council=council)
     score_all(scored)
     partly = BacklogItemFactory(council=council)
@@ -52,6 +52,13 @@ def test_dashboard_counts_items_missing_a_score_as_needing_scoring(viewer_client
     BacklogItemFactory(council=council)  # not scored at all
     BacklogItemFactory(council=council, status=Status.DONE)  # done: never needs scoring
     assert viewer_client.get(_url(council)).context["summary"].needs_scoring == 2
+
+
+def test_with_a_ranking_needs_scoring_comes_from_the_latest_run(viewer_client, council, ranked):
+    run = council.runs.get()
+    run.needs_scoring = [ranked[0].pk, ranked[1].pk, ranked[2].pk]
+    run.save()
+    assert viewer_client.get(_url(council)).context["summary"].needs_scoring == 3
 
 
 def test_dashboard_names_the_active_profile_and_when_the_ranking_ran(
@@ -66,7 +73,7 @@ def test_dashboard_names_the_active_profile_and_when_the_ranking_ran(
 def test_dashboard_lists_the_top_ten_with_score_and_theme(viewer_client, council, ranked):
     response = viewer_client.get(_url(council))
     top = response.context["summary"].top
-    assert [entry.item for entry in top] == ranked[:10]
+    assert [entry.item_id for entry in top] == [item.pk for item in ranked[:10]]
     assert ranked[0].theme.name in response.text
     assert "90.00" in response.text
     assert ranked[10].reference not in re.search(r"Top 10.*?</table>", response.text, re.S)[0]

@@ -1,0 +1,92 @@
+"""Page timings for the CIO's pages on a 5,000-item council: dashboard, roadmap, a published
+plan and a plan comparison, against a trivial view (/healthz) measured in the same run.
+
+Target: median under 200 ms for the dashboard and roadmap. Requests go through Django's test
+Client (middleware, sessions, templates; no network), after one warm-up request each.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/pages.py
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import machine_line, median_ms, setup_django  # noqa: E402
+
+ITEMS = 5_000
+REPEATS = 9
+TARGET_MS = 200
+
+
+def seed():
+    from django.contrib.auth import get_user_model
+
+    from councils.models import Membership, Role
+    from planner import plans, ranking
+    from planner.management.commands.seed_demo import seed_bulk_council
+    from planner.models import BacklogItem, HorizonOverride
+
+    council = seed_bulk_council(slug="bench-pages", items=ITEMS)
+    ids = list(council.items.order_by("number").values_list("pk", flat=True))
+    through = BacklogItem.depends_on.through
+    # Every tenth item waits on the one before it, so the roadmap has dependencies to honour.
+    through.objects.bulk_create(
+        through(from_backlogitem_id=ids[i], to_backlogitem_id=ids[i - 1])
+        for i in range(10, len(ids), 10)
+    )
+    HorizonOverride.objects.bulk_create(
+        HorizonOverride(item_id=pk, horizon="now", reason="Bench pin") for pk in ids[500:505]
+    )
+    for meeting in (date(2027, 1, 14), date(2027, 3, 11)):
+        run = ranking.request_run(council=council)
+        ranking.execute_run(run_id=run.pk)
+        plans.publish_plan(
+            council=council, title=f"Plan {meeting:%B}", committee="Cabinet", meeting_date=meeting
+        )
+        # Some movement between the two plans.
+        council.items.filter(number__lte=300).update(status="ready")
+    user = get_user_model().objects.create(username="bench-cio")
+    Membership.objects.create(user=user, council=council, role=Role.VIEWER)
+    return council, user
+
+
+def main() -> None:
+    setup_django("pages")
+    from django.test import Client
+
+    council, user = seed()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    slug = council.slug
+    first, second = council.plans.order_by("meeting_date")
+    pages = {
+        "healthz (baseline)": "/healthz",
+        "dashboard": f"/c/{slug}/",
+        "roadmap": f"/c/{slug}/roadmap/",
+        "published plan": f"/c/{slug}/plans/{second.slug}/",
+        "plan comparison": f"/c/{slug}/plans/compare/?a={first.slug}&b={second.slug}",
+    }
+    print(machine_line())
+    print(f"{ITEMS:,} ranked items; median of {REPEATS} requests after one warm-up")
+    results = {}
+    for name, url in pages.items():
+
+        def get(url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        size = len(get().content)
+        results[name] = median_ms(get, repeats=REPEATS)
+        print(f"  {name:<20} {results[name]:8.1f} ms   {size / 1024:8.0f} KiB")
+    for name in ("dashboard", "roadmap"):
+        verdict = "meets" if results[name] < TARGET_MS else "MISSES"
+        print(f"  {name} {verdict} the {TARGET_MS} ms target")
+
+
+if __name__ == "__main__":
+    main()
