@@ -17,7 +17,6 @@ result once. See docs/adr/0002-ranking-runs.md.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -55,7 +54,6 @@ PROGRESS_LOADED = 35
 PROGRESS_SCORED = 65
 PROGRESS_DONE = 100
 ENQUEUE_FAILED_MESSAGE = "The task queue could not be reached; the run will be queued again."
-# COPY's text format: json.dumps never emits tabs, newlines or backslashes for these dicts.
 _COPY_COLUMNS = "(run_id, item_id, score, rank, position, tied, contributions)"
 
 
@@ -293,20 +291,22 @@ def _load(council_id: int) -> RankingInput:
     rankable = BacklogItem.objects.filter(council_id=council_id, archived=False).exclude(
         status=Status.DONE
     )
-    created_of = dict(rankable.values_list("pk", "created_at"))
-    scores: dict[int, dict[int, int]] = {pk: {} for pk in created_of}
+    # Only the order of creation matters (earlier wins a tie, then lower id), so each item's
+    # place in that order stands in for its timestamp: no datetime parsing per item.
+    item_ids = list(rankable.order_by("created_at", "pk").values_list("pk", flat=True))
+    scores: dict[int, dict[int, int]] = {pk: {} for pk in item_ids}
     score_rows = ItemScore.objects.filter(
         item__council_id=council_id,
         item__archived=False,
         criterion__active=True,
     ).values_list("item_id", "criterion_id", "value")
-    for item_id, criterion_id, value in score_rows.iterator(chunk_size=20_000):
+    for item_id, criterion_id, value in _fetch_rows(score_rows):
         item_scores = scores.get(item_id)
         if item_scores is not None:  # done items' scores are skipped here, not joined
             item_scores[criterion_id] = value
     items = [
-        scoring.ItemInput(id=pk, created=created.timestamp(), scores=scores[pk])
-        for pk, created in created_of.items()
+        scoring.ItemInput(id=pk, created=float(order), scores=scores[pk])
+        for order, pk in enumerate(item_ids)
     ]
     return RankingInput(
         profile_id=profile_id,
@@ -317,6 +317,16 @@ def _load(council_id: int) -> RankingInput:
         criteria_snapshot=snapshot,
         items=items,
     )
+
+
+def _fetch_rows(queryset) -> list[tuple]:
+    """The queryset's rows as plain tuples in one round trip: the ORM writes the SQL, the
+    driver's C code builds the tuples (several times faster than the ORM's own iteration
+    at 700k rows, and the values here need no conversion)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _weight(weights: dict, criterion_id: int, name: str) -> float:
@@ -362,26 +372,19 @@ def write_entries(*, run_id: int, result: scoring.RankingResult) -> None:
 
 
 def _copy_entries(run_id: int, ranked: list[scoring.RankedItem]) -> None:
-    # Items with the same scores share contribution values: serialise each pattern once.
-    json_of: dict[tuple[float, ...], str] = {}
-    buffer = io.StringIO()
-    write = buffer.write
-    prefix = f"{run_id}\t"
-    for entry in ranked:
-        contributions = entry.contributions
-        key = tuple(contributions.values())
-        text = json_of.get(key)
-        if text is None:
-            text = json_of[key] = json.dumps({str(k): v for k, v in contributions.items()})
-        write(
-            f"{prefix}{entry.item_id}\t{entry.score:.2f}\t{entry.rank}\t{entry.position}\t"
-            f"{'t' if entry.tied else 'f'}\t{text}\n"
-        )
+    # COPY's text format; json.dumps emits no tabs, newlines or backslashes for these dicts
+    # of numbers, and turns the integer criterion ids into string keys itself.
+    dumps = json.dumps
+    lines = [
+        f"{run_id}\t{entry.item_id}\t{entry.score:.2f}\t{entry.rank}\t{entry.position}\t"
+        f"{'t' if entry.tied else 'f'}\t{dumps(entry.contributions)}\n"
+        for entry in ranked
+    ]
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {RankedEntry._meta.db_table} {_COPY_COLUMNS} FROM STDIN") as copy,
     ):
-        copy.write(buffer.getvalue())
+        copy.write("".join(lines))
 
 
 def prune_runs(*, council_id: int, keep: int = KEEP_DONE_RUNS) -> int:
