@@ -107,6 +107,8 @@ def seed_demo(*, password: str) -> None:
             seed_demo_items(council)
         if not council.runs.exists():
             ranking.run_now(council=council)  # computed here: a demo needs no worker
+        if not council.plans.exists():
+            seed_demo_plans(council, publisher=users["admin"])
     solo_council = Council.objects.get(slug=SOLO_USER[1])
     Membership.objects.get_or_create(
         user=users[SOLO_USER[0]], council=solo_council, defaults={"role": SOLO_USER[2]}
@@ -198,3 +200,72 @@ def seed_bulk_council(*, slug: str, items: int) -> Council:
             for criterion in criteria
         )
     return council
+
+
+def seed_demo_plans(council: Council, *, publisher) -> None:
+    """Two published plans a few weeks apart, with realistic changes in between (some items
+    re-scored, two added, one archived, one finished), so comparing them shows movement."""
+    from planner.plans import publish_plan
+
+    rng = random.Random(f"{council.slug}-plans")
+    today = timezone.localdate()
+    if not council.runs.filter(status="done").exists():
+        ranking.run_now(council=council)
+    publish_plan(
+        council=council,
+        title="Digital priorities: autumn review",
+        committee="Digital Board",
+        meeting_date=today - timedelta(weeks=5),
+        note="Agreed as the working order for the next two quarters.",
+        published_by=publisher,
+    )
+    criteria = list(council.criteria.filter(active=True))
+    scored = list(council.items.filter(archived=False, scores__isnull=False).distinct())
+    for item in rng.sample(scored, k=min(8, len(scored))):
+        for criterion in rng.sample(criteria, k=2):
+            ItemScore.objects.filter(item=item, criterion=criterion).update(value=rng.randint(1, 5))
+    next_number = (council.items.order_by("-number").values_list("number", flat=True).first()) or 0
+    themes = list(council.themes.filter(retired=False))
+    for offset, (title, problem) in enumerate(
+        [
+            (
+                "Replace the paper blue badge renewal form",
+                "Renewals arrive by post and take six weeks to key in.",
+            ),
+            (
+                "Shared identity checks with the NHS app",
+                "Residents prove who they are again for every council service.",
+            ),
+        ],
+        start=1,
+    ):
+        number = next_number + offset
+        item = BacklogItem.objects.create(
+            council=council,
+            number=number,
+            reference=BacklogItem.format_reference(number),
+            title=title,
+            problem=problem,
+            theme=rng.choice(themes),
+            status=Status.READY,
+            owner=rng.choice(OWNERS),
+            effort_days=Decimal(rng.choice([10, 20, 30])),
+            stage=Stage.DISCOVERY,
+        )
+        ItemScore.objects.bulk_create(
+            ItemScore(item=item, criterion=criterion, value=rng.randint(3, 5))
+            for criterion in criteria
+        )
+    ranked = list(council.runs.filter(status="done").order_by("-generation")[0].entries.all())
+    if len(ranked) > 3:
+        BacklogItem.objects.filter(pk=ranked[-1].item_id).update(archived=True)
+        BacklogItem.objects.filter(pk=ranked[1].item_id).update(status=Status.DONE)
+    ranking.run_now(council=council)
+    publish_plan(
+        council=council,
+        title="Digital priorities: winter update",
+        committee="Cabinet",
+        meeting_date=today + timedelta(weeks=1),
+        note="Updated after re-scoring with service leads.",
+        published_by=publisher,
+    )
