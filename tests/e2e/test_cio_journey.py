@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import axe_violations, save_screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_cio_reads_dashboard_roadmap_latest_plan_and_compares_it(page):
+    sign_in(page, "cio")
+    page.goto("/c/northmoor/")
+    assert page.get_by_role("heading", level=1, name="Northmoor County Council").is_visible()
+    assert page.get_by_role("heading", name="Top 10 ranked challenges").is_visible()
+    assert page.get_by_role("img", name="Value-versus-effort matrix").is_visible()
+    for quadrant in ("Quick wins", "Big bets", "Fill-ins", "Money pits"):
+        assert page.get_by_role("rowheader", name=quadrant).count() == 1
+    assert axe_violations(page) == []
+    save_screenshot(page, "cio-dashboard")
+
+    page.get_by_role("link", name="Roadmap").first.click()
+    page.wait_for_url("**/c/northmoor/roadmap/")
+    for horizon in ("Now", "Next", "Later"):
+        assert page.locator(f"#horizon-{horizon.lower()}").is_visible()
+    # A viewer reads the roadmap but has no controls to change it.
+    assert page.get_by_role("heading", name="Override an item’s horizon").count() == 0
+    assert axe_violations(page) == []
+    save_screenshot(page, "cio-roadmap")
+
+    page.get_by_role("link", name="Published plans").first.click()
+    page.wait_for_url("**/c/northmoor/plans/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Digital priorities: winter update").click()
+    page.wait_for_url("**/plans/digital-priorities-winter-update/")
+    assert page.get_by_role("heading", level=1, name="Digital priorities: winter update").is_visible()
+    assert page.get_by_role("heading", name="Weights and method").is_visible()
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="All published plans").click()
+    page.get_by_label("Earlier plan").select_option("digital-priorities-autumn-review")
+    page.get_by_label("Later plan").select_option("digital-priorities-winter-update")
+    page.get_by_role("button", name="Compare plans").click()
+    page.wait_for_url("**/plans/compare/?**")
+    assert page.get_by_role("img", name="Slope chart").first.is_visible()
+    assert page.get_by_role("heading", name="Moved up").is_visible()
+    assert page.get_by_role("heading", name="New in the later plan").is_visible()
+    assert axe_violations(page) == []
+    save_screenshot(page, "cio-plan-compare")
+
+
+def test_cio_journey_works_without_javascript(no_js_page):
+    page = no_js_page
+    sign_in(page, "cio")
+    page.goto("/c/riverside/plans/compare/?a=digital-priorities-autumn-review&b=digital-priorities-winter-update")
+    assert page.get_by_role("heading", name="Moved down").is_visible()
+    page.goto("/c/riverside/roadmap/")
+    assert page.locator("#horizon-now").is_visible()
