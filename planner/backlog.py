@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,7 +30,6 @@ from planner.models import (
     BacklogItem,
     Criterion,
     ItemScore,
-    RankedEntry,
     RunStatus,
     Stage,
     Status,
@@ -75,23 +84,25 @@ class DependencyCycleError(Exception):
         self.path = path
 
 
-def _latest_done_run_id(council: Council) -> Subquery:
-    # Nested rather than fetched first, so filter_items stays one self-contained query.
-    return Subquery(
-        council.runs.filter(status=RunStatus.DONE).order_by("-generation").values("pk")[:1]
-    )
-
-
 def with_ranking(queryset: QuerySet[BacklogItem], council: Council) -> QuerySet[BacklogItem]:
-    """Annotate each item with its entry in the council's latest completed run, if any."""
-    entries = RankedEntry.objects.filter(item=OuterRef("pk"), run=_latest_done_run_id(council))
+    """Annotate each item with its entry in the council's latest completed run, if any.
+
+    A LEFT JOIN on (run, item) rather than correlated subqueries: sorting 5,000 items by
+    rank then costs one hash join instead of one lookup per item.
+    """
+    run_id = (
+        council.runs.filter(status=RunStatus.DONE)
+        .order_by("-generation")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    entry = FilteredRelation("ranked_entries", condition=Q(ranked_entries__run_id=run_id))
     return queryset.annotate(
-        ranked_score=Subquery(
-            entries.values("score")[:1], output_field=DecimalField(max_digits=5, decimal_places=2)
-        ),
-        ranked_rank=Subquery(entries.values("rank")[:1]),
-        ranked_tied=Subquery(entries.values("tied")[:1]),
-        ranked_position=Subquery(entries.values("position")[:1]),
+        latest_entry=entry,
+        ranked_score=F("latest_entry__score"),
+        ranked_rank=F("latest_entry__rank"),
+        ranked_tied=F("latest_entry__tied"),
+        ranked_position=F("latest_entry__position"),
     )
 
 

@@ -48,6 +48,8 @@ class BacklogFilterForm(forms.Form):
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = council.themes.all()
+        # A list, so rendering runs one query rather than a COUNT and then a SELECT.
+        self.fields["theme"].choices = list(iter(self.fields["theme"].choices))
         self.fields["owner"].choices = [
             ("", "All owners"),
             *((owner, owner) for owner in backlog.owners(council)),
@@ -78,6 +80,7 @@ class QuickAddForm(forms.Form):
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = _active_themes(council)
+        self.fields["theme"].choices = list(iter(self.fields["theme"].choices))
 
 
 REFERENCE_SPLIT = re.compile(r"[\s,;]+")

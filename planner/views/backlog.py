@@ -16,7 +16,7 @@ from councils.access import council_for
 from councils.models import Council, Role
 from planner import backlog, ranking
 from planner.forms import BacklogFilterForm, BulkChangeForm, QuickAddForm
-from planner.models import BacklogItem, Criterion
+from planner.models import BacklogItem, Criterion, Status
 
 
 def backlog_url(request: HttpRequest, council: Council) -> str:
@@ -24,6 +24,15 @@ def backlog_url(request: HttpRequest, council: Council) -> str:
     query = request.GET.urlencode()
     return reverse("backlog", args=[council.slug]) + (f"?{query}" if query else "")
 
+
+STATUS_TAGS = {
+    Status.NEW: "govuk-tag--light-blue",
+    Status.TRIAGE: "govuk-tag--purple",
+    Status.READY: "govuk-tag--turquoise",
+    Status.IN_PROGRESS: "govuk-tag--blue",
+    Status.DONE: "govuk-tag--green",
+    Status.PARKED: "govuk-tag--grey",
+}
 
 COLUMNS = [
     ("reference", "Reference", False),
@@ -75,6 +84,7 @@ def row_context(
     criteria = list(council.criteria.filter(active=True))
     row_item = backlog.filter_items(council, {}).get(pk=item.pk)
     row_item.needs_scoring = row_item.scored_count < len(criteria)
+    row_item.status_tag = STATUS_TAGS.get(row_item.status, "govuk-tag--grey")
     row_item.score_cells = score_cells(row_item, criteria, slot)
     fallback = reverse("backlog", args=[council.slug])
     candidate = request.POST.get("next", "")
@@ -112,10 +122,20 @@ def backlog_context(
     scoring_ref = request.GET.get("score", "") if can_edit else ""
     for item in [*items, *([just_added] if just_added else [])]:
         item.needs_scoring = item.scored_count < len(criteria)
-        if item.reference == scoring_ref:
-            item.score_cells = score_cells(item, criteria)
+        item.status_tag = STATUS_TAGS.get(item.status, "govuk-tag--grey")
+        # Always set: a missing attribute makes the template engine call dir() on the item.
+        item.score_cells = score_cells(item, criteria) if item.reference == scoring_ref else None
     sort = filters.get("sort", backlog.DEFAULT_SORT)
+    without_score = request.GET.copy()
+    without_score.pop("score", None)
+    # Built once here: reversing and re-encoding per row was a third of the page's time.
+    urls = {
+        "backlog": reverse("backlog", args=[council.slug]),
+        "items": reverse("item_new", args=[council.slug]).removesuffix("new/"),
+        "score": f"?{without_score.urlencode()}&score=" if without_score else "?score=",
+    }
     return {
+        "urls": urls,
         "council": council,
         "nav": "backlog",
         "filter_form": filter_form,

@@ -259,7 +259,7 @@ def test_backlog_page_runs_a_constant_number_of_queries(
     for item in items[:5]:
         score_all(item)
     done_run_for(council, items[:20])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         response = editor_client.get(backlog_url(council, score=items[0].reference))
     assert response.status_code == 200
 
@@ -269,7 +269,7 @@ def test_filtered_htmx_table_runs_a_constant_number_of_queries(
     editor_client, council, size, django_assert_max_num_queries
 ):
     make_items(council, size)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         response = editor_client.get(
             backlog_url(council, needs_scoring="on", sort="-score", q="challenge"),
             HTTP_HX_REQUEST="true",
