@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from django.db import connections, transaction
 from django.db.models import (
     CharField,
     F,
@@ -32,7 +33,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from councils.models import Council
@@ -41,7 +41,6 @@ from planner.models import (
     BacklogItem,
     Criterion,
     ExportRecord,
-    ItemScore,
     Method,
     PublishedPlan,
     RankingRun,
@@ -159,25 +158,21 @@ def _text(value: str | None) -> str:
 # --- Live exports: the current ranking and the backlog ------------------------------------
 
 
-def _with_scores_and_dependencies(items: QuerySet[BacklogItem]) -> QuerySet[BacklogItem]:
-    """Annotate "criterion id:value,..." and "DIG-001;DIG-002" strings per item."""
-    scores = (
-        ItemScore.objects.filter(item=OuterRef("pk"))
-        .order_by()
-        .values("item")
-        .annotate(
-            joined=StringAgg(
-                Concat(
-                    Cast("criterion_id", CharField()),
-                    Value(":"),
-                    Cast("value", CharField()),
-                    output_field=CharField(),
-                ),
-                delimiter=Value(","),
-            )
-        )
-        .values("joined")
-    )
+def _with_scores_and_dependencies(
+    items: QuerySet[BacklogItem], criteria: list[Criterion]
+) -> tuple[QuerySet[BacklogItem], list[str]]:
+    """Annotate one score column per criterion and a "DIG-001;DIG-002" dependency string.
+
+    Each criterion's score is a LEFT JOIN on the unique (item, criterion) pair through a
+    FilteredRelation, so the database hands back plain integers in one pass; the
+    dependencies are aggregated by a correlated subquery. Returns the queryset and the
+    score column names, in criterion order."""
+    score_columns = []
+    joins: dict[str, Any] = {}
+    for index, criterion in enumerate(criteria):
+        relation = f"export_criterion_{index}"
+        joins[relation] = FilteredRelation("scores", condition=Q(scores__criterion_id=criterion.pk))
+        score_columns.append(f"{relation}__value")
     through = BacklogItem.depends_on.through
     dependencies = (
         through.objects.filter(from_backlogitem=OuterRef("pk"))
@@ -191,10 +186,10 @@ def _with_scores_and_dependencies(items: QuerySet[BacklogItem]) -> QuerySet[Back
         )
         .values("joined")
     )
-    return items.annotate(
-        export_scores=Subquery(scores, output_field=CharField()),
-        export_dependencies=Subquery(dependencies, output_field=CharField()),
+    annotated = items.annotate(
+        **joins, export_dependencies=Subquery(dependencies, output_field=CharField())
     )
+    return annotated, score_columns
 
 
 _ITEM_FIELDS = (
@@ -209,17 +204,18 @@ _ITEM_FIELDS = (
     "owner",
     "stage",
     "problem",
-    "export_scores",
     "export_dependencies",
 )
 
 
-def _item_rows(
-    values: Iterable[tuple[Any, ...]],
-    criteria_ids: list[int],
-    horizons: dict[int, str],
-) -> Iterator[list[Any]]:
-    """Rows from values_list tuples of (rank, score, *_ITEM_FIELDS)."""
+def _item_rows(values: Iterable[tuple[Any, ...]], horizons: dict[int, str]) -> Iterator[list[Any]]:
+    """Rows from values_list tuples of (rank, score, *_ITEM_FIELDS, *criterion scores).
+
+    Numbers go to the csv writer as they are (it writes None as an empty cell), so they
+    are never prefixed; only text passes through neutralise. This is the hot loop."""
+    status_labels = STATUS_LABELS
+    stage_labels = STAGE_LABELS
+    safe = neutralise
     for (
         rank,
         score,
@@ -234,29 +230,45 @@ def _item_rows(
         owner,
         stage,
         problem,
-        scores,
         dependencies,
+        *scores,
     ) in values:
-        by_criterion: dict[str, str] = (
-            dict(pair.split(":", 1) for pair in scores.split(",")) if scores else {}
-        )
         yield [
-            _number(rank),
+            rank,
             reference,
-            _text(title),
-            _text(theme),
-            STATUS_LABELS.get(status, status),
-            _number(score),
-            *[by_criterion.get(criterion_id, "") for criterion_id in criteria_ids],
-            _number(effort),
-            _number(one_off),
-            _number(recurring),
+            safe(title),
+            safe(theme),
+            status_labels.get(status, status),
+            score,
+            *scores,
+            effort,
+            one_off,
+            recurring,
             horizons.get(pk, ""),
             _sorted_references(dependencies) if dependencies else "",
-            _text(owner),
-            STAGE_LABELS.get(stage, stage),
-            _text(problem),
+            safe(owner),
+            stage_labels.get(stage, stage),
+            safe(problem),
         ]
+
+
+def _stream(values: QuerySet) -> Iterator[tuple[Any, ...]]:
+    """Iterate a values_list queryset from a server-side cursor, DB_CHUNK_SIZE rows at a time.
+
+    On PostgreSQL the iteration runs in a read transaction with JIT compilation switched off
+    for it (SET LOCAL ends with the transaction): the per-criterion joins make the planner's
+    cost estimate high enough to trigger JIT, which then spends seconds compiling a query
+    that runs in well under one. The statement is a constant; nothing is interpolated.
+    SQLite is left alone: its transactions here are IMMEDIATE and would block writers.
+    """
+    connection = connections[values.db]
+    if connection.vendor != "postgresql":
+        yield from values.iterator(chunk_size=DB_CHUNK_SIZE)
+        return
+    with transaction.atomic(using=values.db):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield from values.iterator(chunk_size=DB_CHUNK_SIZE)
 
 
 def _sorted_references(joined: str) -> str:
@@ -303,10 +315,9 @@ def export_ranking(*, council: Council, user: Any, run: RankingRun) -> CsvExport
         .filter(entry__isnull=False)
         .order_by("entry__position")
     )
-    values = (
-        _with_scores_and_dependencies(items)
-        .values_list(F("entry__rank"), F("entry__score"), *_ITEM_FIELDS)
-        .iterator(chunk_size=DB_CHUNK_SIZE)
+    annotated, score_columns = _with_scores_and_dependencies(items, criteria)
+    values = annotated.values_list(
+        F("entry__rank"), F("entry__score"), *_ITEM_FIELDS, *score_columns
     )
     filename = export_filename(council, "ranking")
     _record(
@@ -316,7 +327,7 @@ def export_ranking(*, council: Council, user: Any, run: RankingRun) -> CsvExport
         description=f"Current ranking (run {run.generation})",
         filename=filename,
     )
-    rows = _item_rows(values, [str(c.pk) for c in criteria], _horizons(run))
+    rows = _item_rows(_stream(values), _horizons(run))
     return CsvExport(filename, csv_chunks(header(criteria), rows))
 
 
@@ -328,10 +339,9 @@ def export_backlog(
     from planner import ranking
 
     criteria = _active_criteria(council)
-    values = (
-        _with_scores_and_dependencies(items)
-        .values_list(F("ranked_rank"), F("ranked_score"), *_ITEM_FIELDS)
-        .iterator(chunk_size=DB_CHUNK_SIZE)
+    annotated, score_columns = _with_scores_and_dependencies(items, criteria)
+    values = annotated.values_list(
+        F("ranked_rank"), F("ranked_score"), *_ITEM_FIELDS, *score_columns
     )
     filename = export_filename(council, "backlog")
     _record(
@@ -342,7 +352,7 @@ def export_backlog(
         filename=filename,
     )
     horizons = _horizons(ranking.latest_done_run(council))
-    rows = _item_rows(values, [str(c.pk) for c in criteria], horizons)
+    rows = _item_rows(_stream(values), horizons)
     return CsvExport(filename, csv_chunks(header(criteria), rows))
 
 

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # Characters spreadsheets skip before looking for a formula trigger.
 _LEADING_NOISE = " \"'\n"
+# Any first character outside this set cannot start a formula: the fast path for exports.
+_SUSPICIOUS_FIRST = FORMULA_TRIGGERS | frozenset(_LEADING_NOISE)
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # Control characters never found in a text CSV (tab, LF and CR are fine): a binary file.
@@ -40,7 +42,7 @@ class CsvFileError(ValueError):
 
 def neutralise(text: str) -> str:
     """Prefix a single quote to a text cell a spreadsheet would run as a formula."""
-    if not text:
+    if not text or text[0] not in _SUSPICIOUS_FIRST:
         return text
     if text[0] in FORMULA_TRIGGERS:
         return "'" + text

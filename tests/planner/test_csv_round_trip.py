@@ -63,6 +63,8 @@ def source(council, viewer_client):
         items.append(
             BacklogItemFactory(
                 council=council,
+                number=n + 1,  # DIG-001.., as the empty council will allocate them
+                reference=f"DIG-{n + 1:03d}",
                 title=text,
                 problem=f'{text}\nSecond line, with a comma and "quotes".',
                 owner=text[:120],
