@@ -67,9 +67,19 @@ def test_execute_run_matches_the_pure_scoring_module(council, three_items):
     ranking.execute_run(run_id=run.pk)
     data = ranking.load_input(council_id=council.pk)
     expected = scoring.rank_items(data.items, data.criteria, data.method)
-    stored = list(run.entries.values_list("item_id", "score", "rank", "position", "tied"))
+    stored = list(
+        run.entries.values_list("item_id", "score", "rank", "position", "tied", "contributions")
+    )
     assert stored == [
-        (e.item_id, Decimal(f"{e.score:.2f}"), e.rank, e.position, e.tied) for e in expected.ranked
+        (
+            e.item_id,
+            Decimal(f"{e.score:.2f}"),
+            e.rank,
+            e.position,
+            e.tied,
+            {str(k): v for k, v in e.contributions.items()},
+        )
+        for e in expected.ranked
     ]
 
 
