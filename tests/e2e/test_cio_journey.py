@@ -32,7 +32,9 @@ def test_cio_reads_dashboard_roadmap_latest_plan_and_compares_it(page):
     assert axe_violations(page) == []
     page.get_by_role("link", name="Digital priorities: winter update").click()
     page.wait_for_url("**/plans/digital-priorities-winter-update/")
-    assert page.get_by_role("heading", level=1, name="Digital priorities: winter update").is_visible()
+    assert page.get_by_role(
+        "heading", level=1, name="Digital priorities: winter update"
+    ).is_visible()
     assert page.get_by_role("heading", name="Weights and method").is_visible()
     assert axe_violations(page) == []
 
@@ -51,7 +53,9 @@ def test_cio_reads_dashboard_roadmap_latest_plan_and_compares_it(page):
 def test_cio_journey_works_without_javascript(no_js_page):
     page = no_js_page
     sign_in(page, "cio")
-    page.goto("/c/riverside/plans/compare/?a=digital-priorities-autumn-review&b=digital-priorities-winter-update")
+    page.goto(
+        "/c/riverside/plans/compare/?a=digital-priorities-autumn-review&b=digital-priorities-winter-update"
+    )
     assert page.get_by_role("heading", name="Moved down").is_visible()
     page.goto("/c/riverside/roadmap/")
     assert page.locator("#horizon-now").is_visible()

@@ -168,3 +168,19 @@ def test_roadmap_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(10):
         response = editor_client.get(_url(council))
     assert response.status_code == 200
+
+
+def test_each_roadmap_row_links_to_its_item(viewer_client, council, ranked):
+    page = viewer_client.get(_url(council)).text
+    assert f'href="{reverse("item_detail", args=[council.slug, ranked[0].reference])}"' in page
+
+
+def test_long_horizons_show_the_first_rows_and_a_show_all_link(
+    viewer_client, council, ranked, monkeypatch
+):
+    monkeypatch.setattr("planner.views.roadmap.ROWS_PER_HORIZON", 1)
+    page = viewer_client.get(_url(council)).text
+    assert "Showing the first 1 of 2 items in Later" in page
+    assert ranked[3].reference not in page
+    everything = viewer_client.get(_url(council), {"all": "1"}).text
+    assert ranked[3].reference in everything and "Showing the first" not in everything
