@@ -161,8 +161,8 @@ def render_backlog(request: HttpRequest, context: dict[str, Any], status: int = 
     return render(request, template, context, status=status)
 
 
-@require_safe
 @login_required
+@require_safe
 def backlog_page(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
     context = backlog_context(request, council)
@@ -170,8 +170,8 @@ def backlog_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render_backlog(request, context, status)
 
 
-@require_POST
 @login_required
+@require_POST
 def backlog_quick_add(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     form = QuickAddForm(request.POST, council=council, prefix="add")
@@ -185,8 +185,8 @@ def backlog_quick_add(request: HttpRequest, slug: str) -> HttpResponse:
     return render_backlog(request, context)
 
 
-@require_POST
 @login_required
+@require_POST
 def backlog_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     form = BulkChangeForm(request.POST, council=council)

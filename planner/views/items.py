@@ -91,8 +91,8 @@ def _item_context(
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def item_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     council = council_for(request, slug)
     item = _get_item(council, ref)
@@ -105,8 +105,8 @@ def _cycle_message(council: Council, path: list[int]) -> str:
     return f"That would make a loop of dependencies: {chain}. Remove one of them."
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
+@require_http_methods(["GET", "POST"])
 def item_new(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     form = ItemForm(request.POST or None, council=council, instance=BacklogItem(council=council))
@@ -138,8 +138,8 @@ def _their_changes(current: BacklogItem, form: ItemForm) -> list[tuple[str, str]
     return changes
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
+@require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     item = _get_item(council, ref)
@@ -177,8 +177,8 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     return render(request, "planner/item_form.html", context, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     item = _get_item(council, ref)
@@ -218,8 +218,8 @@ def _render_score(
     return render(request, "planner/item_detail.html", context, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     item = _get_item(council, ref)

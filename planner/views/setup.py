@@ -38,8 +38,8 @@ def _themes_context(
     }
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
+@require_http_methods(["GET", "POST"])
 def themes(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.ADMIN)
     form = ThemeForm(request.POST or None, council=council)
@@ -58,8 +58,8 @@ def themes(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "planner/themes.html", _themes_context(council))
 
 
-@require_POST
 @login_required
+@require_POST
 def theme_edit(request: HttpRequest, slug: str, theme_id: int) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.ADMIN)
     theme = get_object_or_404(council.themes, pk=theme_id)
@@ -108,8 +108,8 @@ def _criteria_context(
     }
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
+@require_http_methods(["GET", "POST"])
 def criteria(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.ADMIN)
     form = CriterionForm(request.POST or None, council=council, prefix="new")
@@ -125,8 +125,8 @@ def criteria(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "planner/criteria.html", _criteria_context(council))
 
 
-@require_POST
 @login_required
+@require_POST
 def criterion_edit(request: HttpRequest, slug: str, criterion_id: int) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.ADMIN)
     criterion = get_object_or_404(council.criteria, pk=criterion_id)
