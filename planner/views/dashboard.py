@@ -10,8 +10,8 @@ from councils.access import council_for
 from planner.dashboard import dashboard_for
 
 
-@require_safe
 @login_required
+@require_safe
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
     summary = dashboard_for(council=council)

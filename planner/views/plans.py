@@ -29,15 +29,15 @@ def _list_context(council: Council, form: PublishPlanForm) -> dict:
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def plans(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
     return render(request, "planner/plans.html", _list_context(council, PublishPlanForm()))
 
 
-@require_POST
 @login_required
+@require_POST
 def plan_publish(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.ADMIN)
     form = PublishPlanForm(request.POST)
@@ -54,8 +54,8 @@ def plan_publish(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "planner/plans.html", _list_context(council, form), status=400)
 
 
-@require_safe
 @login_required
+@require_safe
 def plan_detail(request: HttpRequest, slug: str, plan_slug: str) -> HttpResponse:
     council = council_for(request, slug)
     plan = get_object_or_404(council.plans.select_related("published_by"), slug=plan_slug)
@@ -69,8 +69,8 @@ def plan_detail(request: HttpRequest, slug: str, plan_slug: str) -> HttpResponse
     return render(request, "planner/plan_detail.html", context)
 
 
-@require_safe
 @login_required
+@require_safe
 def plan_compare(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
     all_plans = list(council.plans.order_by("-meeting_date", "-published_at"))

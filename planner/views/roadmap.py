@@ -34,8 +34,8 @@ def _roadmap_context(request: HttpRequest, council: Council, form: HorizonOverri
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def roadmap(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
     # "Change" links on each row prefill the override form with that item's reference.
@@ -45,8 +45,8 @@ def roadmap(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_POST
 @login_required
+@require_POST
 def roadmap_override(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     form = HorizonOverrideForm(request.POST, items=council.items)
