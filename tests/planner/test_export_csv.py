@@ -208,7 +208,7 @@ def test_backlog_export_query_count_does_not_grow_with_rows(
 ):
     _make_items(council, count)
     url = reverse("backlog_export", args=[council.slug])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         response = viewer_client.get(url)
         rows = _rows(b"".join(response.streaming_content))
     assert len(rows) == count + 1
@@ -221,7 +221,7 @@ def test_ranking_export_query_count_does_not_grow_with_rows(
     _make_items(council, count)
     done_run_for(council, list(council.items.all()))
     url = reverse("ranking_export", args=[council.slug])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = viewer_client.get(url)
         rows = _rows(b"".join(response.streaming_content))
     assert len(rows) == count + 1
