@@ -105,3 +105,23 @@ def test_viewer_sees_a_read_only_backlog(page):
     assert page.get_by_role("button", name="Add").count() == 0
     assert page.locator("input[type=checkbox][name=items]").count() == 0
     assert axe_violations(page) == []
+
+
+def test_quick_add_shows_the_new_row_and_returns_focus_to_the_title(page):
+    sign_in(page, "lead")
+    page.goto("/c/northmoor/backlog/")
+    navigations: list[str] = []
+    page.on(
+        "framenavigated",
+        lambda frame: frame == page.main_frame and navigations.append(frame.url),
+    )
+    # A missing title comes back as a 400 fragment, swapped in with its error summary.
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.locator("#backlog-table .govuk-error-summary").wait_for()
+
+    page.fill("#id_add-title", "Text alerts for bin collection changes")
+    page.select_option("#id_add-theme", label=THEME)
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_role("cell", name="Text alerts for bin collection changes").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_add-title'")
+    assert navigations == []
