@@ -59,3 +59,17 @@ def test_cio_journey_works_without_javascript(no_js_page):
     assert page.get_by_role("heading", name="Moved down").is_visible()
     page.goto("/c/riverside/roadmap/")
     assert page.locator("#horizon-now").is_visible()
+
+
+def test_roadmap_and_plan_print_without_navigation_or_controls(page):
+    sign_in(page, "admin")
+    page.emulate_media(media="print")
+    page.goto("/c/gwynedd/roadmap/")
+    assert not page.locator(".govuk-service-navigation").is_visible()
+    assert not page.locator("#override").is_visible()
+    assert page.locator("#horizon-later").is_visible()
+    page.goto("/c/gwynedd/plans/digital-priorities-winter-update/")
+    assert not page.locator(".govuk-footer").is_visible()
+    assert page.get_by_role("heading", name="Weights and method").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")

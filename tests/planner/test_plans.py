@@ -260,3 +260,15 @@ def test_plan_pages_run_a_constant_number_of_queries(
         url = reverse("plan_compare", args=[council.slug])
         response = viewer_client.get(url, {"a": "plan-0", "b": "plan-2"})
         assert response.status_code == 200
+
+
+def test_a_published_run_survives_pruning_of_old_rankings(council, scored):
+    published = _rank_now(council)
+    _publish(council)
+    unpublished = _rank_now(council)
+    for _ in range(3):
+        _rank_now(council)
+    ranking.prune_runs(council_id=council.pk, keep=1)
+    assert council.runs.filter(pk=published.pk).exists()
+    assert not council.runs.filter(pk=unpublished.pk).exists()
+    assert published.entries.count() == len(scored)
