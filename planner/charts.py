@@ -332,6 +332,11 @@ class SlopeInput:
     title: str
     before: int  # position in the earlier plan, 1 = top
     after: int  # position in the later plan
+    # What to print and how far it moved, when that is not the position: a committee reads
+    # competition ranks ("=3"), so a move between tied items may be 0 places.
+    before_label: str = ""
+    after_label: str = ""
+    change: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +345,8 @@ class SlopeLine:
     title: str
     before: int
     after: int
+    before_label: str
+    after_label: str
     direction: str  # UP, DOWN or SAME
     change: int  # places moved, positive = up
     x1: float
@@ -383,7 +390,7 @@ def slope_chart(
     left_x, right_x = float(column_inset), float(width - column_inset)
     lines = []
     for item in sorted(data, key=lambda item: (item.after, item.before)):
-        change = item.before - item.after
+        change = item.before - item.after if item.change is None else item.change
         direction = UP if change > 0 else DOWN if change < 0 else SAME
         lines.append(
             SlopeLine(
@@ -391,6 +398,8 @@ def slope_chart(
                 title=item.title,
                 before=item.before,
                 after=item.after,
+                before_label=item.before_label or str(item.before),
+                after_label=item.after_label or str(item.after),
                 direction=direction,
                 change=change,
                 x1=left_x,

@@ -324,6 +324,9 @@ def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison
                 title=after[item_id]["title"],
                 before=before[item_id]["position"],
                 after=after[item_id]["position"],
+                before_label=before[item_id]["rank_label"],
+                after_label=after[item_id]["rank_label"],
+                change=before[item_id]["rank"] - after[item_id]["rank"],
             )
             for item_id in shown
         ]

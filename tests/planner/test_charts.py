@@ -131,3 +131,11 @@ def test_slope_chart_draws_a_rise_as_a_line_going_up():
     chart = slope_chart([SlopeInput("A", "a", 3, 1), SlopeInput("B", "b", 1, 2)])
     rise = next(line for line in chart.lines if line.reference == "A")
     assert rise.y2 < rise.y1 and rise.x2 > rise.x1
+
+
+def test_slope_chart_can_print_ranks_and_count_moves_by_rank():
+    chart = slope_chart(
+        [SlopeInput("A", "a", before=3, after=4, before_label="=3", after_label="=3", change=0)]
+    )
+    line = chart.lines[0]
+    assert (line.before_label, line.after_label, line.direction) == ("=3", "=3", SAME)
