@@ -28,8 +28,8 @@ def _download(export: CsvExport) -> StreamingHttpResponse:
     return response
 
 
-@require_safe
 @login_required
+@require_safe
 def ranking_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     council = council_for(request, slug)
     run = ranking.latest_done_run(council)
@@ -46,8 +46,8 @@ def _backlog_filters(council: Council, query: QueryDict) -> tuple[dict[str, Any]
     return filters, description
 
 
-@require_safe
 @login_required
+@require_safe
 def backlog_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     council = council_for(request, slug)
     filters, description = _backlog_filters(council, request.GET)
@@ -59,16 +59,16 @@ def backlog_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     )
 
 
-@require_safe
 @login_required
+@require_safe
 def plan_export(request: HttpRequest, slug: str, plan_slug: str) -> StreamingHttpResponse:
     council = council_for(request, slug)
     plan = get_object_or_404(council.plans, slug=plan_slug)
     return _download(csv_export.export_plan(council=council, user=request.user, plan=plan))
 
 
-@require_safe
 @login_required
+@require_safe
 def method_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """The companion method file: for a published plan with ?plan=<slug>, else the current
     ranking."""
@@ -86,8 +86,8 @@ def method_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     )
 
 
-@require_safe
 @login_required
+@require_safe
 def exports(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.ADMIN)
     records = council.exports.select_related("user").order_by("-created_at", "-pk")

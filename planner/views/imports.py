@@ -44,8 +44,8 @@ def _page(
     )
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
+@require_http_methods(["GET", "POST"])
 def import_(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     if request.method == "GET":
@@ -70,8 +70,8 @@ def _pending(council: Council, request: HttpRequest, token: UUID) -> PendingImpo
     return pending
 
 
-@require_safe
 @login_required
+@require_safe
 def import_preview(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     pending = _pending(council, request, token)
@@ -79,8 +79,8 @@ def import_preview(request: HttpRequest, slug: str, token: UUID) -> HttpResponse
     return _page(request, council, form=ImportUploadForm(), pending=pending, preview=preview)
 
 
-@require_POST
 @login_required
+@require_POST
 def import_apply(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     pending = _pending(council, request, token)
