@@ -276,3 +276,11 @@ def test_exports_list_query_count_is_constant(
     with django_assert_max_num_queries(8):
         response = admin_client_for_council.get(reverse("exports", args=[council.slug]))
     assert response.content.decode().count("f1") >= 1
+
+
+def test_content_disposition_has_an_ascii_name_and_the_exact_utf8_name():
+    from planner.csv_export import content_disposition
+
+    header = content_disposition('ynys-môn-"plan"-2027-01-01.csv')
+    assert header.startswith('attachment; filename="ynys-mon--plan--2027-01-01.csv"; ')
+    assert header.endswith("filename*=UTF-8''ynys-m%C3%B4n-%22plan%22-2027-01-01.csv")
