@@ -73,3 +73,25 @@ def test_admin_changes_a_weight_and_sees_the_ranking_change_without_reloading(
     assert after != before
     assert page.evaluate("window.__stillTheSamePage") is True
     assert axe_violations(page) == []
+
+
+def test_without_javascript_admin_previews_and_saves_weights(no_js_page):
+    page = no_js_page
+    sign_in(page, "admin")
+    page.goto(f"/c/{SLUG}/weightings/")
+    before = _current_refs(page)
+    council = Council.objects.get(slug=SLUG)
+    runs_before = council.runs.count()
+    for field in page.locator("input[type=number]").all():
+        field.fill("0")
+    page.get_by_label("Savings", exact=True).fill("100")
+
+    page.get_by_role("button", name="Preview the top 10").click()
+    page.get_by_text("with these weights (not saved)").wait_for()
+    assert council.runs.count() == runs_before  # a preview saves nothing
+
+    page.get_by_role("button", name="Save weights and rank again").click()
+    page.get_by_text("Weights saved.").wait_for()
+    after = _current_refs(page)
+    assert after == _expected_refs()
+    assert after != before
