@@ -251,25 +251,32 @@ def mark_failed(*, run_id: int, reason: str) -> None:
     )
 
 
-def load_input(*, council_id: int) -> RankingInput:
-    """Five queries whatever the backlog size, in one consistent snapshot."""
+def load_input(
+    *, council_id: int, method: str | None = None, weights: dict[str, float] | None = None
+) -> RankingInput:
+    """Five queries whatever the backlog size, in one consistent snapshot.
+
+    With `method` and `weights` (the weightings preview) those replace the active profile's.
+    """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _load(council_id)
+        return _load(council_id, method, weights)
 
 
-def _load(council_id: int) -> RankingInput:
+def _load(council_id: int, method: str | None, weights: dict | None) -> RankingInput:
     profile = (
         WeightingProfile.objects.filter(council_id=council_id, is_active=True)
         .values_list("pk", "name", "method", "weights")
         .first()
     )
-    if profile is None:
+    if profile is None and (method is None or weights is None):
         raise RankingError("The council has no active weighting profile.")
-    profile_id, profile_name, method, weights = profile
+    profile_id, profile_name, profile_method, profile_weights = profile or (None, "", "", {})
+    method = method or profile_method
+    weights = profile_weights if weights is None else weights
     criteria_rows = list(
         Criterion.objects.filter(council_id=council_id, active=True)
         .order_by("position", "pk")
@@ -306,7 +313,9 @@ def _load(council_id: int) -> RankingInput:
         .values_list("item_id", "criterion_id", "value")
     )
     for item_id, criterion_id, value in _fetch_rows(score_rows):
-        scores[item_id][criterion_id] = value
+        item_scores = scores.get(item_id)
+        if item_scores is not None:  # an item added since the first query waits its turn
+            item_scores[criterion_id] = value
     items = [
         scoring.ItemInput(id=pk, created=float(order), scores=scores[pk])
         for order, pk in enumerate(item_ids)

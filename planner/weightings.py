@@ -100,23 +100,16 @@ class Preview:
     rows: list[PreviewRow]
     ranked_count: int
     needs_scoring_count: int
+    error: str = ""
 
 
 def preview(*, council: Council, method: str, weights: dict[str, float]) -> Preview:
     """The top 10 as these weights would rank them, computed now and never saved."""
-    data = ranking.load_input(council_id=council.pk)
-    criteria = [
-        scoring.CriterionInput(
-            id=c.id,
-            key=c.key,
-            direction=c.direction,
-            weight=float(weights.get(str(c.id), 0)),
-            scale_min=c.scale_min,
-            scale_max=c.scale_max,
-        )
-        for c in data.criteria
-    ]
-    result = scoring.rank_items(data.items, criteria, method)
+    try:
+        data = ranking.load_input(council_id=council.pk, method=method, weights=weights)
+        result = ranking.rank(data)
+    except ranking.RankingError as error:
+        return Preview(rows=[], ranked_count=0, needs_scoring_count=0, error=str(error))
     top = result.ranked[:PREVIEW_SIZE]
     items = council.items.in_bulk([entry.item_id for entry in top])
     rows = [

@@ -163,7 +163,7 @@ def weightings_preview(request: HttpRequest, slug: str) -> HttpResponse:
         )
     context = _context(council, profile, criteria, preview=preview)
     context["preview_form"] = form
-    status = 200 if preview is not None else 400
+    status = 200 if preview is not None and not preview.error else 400
     if request.htmx:
         return render(request, f"{PAGE}#preview", context, status=status)
     # Without JavaScript the "Preview" button lands here: the page with the typed values.

@@ -374,3 +374,24 @@ def test_update_keeps_weights_of_inactive_criteria(council, profile, criteria):
     )
     profile.refresh_from_db()
     assert profile.weights[str(hidden.pk)] == 25
+
+
+def test_preview_with_no_active_criteria_explains_why(viewer_client, council, profile):
+    council.criteria.update(active=False)
+    response = viewer_client.get(
+        _url(council, "weightings_preview"), {"method": "weighted_sum"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    assert "no active criteria" in response.content.decode()
+
+
+def test_preview_uses_the_typed_weights_even_if_the_saved_ones_are_unusable(
+    viewer_client, council, profile, criteria, ranked_items
+):
+    WeightingProfile.objects.filter(pk=profile.pk).update(weights={})
+    params = _post_data(profile, criteria, **{f"weight_{criteria[0].pk}": 10})
+    response = viewer_client.get(
+        _url(council, "weightings_preview"), params, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Top 2 with these weights" in response.content.decode()
