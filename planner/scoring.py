@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from operator import getitem, itemgetter
 
 WEIGHTED_SUM = "weighted_sum"
@@ -203,8 +204,7 @@ def rank_items(
 def _rank(plan: _Plan, items: Iterable[ItemInput]) -> RankingResult:
     ids = plan.ids
     read = itemgetter(*ids) if len(ids) > 1 else _single_getter(ids[0])
-    # Backlogs repeat score patterns, so each distinct pattern is scored once.
-    seen: dict[tuple[int, ...], tuple[int, dict[int, float]]] = {}
+    evaluate = partial(_evaluate, plan) if plan.additive else _memoised(plan)
     # Parallel lists rather than a tuple per item: fewer objects for the garbage collector to
     # track, and the sorts below can use cheap C-level keys.
     item_ids: list[int] = []
@@ -215,13 +215,7 @@ def _rank(plan: _Plan, items: Iterable[ItemInput]) -> RankingResult:
     for item in items:
         scores = item.scores
         try:
-            values = read(scores)
-            known = seen.get(values)
-            if known is None:
-                known = seen[values] = _evaluate(plan, values)
-                contributions = known[1]
-            else:
-                contributions = known[1].copy()
+            cents, contributions = evaluate(read(scores))
         except KeyError:
             # Unscored, or outside its scale: _values tells which, raising for the latter.
             if _values(plan, scores) is not None:
@@ -230,7 +224,7 @@ def _rank(plan: _Plan, items: Iterable[ItemInput]) -> RankingResult:
             continue
         item_ids.append(item.id)
         created.append(item.created)
-        cents_of.append(known[0])
+        cents_of.append(cents)
         contributions_of.append(contributions)
 
     distinct = {*item_ids, *(item_id for _created, item_id in unscored)}
@@ -281,7 +275,7 @@ def _collector_paused() -> Iterator[None]:
 
     A ranking allocates one result object per item and none of them can form a cycle, yet at
     100k items the allocations alone trigger repeated full collections over everything the
-    process holds: about a third of the run time. The pause changes nothing else.
+    process holds: 20-30% of the run time. The pause changes nothing else.
     """
     if not gc.isenabled():
         yield
@@ -291,6 +285,24 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _memoised(plan: _Plan) -> Callable[[tuple[int, ...]], tuple[int, dict[int, float]]]:
+    """_evaluate for RICE/WSJF, worked out once per distinct pattern of scores.
+
+    Their contributions take logs, so reuse pays even on random data; the weighted sum's
+    lookups are cheaper than the cache.
+    """
+    seen: dict[tuple[int, ...], tuple[int, dict[int, float]]] = {}
+
+    def evaluate(values: tuple[int, ...]) -> tuple[int, dict[int, float]]:
+        known = seen.get(values)
+        if known is None:
+            known = seen[values] = _evaluate(plan, values)
+            return known
+        return known[0], known[1].copy()  # every item gets its own dict
+
+    return evaluate
 
 
 def _single_getter(criterion_id: int) -> Callable[[Mapping[int, int]], tuple[int]]:
