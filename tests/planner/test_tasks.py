@@ -81,7 +81,7 @@ def test_unrankable_data_fails_without_retrying(council):
 
 def test_sweep_task_calls_the_sweep_service():
     with mock.patch.object(ranking, "sweep", return_value=[3]) as sweep:
-        assert tasks.sweep_rankings.delay().get() == [3]
+        assert tasks.sweep_rankings.apply().result == [3]
     sweep.assert_called_once_with()
 
 
