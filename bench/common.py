@@ -7,6 +7,7 @@ the end, so it never touches your data.
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import statistics
@@ -38,8 +39,8 @@ def setup_django(name: str) -> None:
         autocommit=True,
     )
     with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{database}"')
+        admin.execute(_sql("DROP DATABASE IF EXISTS {} WITH (FORCE)", database))
+        admin.execute(_sql("CREATE DATABASE {}", database))
     parsed["NAME"] = database
     user = f"{parsed['USER']}@" if parsed["USER"] else ""
     os.environ["DATABASE_URL"] = (
@@ -53,6 +54,30 @@ def setup_django(name: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    atexit.register(_drop_database, parsed, database)
+
+
+def _sql(template: str, database: str):
+    """DDL cannot take parameters; quote the database name as an identifier instead."""
+    from psycopg import sql
+
+    return sql.SQL(template).format(sql.Identifier(database))
+
+
+def _drop_database(parsed: dict, database: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(
+        host=parsed["HOST"] or "127.0.0.1",
+        port=parsed["PORT"] or 5432,
+        user=parsed["USER"] or "postgres",
+        password=parsed["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(_sql("DROP DATABASE IF EXISTS {} WITH (FORCE)", database))
 
 
 def median_ms(func: Callable[[], object], *, repeats: int = 7, warmup: int = 1) -> float:

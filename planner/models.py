@@ -286,7 +286,7 @@ class RankingRun(models.Model):
             return False
         if self.error:
             return True
-        after = getattr(settings, "RANKING_DELAYED_AFTER_SECONDS", 10)
+        after = settings.RANKING_DELAYED_AFTER_SECONDS
         age = timezone.now() - self.requested_at if self.requested_at else None
         return age is not None and age.total_seconds() > after
 

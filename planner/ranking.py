@@ -125,7 +125,7 @@ def is_delayed(run: RankingRun | None) -> bool:
 
 
 def _is_overdue(run: RankingRun) -> bool:
-    after = timedelta(seconds=getattr(settings, "RANKING_DELAYED_AFTER_SECONDS", 10))
+    after = timedelta(seconds=settings.RANKING_DELAYED_AFTER_SECONDS)
     return run.requested_at is not None and timezone.now() - run.requested_at > after
 
 
@@ -445,7 +445,7 @@ def sweep(*, now=None) -> list[int]:
     the edit saved), and runs left "running" by a worker that vanished. Enqueueing is safe to
     repeat: a run already done ignores the message. Returns the ids sent."""
     now = now or timezone.now()
-    queued_before = now - timedelta(seconds=getattr(settings, "RANKING_DELAYED_AFTER_SECONDS", 10))
+    queued_before = now - timedelta(seconds=settings.RANKING_DELAYED_AFTER_SECONDS)
     # Past the hard time limit, a "running" run has no live worker behind it.
     running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
     run_ids = RankingRun.objects.filter(

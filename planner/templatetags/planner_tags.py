@@ -3,33 +3,35 @@ from __future__ import annotations
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from councils.models import Role
+
 register = template.Library()
 
-# (url name, label). Pages appear in the menu once their route exists.
+# (url name, label, lowest role that may open the page). A page appears in the menu once
+# its route exists and only for members allowed to use it, so nobody is offered a 403.
 COUNCIL_NAV = [
-    ("dashboard", "Dashboard"),
-    ("backlog", "Backlog"),
-    ("roadmap", "Roadmap"),
-    ("plans", "Published plans"),
-    ("weightings", "Weightings"),
-    ("import", "Import"),
+    ("dashboard", "Dashboard", Role.VIEWER),
+    ("backlog", "Backlog", Role.VIEWER),
+    ("roadmap", "Roadmap", Role.VIEWER),
+    ("plans", "Published plans", Role.VIEWER),
+    ("weightings", "Weightings", Role.VIEWER),
+    ("import", "Import", Role.EDITOR),
+    ("themes", "Themes", Role.ADMIN),
+    ("criteria", "Criteria", Role.ADMIN),
 ]
 
 
 @register.inclusion_tag("includes/council_nav.html")
 def council_nav(council, current: str = "") -> dict:
+    membership = getattr(council, "membership", None)
+    role = membership.role if membership is not None else Role.VIEWER
     links = []
-    for name, label in COUNCIL_NAV:
+    for name, label, min_role in COUNCIL_NAV:
+        if role < min_role:
+            continue
         try:
             href = reverse(name, args=[council.slug])
         except NoReverseMatch:
             continue
         links.append({"href": href, "label": label, "current": name == current})
     return {"links": links}
-
-
-@register.filter
-def rank_label(rank: int | None, tied: bool = False) -> str:
-    if rank is None:
-        return ""
-    return f"={rank}" if tied else str(rank)
