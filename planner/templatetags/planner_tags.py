@@ -35,3 +35,11 @@ def council_nav(council, current: str = "") -> dict:
             continue
         links.append({"href": href, "label": label, "current": name == current})
     return {"links": links}
+
+
+@register.filter
+def rank_label(rank: int | None, tied: bool = False) -> str:
+    """"=3" for a shared rank, "3" otherwise, blank when unranked."""
+    if rank is None:
+        return ""
+    return f"={rank}" if tied else str(rank)
