@@ -351,16 +351,20 @@ def set_dependencies(*, item: BacklogItem, depends_on: list[BacklogItem]) -> Non
 # --- History ----------------------------------------------------------------------------
 
 HISTORY_LIMIT = 100
-ITEM_HISTORY_FIELDS = [
+# What a person edits on an item's form; the history shows the same fields plus archiving.
+ITEM_EDITABLE_FIELDS = [
     "title",
     "problem",
-    "theme_id",
+    "theme",
     "status",
     "owner",
     "effort_days",
     "one_off_cost",
     "recurring_cost",
     "stage",
+]
+ITEM_HISTORY_FIELDS = [
+    *("theme_id" if name == "theme" else name for name in ITEM_EDITABLE_FIELDS),
     "archived",
 ]
 

@@ -74,24 +74,16 @@ ITEM_COLUMNS = {
     columns.PROBLEM: "problem",
 }
 REQUIRED_COLUMNS = (columns.TITLE, columns.THEME)
-TEXT_LIMITS = {"title": 200, "owner": 120, "problem": 5000}
+TEXT_LIMITS = {
+    name: BacklogItem._meta.get_field(name).max_length for name in ("title", "owner", "problem")
+}
 NUMBER_RULES = {
     # field: (decimal places, maximum, column)
     "effort_days": (1, MAX_EFFORT_DAYS, columns.EFFORT),
     "one_off_cost": (2, MAX_COST_POUNDS, columns.ONE_OFF_COST),
     "recurring_cost": (2, MAX_COST_POUNDS, columns.RECURRING_COST),
 }
-UPDATABLE_FIELDS = [
-    "title",
-    "theme",
-    "status",
-    "effort_days",
-    "one_off_cost",
-    "recurring_cost",
-    "owner",
-    "stage",
-    "problem",
-]
+UPDATABLE_FIELDS = backlog.ITEM_EDITABLE_FIELDS
 FIELD_LABELS = {
     "title": "Title",
     "theme": "Theme",

@@ -98,17 +98,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = BacklogItem
-        fields = [
-            "title",
-            "problem",
-            "theme",
-            "status",
-            "owner",
-            "effort_days",
-            "one_off_cost",
-            "recurring_cost",
-            "stage",
-        ]
+        fields = backlog.ITEM_EDITABLE_FIELDS
         help_texts = {
             "problem": "What residents or staff cannot do today, and why it matters",
             "owner": "The person accountable for this challenge",
@@ -233,12 +223,10 @@ class BulkChangeForm(forms.Form):
 # --- Set-up: themes and criteria (admins) -------------------------------------------------
 
 
-class ThemeForm(forms.ModelForm):
-    class Meta:
-        model = Theme
-        fields = ["name", "position"]
-        labels = {"name": "Theme name", "position": "Order"}
-        error_messages = {"name": {"required": "Enter a theme name"}}
+class _CouncilListForm(forms.ModelForm):
+    """A named, ordered entry in one of the council's set-up lists (themes, criteria)."""
+
+    noun = ""
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -246,17 +234,36 @@ class ThemeForm(forms.ModelForm):
         self.fields["position"].required = False
         self.fields["position"].validators.append(MaxValueValidator(1000))
 
+    def siblings(self) -> Any:
+        raise NotImplementedError
+
     def clean_position(self) -> int | None:
-        # Blank keeps an existing position; a new theme goes at the end.
+        # Blank keeps an existing position; a new entry goes at the end.
         position = self.cleaned_data.get("position")
         return self.instance.position if position is None and self.instance.pk else position
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        clash = self.council.themes.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        clash = self.siblings().filter(name__iexact=name).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError("There is already a theme called %(name)s", params={"name": name})
+            raise ValidationError(
+                "There is already a %(noun)s called %(name)s",
+                params={"noun": self.noun, "name": name},
+            )
         return name
+
+
+class ThemeForm(_CouncilListForm):
+    noun = "theme"
+
+    class Meta:
+        model = Theme
+        fields = ["name", "position"]
+        labels = {"name": "Theme name", "position": "Order"}
+        error_messages = {"name": {"required": "Enter a theme name"}}
+
+    def siblings(self) -> Any:
+        return self.council.themes
 
 
 class ThemeEditForm(ThemeForm):
@@ -270,7 +277,9 @@ class ThemeEditForm(ThemeForm):
     )
 
 
-class CriterionForm(forms.ModelForm):
+class CriterionForm(_CouncilListForm):
+    noun = "criterion"
+
     class Meta:
         model = Criterion
         fields = [
@@ -303,25 +312,8 @@ class CriterionForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.council = council
-        self.fields["position"].required = False
-        self.fields["position"].validators.append(MaxValueValidator(1000))
-
-    def clean_position(self) -> int | None:
-        # Blank keeps an existing position; a new criterion goes at the end.
-        position = self.cleaned_data.get("position")
-        return self.instance.position if position is None and self.instance.pk else position
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        clash = self.council.criteria.filter(name__iexact=name).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise ValidationError(
-                "There is already a criterion called %(name)s", params={"name": name}
-            )
-        return name
+    def siblings(self) -> Any:
+        return self.council.criteria
 
 
 # --- Roadmap and published plans (issue 5) -----------------------------------------------
