@@ -162,7 +162,7 @@ def sql_baseline(run) -> int:
 def naive_run(council) -> None:
     """What the service avoids: a query per item and a save() per entry."""
     from planner import ranking, scoring
-    from planner.models import ItemScore, RankedEntry
+    from planner.models import ItemScore
 
     run = new_run(council)
     data = ranking.load_input(council_id=council.pk)
@@ -174,15 +174,7 @@ def naive_run(council) -> None:
         )
     result = scoring.rank_items(items, data.criteria, data.method)
     for entry in result.ranked:
-        RankedEntry(
-            run=run,
-            item_id=entry.item_id,
-            score=f"{entry.score:.2f}",
-            rank=entry.rank,
-            position=entry.position,
-            tied=entry.tied,
-            contributions={str(k): v for k, v in entry.contributions.items()},
-        ).save()
+        ranking.ranked_entry(run_id=run.pk, entry=entry).save()
     run.status = "done"
     run.save()
 

@@ -367,19 +367,20 @@ def write_entries(*, run_id: int, result: scoring.RankingResult) -> None:
         _copy_entries(run_id, result.ranked)
         return
     RankedEntry.objects.bulk_create(
-        (
-            RankedEntry(
-                run_id=run_id,
-                item_id=entry.item_id,
-                score=f"{entry.score:.2f}",
-                rank=entry.rank,
-                position=entry.position,
-                tied=entry.tied,
-                contributions={str(k): v for k, v in entry.contributions.items()},
-            )
-            for entry in result.ranked
-        ),
-        batch_size=500,
+        (ranked_entry(run_id=run_id, entry=entry) for entry in result.ranked), batch_size=500
+    )
+
+
+def ranked_entry(*, run_id: int, entry: scoring.RankedItem) -> RankedEntry:
+    """One ranked item as an unsaved entry of the run."""
+    return RankedEntry(
+        run_id=run_id,
+        item_id=entry.item_id,
+        score=f"{entry.score:.2f}",
+        rank=entry.rank,
+        position=entry.position,
+        tied=entry.tied,
+        contributions={str(k): v for k, v in entry.contributions.items()},
     )
 
 
