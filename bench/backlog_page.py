@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine_line, median_ms, setup_django  # noqa: E402
+from bench.common import get_ok, machine_line, median_ms, member_client, setup_django  # noqa: E402
 
 ITEMS = 5_000
 REPEATS = 15
@@ -23,10 +23,8 @@ TARGET_MS = 150
 
 
 def seed():
-    from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from councils.models import Membership, Role
     from planner import ranking
     from planner.management.commands.seed_demo import seed_bulk_council
 
@@ -37,18 +35,15 @@ def seed():
     # Fresh bulk inserts have no planner statistics yet; a live database would (autovacuum).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    user = get_user_model().objects.create(username="bench-lead")
-    Membership.objects.create(user=user, council=council, role=Role.EDITOR)
-    return council, user
+    return council
 
 
 def main() -> None:
     setup_django("backlog")
-    from django.test import Client
+    from councils.models import Role
 
-    council, user = seed()
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    council = seed()
+    client = member_client(council, username="bench-lead", role=Role.EDITOR)
     theme = council.themes.first()
     backlog = f"/c/{council.slug}/backlog/"
     pages = {
@@ -65,11 +60,9 @@ def main() -> None:
     for name, url in pages.items():
         headers = {"HTTP_HX_REQUEST": "true"} if "htmx" in name else {}
 
-        def get(url=url, headers=headers):
-            response = client.get(url, **headers)
-            assert response.status_code == 200, (url, response.status_code)
-
-        results[name] = median_ms(get, repeats=REPEATS)
+        results[name] = median_ms(
+            lambda url=url, headers=headers: get_ok(client, url, **headers), repeats=REPEATS
+        )
     baseline = results["healthz (baseline)"]
     for name, ms in results.items():
         print(f"  {name:<48} {ms:7.1f} ms  ({ms / baseline:5.1f}x baseline)")

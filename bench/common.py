@@ -23,22 +23,13 @@ sys.path.insert(0, str(ROOT))
 def setup_django(name: str) -> None:
     """Point Django at a throwaway PostgreSQL database for this benchmark and migrate it."""
     import dj_database_url
-    import psycopg
 
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     parsed = dj_database_url.parse(base)
     if parsed["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("Benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
     database = f"planner_bench_{name}"
-    admin = psycopg.connect(
-        host=parsed["HOST"] or "127.0.0.1",
-        port=parsed["PORT"] or 5432,
-        user=parsed["USER"] or "postgres",
-        password=parsed["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with admin:
+    with _admin_connection(parsed) as admin:
         admin.execute(_sql("DROP DATABASE IF EXISTS {} WITH (FORCE)", database))
         admin.execute(_sql("CREATE DATABASE {}", database))
     parsed["NAME"] = database
@@ -64,20 +55,48 @@ def _sql(template: str, database: str):
     return sql.SQL(template).format(sql.Identifier(database))
 
 
-def _drop_database(parsed: dict, database: str) -> None:
+def _admin_connection(parsed: dict):
+    """A connection to the server's maintenance database, to create and drop databases."""
     import psycopg
-    from django.db import connections
 
-    connections.close_all()
-    with psycopg.connect(
+    return psycopg.connect(
         host=parsed["HOST"] or "127.0.0.1",
         port=parsed["PORT"] or 5432,
         user=parsed["USER"] or "postgres",
         password=parsed["PASSWORD"] or None,
         dbname="postgres",
         autocommit=True,
-    ) as admin:
+    )
+
+
+def _drop_database(parsed: dict, database: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with _admin_connection(parsed) as admin:
         admin.execute(_sql("DROP DATABASE IF EXISTS {} WITH (FORCE)", database))
+
+
+def member_client(council, *, username: str, role: str):
+    """A test Client signed in as a new member of `council`: requests go through the
+    middleware, sessions and templates as a browser's would, without the network."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from councils.models import Membership
+
+    user = get_user_model().objects.create(username=username)
+    Membership.objects.create(user=user, council=council, role=role)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def get_ok(client, url: str, **headers: str):
+    """GET `url`; a benchmark of an error page would measure the wrong thing."""
+    response = client.get(url, **headers)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
 
 
 def median_ms(func: Callable[[], object], *, repeats: int = 7, warmup: int = 1) -> float:

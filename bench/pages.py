@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine_line, median_ms, setup_django  # noqa: E402
+from bench.common import get_ok, machine_line, median_ms, member_client, setup_django  # noqa: E402
 
 ITEMS = 5_000
 REPEATS = 9
@@ -23,9 +23,6 @@ TARGET_MS = 200
 
 
 def seed():
-    from django.contrib.auth import get_user_model
-
-    from councils.models import Membership, Role
     from planner import plans, ranking
     from planner.management.commands.seed_demo import seed_bulk_council
     from planner.models import BacklogItem, HorizonOverride
@@ -49,18 +46,15 @@ def seed():
         )
         # Some movement between the two plans.
         council.items.filter(number__lte=300).update(status="ready")
-    user = get_user_model().objects.create(username="bench-cio")
-    Membership.objects.create(user=user, council=council, role=Role.VIEWER)
-    return council, user
+    return council
 
 
 def main() -> None:
     setup_django("pages")
-    from django.test import Client
+    from councils.models import Role
 
-    council, user = seed()
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    council = seed()
+    client = member_client(council, username="bench-cio", role=Role.VIEWER)
     slug = council.slug
     first, second = council.plans.order_by("meeting_date")
     pages = {
@@ -74,14 +68,8 @@ def main() -> None:
     print(f"{ITEMS:,} ranked items; median of {REPEATS} requests after one warm-up")
     results = {}
     for name, url in pages.items():
-
-        def get(url=url):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            return response
-
-        size = len(get().content)
-        results[name] = median_ms(get, repeats=REPEATS)
+        size = len(get_ok(client, url).content)
+        results[name] = median_ms(lambda url=url: get_ok(client, url), repeats=REPEATS)
         print(f"  {name:<20} {results[name]:8.1f} ms   {size / 1024:8.0f} KiB")
     for name in ("dashboard", "roadmap"):
         verdict = "meets" if results[name] < TARGET_MS else "MISSES"
