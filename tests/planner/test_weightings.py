@@ -395,3 +395,14 @@ def test_preview_uses_the_typed_weights_even_if_the_saved_ones_are_unusable(
     )
     assert response.status_code == 200
     assert "Top 2 with these weights" in response.content.decode()
+
+
+def test_admin_page_offers_copy_and_create_forms_with_the_profile_name_escaped(
+    admin_client_for_council, council, profile
+):
+    WeightingProfile.objects.filter(pk=profile.pk).update(name="<b>Balanced</b>")
+    body = admin_client_for_council.get(_url(council)).content.decode()
+    assert f'action="{_url(council, "weighting_profile_copy", profile.pk)}"' in body
+    assert f'action="{_url(council, "weighting_profile_new")}"' in body
+    assert "Copy “&lt;b&gt;Balanced&lt;/b&gt;”" in body
+    assert "<b>Balanced</b>" not in body
