@@ -256,6 +256,8 @@ class Move:
     change: int  # places, positive = up
     before_horizon: str
     after_horizon: str
+    before_position: int = 0
+    after_position: int = 0
 
     @property
     def size(self) -> int:
@@ -306,29 +308,26 @@ def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison
                 change=old["rank"] - entry["rank"],
                 before_horizon=HORIZON_LABELS.get(old.get("horizon"), ""),
                 after_horizon=HORIZON_LABELS.get(entry.get("horizon"), ""),
+                before_position=old["position"],
+                after_position=entry["position"],
             )
         )
     up = sorted((m for m in moves if m.change > 0), key=lambda m: (-m.change, m.reference))
     down = sorted((m for m in moves if m.change < 0), key=lambda m: (m.change, m.reference))
     unchanged = [m for m in moves if m.change == 0]
-    shown = {
-        item_id
-        for item_id in after
-        if item_id in before
-        and min(before[item_id]["position"], after[item_id]["position"]) <= SLOPE_TOP
-    }
     slope = charts.slope_chart(
         [
             charts.SlopeInput(
-                reference=after[item_id]["reference"],
-                title=after[item_id]["title"],
-                before=before[item_id]["position"],
-                after=after[item_id]["position"],
-                before_label=before[item_id]["rank_label"],
-                after_label=after[item_id]["rank_label"],
-                change=before[item_id]["rank"] - after[item_id]["rank"],
+                reference=move.reference,
+                title=move.title,
+                before=move.before_position,
+                after=move.after_position,
+                before_label=move.before_rank,
+                after_label=move.after_rank,
+                change=move.change,
             )
-            for item_id in shown
+            for move in moves
+            if min(move.before_position, move.after_position) <= SLOPE_TOP
         ]
     )
     by_reference = {m.reference: m for m in moves}
