@@ -30,6 +30,7 @@ print(json.dumps({
     "hosts": settings.ALLOWED_HOSTS,
     "origins": settings.CSRF_TRUSTED_ORIGINS,
     "ssl": settings.SECURE_SSL_REDIRECT,
+    "options": settings.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -75,6 +76,7 @@ def test_database_and_redis_urls_select_the_real_services():
     assert values["hosts"] == ["planner.example.gov.uk"]
     assert values["origins"] == ["https://planner.example.gov.uk"]
     assert values["debug"] is False
+    assert values["options"]["options"] == "-c jit=off"
 
 
 def test_secret_key_is_required_when_debug_is_off():
