@@ -77,23 +77,38 @@ def score_cells(
     return cells
 
 
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The posted `next` address if it is on this site, else `fallback`: never an open
+    redirect."""
+    candidate = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+def _annotate_row(
+    item: BacklogItem, criteria: list[Criterion], score_cells: list[dict[str, Any]] | None
+) -> None:
+    item.needs_scoring = item.scored_count < len(criteria)
+    item.status_tag = STATUS_TAGS.get(item.status, "govuk-tag--grey")
+    # Always set: a missing attribute makes the template engine call dir() on the item.
+    item.score_cells = score_cells
+
+
 def row_context(
     request: HttpRequest, council: Council, item: BacklogItem, *, slot: dict[str, Any]
 ) -> dict[str, Any]:
     """One backlog row with its scoring open, after an inline score from that row."""
     criteria = list(council.criteria.filter(active=True))
     row_item = backlog.filter_items(council, {}).get(pk=item.pk)
-    row_item.needs_scoring = row_item.scored_count < len(criteria)
-    row_item.status_tag = STATUS_TAGS.get(row_item.status, "govuk-tag--grey")
-    row_item.score_cells = score_cells(row_item, criteria, slot)
-    fallback = reverse("backlog", args=[council.slug])
-    candidate = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()})
+    _annotate_row(row_item, criteria, score_cells(row_item, criteria, slot))
     return {
         "council": council,
         "item": row_item,
         "can_edit": True,
-        "backlog_url": candidate if safe else fallback,
+        "backlog_url": safe_next(request, reverse("backlog", args=[council.slug])),
     }
 
 
@@ -121,10 +136,8 @@ def backlog_context(
     # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
     scoring_ref = request.GET.get("score", "") if can_edit else ""
     for item in [*items, *([just_added] if just_added else [])]:
-        item.needs_scoring = item.scored_count < len(criteria)
-        item.status_tag = STATUS_TAGS.get(item.status, "govuk-tag--grey")
-        # Always set: a missing attribute makes the template engine call dir() on the item.
-        item.score_cells = score_cells(item, criteria) if item.reference == scoring_ref else None
+        cells = score_cells(item, criteria) if item.reference == scoring_ref else None
+        _annotate_row(item, criteria, cells)
     sort = filters.get("sort", backlog.DEFAULT_SORT)
     without_score = request.GET.copy()
     without_score.pop("score", None)

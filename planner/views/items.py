@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -18,7 +17,7 @@ from councils.models import Council, Role
 from planner import backlog, plans
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
-from planner.views.backlog import row_context
+from planner.views.backlog import row_context, safe_next
 
 COMPARED_FIELDS = ItemForm.Meta.fields
 
@@ -190,15 +189,6 @@ def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     return redirect(destination)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    candidate = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
-
-
 def _render_score(
     request: HttpRequest,
     council: Council,
@@ -250,7 +240,7 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
     if not request.htmx:
         messages.success(request, f"{criterion.name} scored {score.value} for {item.reference}.")
         fallback = reverse("item_detail", args=[council.slug, item.reference])
-        return redirect(_safe_next(request, fallback))
+        return redirect(safe_next(request, fallback))
     return _render_score(request, council, item, _score_slot(criterion, score, saved=True))
 
 
