@@ -1,19 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from councils.access import council_for
-from councils.models import Role
+from councils.models import Council, Role
 from planner import ranking
+from planner.views.backlog import safe_next
 
 # Fired on <body> when a run the page was waiting for finishes; tables listen for it.
 RANKING_UPDATED = "ranking-updated"
+
+
+def _status_context(council: Council) -> dict[str, Any]:
+    return {
+        "council": council,
+        "pending_run": ranking.pending_or_failed_run(council),
+        "latest_run": ranking.latest_done_run(council),
+    }
 
 
 @require_safe
@@ -21,11 +31,7 @@ RANKING_UPDATED = "ranking-updated"
 def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
     """The ranking progress indicator; htmx polls it while a run is queued or running."""
     council = council_for(request, slug)
-    context = {
-        "council": council,
-        "pending_run": ranking.pending_or_failed_run(council),
-        "latest_run": ranking.latest_done_run(council),
-    }
+    context = _status_context(council)
     if not request.htmx:
         return render(request, "planner/run_status.html", context)
     response = render(request, "planner/run_status.html#status", context)
@@ -43,21 +49,12 @@ def ranking_retry(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     ranking.retry_run(council=council, requested_by=request.user)
     if request.htmx:
-        context = {
-            "council": council,
-            "pending_run": ranking.pending_or_failed_run(council),
-            "latest_run": ranking.latest_done_run(council),
-        }
+        context = _status_context(council)
         response = render(request, "planner/run_status.html#status", context)
         if context["pending_run"] is None:  # eager Celery finished it already
             trigger_client_event(response, RANKING_UPDATED)
         return response
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("dashboard", args=[council.slug])
-    return redirect(next_url)
+    return redirect(safe_next(request, reverse("dashboard", args=[council.slug])))
 
 
 urlpatterns = [

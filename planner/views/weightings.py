@@ -22,9 +22,9 @@ from planner import ranking, weightings
 from planner.forms import ProfileForm, ProfileNameForm, WeightsForm
 from planner.models import Method, RunStatus, WeightingProfile
 from planner.scoring import METHOD_FORMULAS
+from planner.views.runs import RANKING_UPDATED
 
 PAGE = "planner/weightings.html"
-RANKING_UPDATED = "ranking-updated"
 
 
 def _profile_url(profile: WeightingProfile) -> str:
