@@ -9,8 +9,8 @@ from django.views.decorators.http import require_safe
 from councils.forms import SignInForm
 
 
-@require_safe
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("council").order_by("council__name")
     return render(request, "councils/home.html", {"memberships": memberships})

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from councils.access import council_for
@@ -101,10 +101,7 @@ def import_apply(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
         f"Import complete: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged.",
     )
-    try:
-        return redirect(reverse("backlog", args=[council.slug]))
-    except NoReverseMatch:
-        return redirect("dashboard", council.slug)
+    return redirect("backlog", council.slug)
 
 
 urlpatterns = [

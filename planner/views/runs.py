@@ -26,8 +26,8 @@ def _status_context(council: Council) -> dict[str, Any]:
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
     """The ranking progress indicator; htmx polls it while a run is queued or running."""
     council = council_for(request, slug)

@@ -114,8 +114,8 @@ def _save(request: HttpRequest, council: Council, profile: WeightingProfile) -> 
     return response
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def weightings_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The active profile. POST (admins) saves it and queues a ranking run."""
     council = council_for(
@@ -129,8 +129,8 @@ def weightings_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, council, profile)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def weighting_profile(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Any profile: view it, or (admins) rename it and change its method and weights."""
     council = council_for(
@@ -142,8 +142,8 @@ def weighting_profile(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _page(request, council, profile)
 
 
-@require_safe
 @login_required
+@require_safe
 def weightings_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The top 10 these weights would give, computed in the request and never saved."""
     council = council_for(request, slug)
