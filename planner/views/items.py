@@ -55,11 +55,7 @@ def _score_slot(
 
 
 def _item_context(
-    request: HttpRequest,
-    council: Council,
-    item: BacklogItem,
-    *,
-    slot_override: dict[str, Any] | None = None,
+    council: Council, item: BacklogItem, *, slot_override: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     criteria = list(council.criteria.filter(active=True))
     scores = {
@@ -95,7 +91,7 @@ def _item_context(
 def item_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     council = council_for(request, slug)
     item = _get_item(council, ref)
-    return render(request, "planner/item_detail.html", _item_context(request, council, item))
+    return render(request, "planner/item_detail.html", _item_context(council, item))
 
 
 def _cycle_message(council: Council, path: list[int]) -> str:
@@ -204,7 +200,7 @@ def _render_score(
     if request.htmx:
         context = {"council": council, "item": item, "slot": slot, "can_edit": True}
         return render(request, "planner/item_detail.html#score_panel", context, status=status)
-    context = _item_context(request, council, item, slot_override=slot)
+    context = _item_context(council, item, slot_override=slot)
     return render(request, "planner/item_detail.html", context, status=status)
 
 
