@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -132,19 +133,20 @@ class _LineBuffer:
 
 
 def csv_chunks(head: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
-    """Encode a header and rows as UTF-8-with-BOM CSV, in chunks of ROWS_PER_CHUNK rows."""
+    """Encode a header and rows as UTF-8-with-BOM CSV, in chunks of ROWS_PER_CHUNK rows.
+
+    One writerows call and one encode per chunk: per-row calls into the writer and the
+    generator machinery cost more than the CSV quoting itself."""
     buffer = _LineBuffer()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([neutralise(name) for name in head])
-    pending = 0
-    for row in rows:
-        writer.writerow(row)
-        pending += 1
-        if pending >= ROWS_PER_CHUNK:
-            yield buffer.take()
-            pending = 0
-    yield buffer.take()
+    rows = iter(rows)
+    while batch := list(islice(rows, ROWS_PER_CHUNK)):
+        writer.writerows(batch)
+        yield buffer.take()
+    if buffer.parts:
+        yield buffer.take()
 
 
 def _number(value: Decimal | int | None) -> str:
@@ -284,18 +286,17 @@ def _sorted_references(joined: str) -> str:
 
 
 def _horizons(run: RankingRun | None) -> dict[int, str]:
-    """Item id -> "Now"/"Next"/"Later" for a finished run, or {} before the roadmap exists."""
+    """Item id -> "Now"/"Next"/"Later" for a finished run, or {} before the roadmap exists.
+
+    horizon_labels_for_run keeps only the labels (one dict entry per ranked item, about
+    100 bytes each), not the roadmap's placements, before the first row streams."""
     if run is None:
         return {}
     try:
-        from planner.horizons import horizons_for_run
-        from planner.roadmap import HORIZON_LABELS
+        from planner.horizons import horizon_labels_for_run
     except ImportError:
         return {}
-    return {
-        item_id: HORIZON_LABELS.get(placement.horizon, placement.horizon)
-        for item_id, placement in horizons_for_run(run).items()
-    }
+    return horizon_labels_for_run(run)
 
 
 def _active_criteria(council: Council) -> list[Criterion]:

@@ -277,3 +277,62 @@ def clear_override(*, council: Council, item: BacklogItem, reason: str, cleared_
         override._history_user = cleared_by
     override.delete()
     return True
+
+
+def horizon_labels_for_run(run: RankingRun) -> dict[int, str]:
+    """Item id -> "Now" / "Next" / "Later" for `run`, the same horizons as `council_roadmap`
+    gives, for exports that need only the label.
+
+    Lean on purpose: it loads only the columns `build_roadmap` uses to place items (plain
+    tuples from a server-side cursor, no model instances or ranked rows), leaves out
+    references and override reasons (they only feed the reasons text, never the horizon),
+    and returns a map whose values are the three shared label strings, so the roadmap and
+    its placements are garbage as soon as this returns. Four queries whatever the size."""
+    council = run.council
+    through = BacklogItem.depends_on.through
+    depends: dict[int, list[int]] = {}
+    for from_id, to_id in through.objects.filter(from_backlogitem__council=council).values_list(
+        "from_backlogitem_id", "to_backlogitem_id"
+    ):
+        depends.setdefault(from_id, []).append(to_id)
+    pins = dict(
+        HorizonOverride.objects.filter(item__council=council).values_list("item_id", "horizon")
+    )
+    entries = (
+        RankedEntry.objects.filter(run=run)
+        .order_by()
+        .values_list("item_id", "position", "item__effort_days", "item__status")
+    )
+    no_dependencies: tuple[int, ...] = ()
+    roadmap_items = [
+        RoadmapItem(
+            item_id,
+            "",
+            position,
+            None if effort is None else float(effort),
+            status,
+            tuple(depends[item_id]) if item_id in depends else no_dependencies,
+            pins.get(item_id),
+        )
+        for item_id, position, effort, status in entries.iterator(chunk_size=5_000)
+    ]
+    ranked_ids = {item.item_id for item in roadmap_items}
+    outside_ids = {
+        dep for item in roadmap_items for dep in item.depends_on if dep not in ranked_ids
+    }
+    del ranked_ids, depends, pins
+    done_ids: set[int] = set()
+    if outside_ids:
+        done_ids = set(
+            council.items.filter(pk__in=outside_ids, status=Status.DONE).values_list(
+                "pk", flat=True
+            )
+        )
+    roadmap = build_roadmap(
+        roadmap_items,
+        capacity=float(council.capacity_days_per_quarter),
+        done_ids=done_ids,
+    )
+    del roadmap_items
+    labels = HORIZON_LABELS
+    return {placement.item_id: labels[placement.horizon] for placement in roadmap.placements}
