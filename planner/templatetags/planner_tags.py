@@ -39,7 +39,7 @@ def council_nav(council, current: str = "") -> dict:
 
 @register.filter
 def rank_label(rank: int | None, tied: bool = False) -> str:
-    """"=3" for a shared rank, "3" otherwise, blank when unranked."""
+    """A shared rank as "=3", an unshared one as "3", and blank when unranked."""
     if rank is None:
         return ""
     return f"={rank}" if tied else str(rank)
