@@ -174,3 +174,28 @@ def weight_history(
 def _format_weight(value: Any) -> str:
     number = float(value)
     return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+def method_mappings(*, profile: WeightingProfile, criteria: list[Criterion]) -> dict[str, str]:
+    """How each method reads this council's criteria with the profile's weights, e.g.
+    "Reach: Citizen impact; Impact: Savings, Strategic fit; Effort: Effort", so the page
+    shows which criteria feed RICE's and WSJF's factors rather than leaving it to the docs."""
+    names = {criterion.pk: criterion.name for criterion in criteria}
+    inputs = [
+        scoring.CriterionInput(
+            id=criterion.pk,
+            key=criterion.key,
+            direction=criterion.direction,
+            weight=profile.weight_for(criterion),
+        )
+        for criterion in criteria
+    ]
+    if not any(criterion.weight for criterion in inputs):
+        return {}
+    return {
+        method: "; ".join(
+            f"{factor}: {', '.join(names[pk] for pk in ids)}"
+            for factor, ids in scoring.method_factors(inputs, method).items()
+        )
+        for method in scoring.METHODS
+    }

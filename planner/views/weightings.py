@@ -55,6 +55,7 @@ def _context(
         exclude_pk=profile.pk,
     )
     latest_run = ranking.latest_done_run(council)
+    mappings = weightings.method_mappings(profile=profile, criteria=criteria)
     return {
         "council": council,
         "nav": "weightings",
@@ -65,7 +66,8 @@ def _context(
         "action": _profile_url(profile),
         "is_admin": council.membership.role >= Role.ADMIN,
         "methods": [
-            (value, label, METHOD_FORMULAS.get(value, "")) for value, label in Method.choices
+            (value, label, METHOD_FORMULAS.get(value, ""), mappings.get(value, ""))
+            for value, label in Method.choices
         ],
         "preview": preview,
         "history": weightings.weight_history(profile=profile, criteria=criteria),

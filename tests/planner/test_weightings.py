@@ -406,3 +406,21 @@ def test_admin_page_offers_copy_and_create_forms_with_the_profile_name_escaped(
     assert f'action="{_url(council, "weighting_profile_new")}"' in body
     assert "Copy “&lt;b&gt;Balanced&lt;/b&gt;”" in body
     assert "<b>Balanced</b>" not in body
+
+
+def test_weightings_page_shows_which_criteria_feed_each_method(viewer_client, council):
+    response = viewer_client.get(f"/c/{council.slug}/weightings/")
+    page = response.content.decode()
+    assert "With this council's criteria: Reach: Citizen impact" in page
+    assert "Effort: Effort" in page
+
+
+def test_method_mappings_name_the_councils_criteria_for_every_method(council):
+    from planner import weightings
+
+    profile = council.profiles.get(is_active=True)
+    criteria = weightings.active_criteria(council)
+    mappings = weightings.method_mappings(profile=profile, criteria=criteria)
+    assert set(mappings) == {"weighted_sum", "rice", "wsjf"}
+    assert "Confidence: Confidence" in mappings["rice"]
+    assert "Citizen impact" in mappings["wsjf"]
