@@ -408,8 +408,8 @@ def test_admin_page_offers_copy_and_create_forms_with_the_profile_name_escaped(
     assert "<b>Balanced</b>" not in body
 
 
-def test_weightings_page_shows_which_criteria_feed_each_method(viewer_client, council):
-    response = viewer_client.get(f"/c/{council.slug}/weightings/")
+def test_weightings_page_shows_which_criteria_feed_each_method(admin_client_for_council, council):
+    response = admin_client_for_council.get(f"/c/{council.slug}/weightings/")
     page = response.content.decode()
     assert "With this council's criteria: Reach: Citizen impact" in page
     assert "Effort: Effort" in page
@@ -424,3 +424,9 @@ def test_method_mappings_name_the_councils_criteria_for_every_method(council):
     assert set(mappings) == {"weighted_sum", "rice", "wsjf"}
     assert "Confidence: Confidence" in mappings["rice"]
     assert "Citizen impact" in mappings["wsjf"]
+
+
+def test_viewers_read_the_active_methods_formula_and_criteria(viewer_client, council):
+    page = viewer_client.get(f"/c/{council.slug}/weightings/").content.decode()
+    assert "Score = 100 × Σ(weight × normalised score)" in page
+    assert "With this council's criteria:" in page
