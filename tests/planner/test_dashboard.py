@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -64,10 +65,14 @@ def test_with_a_ranking_needs_scoring_comes_from_the_latest_run(viewer_client, c
 def test_dashboard_names_the_active_profile_and_when_the_ranking_ran(
     viewer_client, council, ranked
 ):
+    run = council.runs.get()
+    run.finished_at = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+    run.save(update_fields=["finished_at"])
     page = viewer_client.get(_url(council)).text
     profile = council.profiles.get(is_active=True)
     assert f"{profile.name} ({profile.get_method_display()})" in page
     assert "12 items ranked" in page
+    assert "Computed 4 March 2026, 09:30" in page  # Europe/London is on GMT in March
 
 
 def test_dashboard_lists_the_top_ten_with_score_and_theme(viewer_client, council, ranked):
