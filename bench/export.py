@@ -2,7 +2,9 @@
 
 Target: at least 50,000 rows/s, and peak memory that does not grow with the row count.
 Rows per second come from untraced runs (median of three); peak memory comes from a
-separate run under tracemalloc, which slows Python down, so it is not timed.
+separate run under tracemalloc, which slows Python down, so it is not timed. The Horizon
+column's one-off roadmap step is also measured on its own (time, the item id -> label map the
+export keeps while streaming, and the peak while the roadmap is built).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/export.py
 """
@@ -147,6 +149,30 @@ def measure(label: str, make_export, count: int) -> dict:
     return result
 
 
+def measure_horizon_step(horizons_for, run, count: int) -> None:
+    """The Horizon column's one-off step on its own: time, the map the export keeps while it
+    streams (one entry per ranked item, so it grows with rows), and the peak while building."""
+    horizons_for(run)
+    timings = []
+    for _ in range(REPEATS):
+        gc.collect()
+        start = time.perf_counter()
+        labels = horizons_for(run)
+        timings.append(time.perf_counter() - start)
+        del labels
+    gc.collect()
+    tracemalloc.start()
+    labels = horizons_for(run)
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(labels) == count, (len(labels), count)
+    print(
+        f"{'Horizon step':>20} {count:>7,} rows: {statistics.median(timings):6.2f} s, "
+        f"map kept {kept / 1e6:6.2f} MB ({kept / count:.0f} bytes/row), "
+        f"peak while building {peak / 1e6:6.2f} MB"
+    )
+
+
 def main() -> None:
     setup_django("export")
     from planner import backlog, csv_export
@@ -170,6 +196,7 @@ def main() -> None:
         measure("ranking, no Horizon", ranking_export, count)
         # As served: the Horizon column needs the whole roadmap of the run (horizons.py).
         csv_export._horizons = with_horizons
+        measure_horizon_step(with_horizons, run, count)
         measure("backlog", backlog_export, count)
         measure("ranking", ranking_export, count)
 

@@ -304,13 +304,15 @@ def horizon_labels_for_run(run: RankingRun) -> dict[int, str]:
         .values_list("item_id", "position", "item__effort_days", "item__status")
     )
     no_dependencies: tuple[int, ...] = ()
+    # One shared string per status instead of one decoded copy per row.
+    shared_status = {status: status for status in Status.values}
     roadmap_items = [
         RoadmapItem(
             item_id,
             "",
             position,
             None if effort is None else float(effort),
-            status,
+            shared_status.get(status, status),
             tuple(depends[item_id]) if item_id in depends else no_dependencies,
             pins.get(item_id),
         )
