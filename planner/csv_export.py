@@ -37,7 +37,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from councils.models import Council
+from planner import ranking
 from planner.csv_safety import neutralise
+from planner.horizons import horizon_labels_for_run
 from planner.models import (
     BacklogItem,
     Criterion,
@@ -48,6 +50,7 @@ from planner.models import (
     Stage,
     Status,
 )
+from planner.roadmap import HORIZON_LABELS
 
 RANK = "Rank"
 REFERENCE = "Reference"
@@ -292,10 +295,6 @@ def _horizons(run: RankingRun | None) -> dict[int, str]:
     85 bytes each), not the roadmap's placements, before the first row streams."""
     if run is None:
         return {}
-    try:
-        from planner.horizons import horizon_labels_for_run
-    except ImportError:
-        return {}
     return horizon_labels_for_run(run)
 
 
@@ -311,7 +310,6 @@ def _record(*, council: Council, user: Any, kind: str, description: str, filenam
 
 def export_ranking(*, council: Council, user: Any, run: RankingRun) -> CsvExport:
     """The run's entries in rank order with each item's current details and scores."""
-    criteria = _active_criteria(council)
     items = (
         council.items.annotate(
             entry=FilteredRelation("ranked_entries", condition=Q(ranked_entries__run=run))
@@ -319,20 +317,15 @@ def export_ranking(*, council: Council, user: Any, run: RankingRun) -> CsvExport
         .filter(entry__isnull=False)
         .order_by("entry__position")
     )
-    annotated, score_columns = _with_scores_and_dependencies(items, criteria)
-    values = annotated.values_list(
-        F("entry__rank"), F("entry__score"), *_ITEM_FIELDS, *score_columns
-    )
-    filename = export_filename(council, "ranking")
-    _record(
+    return _export_items(
         council=council,
         user=user,
+        items=items,
+        rank_fields=(F("entry__rank"), F("entry__score")),
         kind="ranking",
         description=f"Current ranking (run {run.generation})",
-        filename=filename,
+        run=run,
     )
-    rows = _item_rows(_stream(values), _horizons(run))
-    return CsvExport(filename, csv_chunks(header(criteria), rows))
 
 
 def export_backlog(
@@ -340,23 +333,34 @@ def export_backlog(
 ) -> CsvExport:
     """The backlog as filtered on the backlog page. `items` comes from
     backlog.filter_items, which annotates ranked_rank and ranked_score from the latest run."""
-    from planner import ranking
-
-    criteria = _active_criteria(council)
-    annotated, score_columns = _with_scores_and_dependencies(items, criteria)
-    values = annotated.values_list(
-        F("ranked_rank"), F("ranked_score"), *_ITEM_FIELDS, *score_columns
-    )
-    filename = export_filename(council, "backlog")
-    _record(
+    return _export_items(
         council=council,
         user=user,
+        items=items,
+        rank_fields=(F("ranked_rank"), F("ranked_score")),
         kind="backlog",
         description=f"Backlog{f' ({description})' if description else ''}",
-        filename=filename,
+        run=ranking.latest_done_run(council),
     )
-    horizons = _horizons(ranking.latest_done_run(council))
-    rows = _item_rows(_stream(values), horizons)
+
+
+def _export_items(
+    *,
+    council: Council,
+    user: Any,
+    items: QuerySet[BacklogItem],
+    rank_fields: tuple[F, F],
+    kind: str,
+    description: str,
+    run: RankingRun | None,
+) -> CsvExport:
+    """Live items as CSV rows: record the export, then stream from one database cursor."""
+    criteria = _active_criteria(council)
+    annotated, score_columns = _with_scores_and_dependencies(items, criteria)
+    values = annotated.values_list(*rank_fields, *_ITEM_FIELDS, *score_columns)
+    filename = export_filename(council, kind)
+    _record(council=council, user=user, kind=kind, description=description, filename=filename)
+    rows = _item_rows(_stream(values), _horizons(run))
     return CsvExport(filename, csv_chunks(header(criteria), rows))
 
 
@@ -396,8 +400,6 @@ def _plan_rows(snapshot: dict[str, Any], criteria: list[dict[str, Any]]) -> Iter
 def _horizon_label(horizon: str | None) -> str:
     if not horizon:
         return ""
-    from planner.roadmap import HORIZON_LABELS
-
     return HORIZON_LABELS.get(horizon, horizon)
 
 
