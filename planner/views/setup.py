@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -18,17 +19,30 @@ from planner import backlog
 from planner.forms import CriterionForm, ThemeEditForm, ThemeForm
 
 
+def _edit_rows(
+    objects: Iterable[Any], key: str, failed: Any, edit_form: Callable[[Any], Any]
+) -> list[dict[str, Any]]:
+    """One row per object with its edit form; the row whose save failed keeps its errors."""
+    return [
+        {
+            key: obj,
+            "form": failed
+            if failed is not None and failed.instance.pk == obj.pk
+            else edit_form(obj),
+        }
+        for obj in objects
+    ]
+
+
 def _themes_context(
     council: Council, *, add_form: ThemeForm | None = None, failed: ThemeEditForm | None = None
 ) -> dict[str, Any]:
-    themes = list(council.themes.annotate(item_count=Count("items")))
-    rows = []
-    for theme in themes:
-        if failed is not None and failed.instance.pk == theme.pk:
-            rows.append({"theme": theme, "form": failed})
-        else:
-            form = ThemeEditForm(instance=theme, council=council, prefix=f"theme-{theme.pk}")
-            rows.append({"theme": theme, "form": form})
+    rows = _edit_rows(
+        council.themes.annotate(item_count=Count("items")),
+        "theme",
+        failed,
+        lambda theme: ThemeEditForm(instance=theme, council=council, prefix=f"theme-{theme.pk}"),
+    )
     return {
         "council": council,
         "nav": "themes",
@@ -90,15 +104,14 @@ def theme_edit(request: HttpRequest, slug: str, theme_id: int) -> HttpResponse:
 def _criteria_context(
     council: Council, *, add_form: CriterionForm | None = None, failed: CriterionForm | None = None
 ) -> dict[str, Any]:
-    rows = []
-    for criterion in council.criteria.all():
-        if failed is not None and failed.instance.pk == criterion.pk:
-            rows.append({"criterion": criterion, "form": failed})
-        else:
-            form = CriterionForm(
-                instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
-            )
-            rows.append({"criterion": criterion, "form": form})
+    rows = _edit_rows(
+        council.criteria.all(),
+        "criterion",
+        failed,
+        lambda criterion: CriterionForm(
+            instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
+        ),
+    )
     return {
         "council": council,
         "nav": "criteria",
