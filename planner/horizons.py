@@ -236,11 +236,6 @@ def council_roadmap(
     return CouncilRoadmap(run=run, capacity=capacity, roadmap=roadmap, rows=rows)
 
 
-def horizons_for_run(run: RankingRun) -> dict[int, Placement]:
-    """Each ranked item's placement in `run`'s roadmap, by item id (for exports)."""
-    return council_roadmap(council=run.council, run=run).placements()
-
-
 @transaction.atomic
 def set_override(
     *, council: Council, item: BacklogItem, horizon: str, reason: str, set_by

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from planner import csv_export
-from planner.horizons import horizon_labels_for_run, horizons_for_run, set_override
+from planner.horizons import council_roadmap, horizon_labels_for_run, set_override
 from planner.models import Status
 from planner.roadmap import HORIZON_LABELS
 from tests.factories import BacklogItemFactory, done_run_for
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def _roadmap_labels(run) -> dict[int, str]:
     return {
         item_id: HORIZON_LABELS[placement.horizon]
-        for item_id, placement in horizons_for_run(run).items()
+        for item_id, placement in council_roadmap(council=run.council, run=run).placements().items()
     }
 
 

@@ -23,7 +23,7 @@ def test_ready_items_fill_now_up_to_capacity_then_next(council):
     # capacity 100, effort 40 each: two fit in Now, two in Next, the rest Later.
     items = _items(council, 5, status=Status.READY, effort_days=40)
     run = done_run_for(council, items)
-    placements = horizons.horizons_for_run(run)
+    placements = horizons.council_roadmap(council=council, run=run).placements()
     assert [placements[item.pk].horizon for item in items] == [NOW, NOW, NEXT, NEXT, LATER]
     assert "over capacity" in placements[items[2].pk].reasons
 
@@ -33,7 +33,7 @@ def test_dependency_outside_the_ranking_holds_an_item_back_and_says_on_what(coun
     item = BacklogItemFactory(council=council, status=Status.READY)
     item.depends_on.add(blocker)
     run = done_run_for(council, [item])
-    placement = horizons.horizons_for_run(run)[item.pk]
+    placement = horizons.council_roadmap(council=council, run=run).placements()[item.pk]
     assert placement.horizon == LATER
     assert placement.reasons == (f"waiting on {blocker.reference}",)
 
@@ -43,7 +43,7 @@ def test_done_dependency_outside_the_ranking_does_not_block(council):
     item = BacklogItemFactory(council=council, status=Status.READY)
     item.depends_on.add(blocker)
     run = done_run_for(council, [item])
-    assert horizons.horizons_for_run(run)[item.pk].horizon == NOW
+    assert horizons.council_roadmap(council=council, run=run).placements()[item.pk].horizon == NOW
 
 
 def test_set_override_pins_the_item_and_keeps_the_reason_in_history(council):
@@ -53,7 +53,7 @@ def test_set_override_pins_the_item_and_keeps_the_reason_in_history(council):
     horizons.set_override(
         council=council, item=items[0], horizon=LATER, reason="Waiting for budget", set_by=user
     )
-    placement = horizons.horizons_for_run(run)[items[0].pk]
+    placement = horizons.council_roadmap(council=council, run=run).placements()[items[0].pk]
     assert (placement.horizon, placement.overridden) == (LATER, True)
     record = HorizonOverride.history.get()
     assert (record.history_change_reason, record.horizon) == ("Waiting for budget", LATER)
