@@ -31,6 +31,14 @@ class Role(models.IntegerChoices):
     ADMIN = 30, "Admin"
 
 
+MAX_HORIZON_QUARTERS = 20
+DEFAULT_EFFORT_BANDS = (5, 20, 60, 120)
+
+
+def default_effort_bands() -> list[int]:
+    return list(DEFAULT_EFFORT_BANDS)
+
+
 class Council(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -41,6 +49,25 @@ class Council(models.Model):
         default=120,
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
     )
+    # Planning settings: the delivery plan's quarters, capacity, money and effort bands.
+    planning_start = models.DateField(
+        "planning start",
+        null=True,
+        blank=True,
+        help_text="The first day of the plan's first quarter. Blank means the current quarter.",
+    )
+    planning_horizon_quarters = models.PositiveSmallIntegerField(
+        "planning horizon (quarters)",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_QUARTERS)],
+    )
+    financial_year_start_month = models.PositiveSmallIntegerField(
+        "first month of the financial year",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    # Upper bounds in team-days of Effort levels 1 to 4; anything larger is level 5.
+    effort_bands = models.JSONField(default=default_effort_bands)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +75,62 @@ class Council(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QuarterCapacity(models.Model):
+    """A quarter whose team capacity differs from the usual (holidays, a vacancy, a new hire)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="quarter_capacities")
+    quarter_start = models.DateField()
+    days = models.PositiveIntegerField(
+        "team-days", validators=[MinValueValidator(0), MaxValueValidator(100_000)]
+    )
+
+    class Meta:
+        ordering = ["quarter_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "quarter_start"], name="one_capacity_per_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council} {self.quarter_start}: {self.days} team-days"
+
+
+class FinancialYearBudget(models.Model):
+    """What a financial year can spend. A blank budget means "not constrained"."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="budgets")
+    year = models.PositiveSmallIntegerField(
+        help_text="The year the financial year starts in: 2027 for 2027/28.",
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    one_off = models.DecimalField(
+        "one-off (capital) budget, £",
+        max_digits=12,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    recurring = models.DecimalField(
+        "recurring (revenue) budget, £ a year",
+        max_digits=12,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "year"], name="one_budget_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council} {self.year}/{(self.year + 1) % 100:02d}"
 
 
 class Membership(models.Model):

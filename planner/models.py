@@ -40,6 +40,11 @@ class Direction(models.TextChoices):
     COST = "cost", "Cost (higher is worse)"
 
 
+class ScheduleMode(models.TextChoices):
+    RANK_ORDER = "rank_order", "Rank order (transparent)"
+    BEST_VALUE = "best_value", "Best value within limits (optimised)"
+
+
 class Method(models.TextChoices):
     WEIGHTED_SUM = "weighted_sum", "Weighted sum"
     RICE = "rice", "RICE"
@@ -75,6 +80,15 @@ class BacklogItem(models.Model):
     owner = models.CharField(max_length=120, blank=True)
     effort_days = models.DecimalField(
         "effort (team-days)",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EFFORT_DAYS)],
+    )
+    # Work under way has usually spent part of its estimate: the plan commits only what is left.
+    remaining_days = models.DecimalField(
+        "remaining effort (team-days)",
         max_digits=7,
         decimal_places=1,
         null=True,
@@ -146,6 +160,9 @@ class Criterion(models.Model):
     level_5 = models.CharField(max_length=160)
     position = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
+    # Effort is estimated once, in team-days; this criterion's level is derived from the
+    # estimate by the council's bands and is never scored by hand.
+    derived_from_estimate = models.BooleanField(default=False)
 
     history = HistoricalRecords()
 
@@ -209,6 +226,20 @@ class WeightingProfile(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.WEIGHTED_SUM)
     # {"<criterion id>": weight 0..100}; JSON keeps one history row per save of the set.
     weights = models.JSONField(default=dict)
+    schedule_mode = models.CharField(
+        "how to build the plan",
+        max_length=20,
+        choices=ScheduleMode.choices,
+        default=ScheduleMode.RANK_ORDER,
+    )
+    # Best value counts score delivered sooner as worth more, by this much a quarter.
+    value_discount_percent = models.DecimalField(
+        "discount per quarter (%)",
+        max_digits=4,
+        decimal_places=1,
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
+    )
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -254,6 +285,11 @@ class RankingRun(models.Model):
     weights_snapshot = models.JSONField(default=dict)
     criteria_snapshot = models.JSONField(default=list)
     needs_scoring = models.JSONField(default=list)
+    needs_estimate = models.JSONField(default=list)
+    schedule_mode = models.CharField(max_length=20, choices=ScheduleMode.choices, blank=True)
+    # The delivery plan's totals: quarters with capacity used, money per financial year
+    # against budget, the solver's status, and how best value differs from rank order.
+    plan = models.JSONField(default=dict)
     item_count = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -300,6 +336,12 @@ class RankedEntry(models.Model):
     tied = models.BooleanField(default=False)
     # {"<criterion id>": points}: weight x normalised score, so a rank can be explained.
     contributions = models.JSONField(default=dict)
+    # The entry's place in the run's delivery plan: quarter indexes into run.plan["quarters"].
+    start_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    horizon = models.CharField(max_length=12, blank=True)
+    schedule_reason = models.CharField(max_length=30, blank=True)
+    schedule_details = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["position"]
@@ -317,18 +359,21 @@ class RankedEntry(models.Model):
 
 
 class Horizon(models.TextChoices):
+    """Now is the plan's first quarter, Next the two after it, Later the rest of the horizon."""
+
     NOW = "now", "Now"
     NEXT = "next", "Next"
     LATER = "later", "Later"
+    UNSCHEDULED = "unscheduled", "Not scheduled within the plan"
 
 
 class HorizonOverride(models.Model):
-    """An editor's decision to pin one item to a roadmap horizon, with the reason."""
+    """An approver's decision to pin one item to a quarter of the plan, with the reason."""
 
     item = models.OneToOneField(
         BacklogItem, on_delete=models.CASCADE, related_name="horizon_override"
     )
-    horizon = models.CharField(max_length=10, choices=Horizon.choices)
+    quarter = models.DateField("pinned quarter (its first day)")
     reason = models.CharField(max_length=500)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -338,7 +383,7 @@ class HorizonOverride(models.Model):
     history = HistoricalRecords()
 
     def __str__(self) -> str:
-        return f"{self.item_id} → {self.horizon}"
+        return f"{self.item_id} → {self.quarter}"
 
 
 class PublishedPlan(models.Model):
