@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from councils.models import Council
+from planner.effort import band_descriptions
 from planner.models import Criterion, Direction, Method, Theme, WeightingProfile
 
 DEFAULT_THEMES = [
@@ -95,14 +96,8 @@ DEFAULT_CRITERIA = [
         "effort",
         "Effort",
         Direction.COST,
-        "Delivery effort and complexity (a cost: higher scores count against the item).",
-        [
-            "Days: a small change by the existing team",
-            "Weeks: one team, one quarter",
-            "Months: one team, several quarters or several teams",
-            "A programme: many teams, a year or more",
-            "Major programme: multi-year, high complexity",
-        ],
+        "Derived from the item's estimate in team-days; never scored by hand.",
+        band_descriptions(),
         10,
     ),
     (
@@ -120,6 +115,9 @@ DEFAULT_CRITERIA = [
         5,
     ),
 ]
+
+# The default criterion whose level comes from the estimate in team-days.
+EFFORT_KEY = "effort"
 
 
 @transaction.atomic
@@ -139,6 +137,7 @@ def ensure_council_defaults(council: Council) -> None:
                 "direction": direction,
                 "help_text": help_text,
                 "position": position,
+                "derived_from_estimate": key == EFFORT_KEY,
                 **{f"level_{level}": text for level, text in enumerate(levels, start=1)},
             },
         )
