@@ -1,0 +1,289 @@
+"""The delivery plan of a ranking run: gather what the pure scheduler needs, run it, and
+shape its result for storage on the run and its entries.
+
+Called by the ranking service on the worker, right after scoring, so pages and exports read a
+stored plan and never compute one. Loads in a fixed number of queries whatever the backlog
+size. The maths is in `planner.schedule` (pure); calendar maths in `planner.quarters`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from councils.models import Council, FinancialYearBudget, QuarterCapacity
+from planner import quarters as cal
+from planner import schedule
+from planner.models import BacklogItem, HorizonOverride, ScheduleMode, Status, WeightingProfile
+
+# Statuses that compete for the plan; done and parked never do, archived items are not ranked.
+CANDIDATE_STATUSES = frozenset({Status.NEW, Status.TRIAGE, Status.READY, Status.IN_PROGRESS})
+DEFAULT_TIME_LIMIT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedEntry:
+    """What one ranked entry stores of the plan."""
+
+    start_quarter: int | None
+    end_quarter: int | None
+    horizon: str
+    reason: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    mode: str
+    totals: dict[str, Any]  # stored as RankingRun.plan
+    entries: dict[int, PlannedEntry]  # item id -> its place in the plan
+    needs_estimate: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemFacts:
+    reference: str
+    status: str
+    effort: float | None
+    one_off: float
+    recurring: float
+
+
+def plan_quarters(council: Council, today: date | None = None) -> list[cal.Quarter]:
+    """The plan's quarters: from the council's planning start (the current quarter when
+    blank) for its horizon."""
+    first_month = council.financial_year_start_month
+    start_day = council.planning_start or today or timezone.localdate()
+    start = cal.quarter_containing(start_day, first_month)
+    return cal.quarters_from(start, council.planning_horizon_quarters)
+
+
+def plan_limits(council: Council, quarters: Sequence[cal.Quarter]) -> schedule.PlanLimits:
+    """Capacity per quarter (with the council's overrides) and budgets per financial year."""
+    overrides = dict(
+        QuarterCapacity.objects.filter(council=council).values_list("quarter_start", "days")
+    )
+    usual = float(council.capacity_days_per_quarter)
+    one_off: dict[int, float] = {}
+    recurring: dict[int, float] = {}
+    for budget in FinancialYearBudget.objects.filter(council=council):
+        if budget.one_off is not None:
+            one_off[budget.year] = float(budget.one_off)
+        if budget.recurring is not None:
+            recurring[budget.year] = float(budget.recurring)
+    return schedule.PlanLimits(
+        capacities=tuple(float(overrides.get(q.start, usual)) for q in quarters),
+        financial_years=tuple(q.year for q in quarters),
+        reference_capacity=usual,
+        one_off_budgets=one_off,
+        recurring_budgets=recurring,
+    )
+
+
+def plan_run(
+    *,
+    council_id: int,
+    ranked: Sequence[tuple[int, int, float]],
+    unranked_ids: Sequence[int] = (),
+    today: date | None = None,
+) -> RunPlan:
+    """Schedule a run's ranked items, given as (item id, position, score) in position order.
+    `unranked_ids` are items the ranking left out (needing scores or an estimate): they are
+    never planned, but their dependents wait on them."""
+    council = Council.objects.get(pk=council_id)
+    quarters = plan_quarters(council, today)
+    limits = plan_limits(council, quarters)
+    mode, discount = _mode_of(council_id)
+    facts = _item_facts(council_id)
+    depends = _dependencies(council_id)
+    pins = _pins(council_id, quarters)
+    ranked_ids = {item_id for item_id, _position, _score in ranked}
+    plan_items = [
+        _plan_item(item_id, position, score, facts[item_id], depends, pins)
+        for item_id, position, score in ranked
+        if facts[item_id].status in CANDIDATE_STATUSES
+    ]
+    candidate_ids = {item.id for item in plan_items}
+    outside = {
+        dep: facts[dep].reference
+        for item in plan_items
+        for dep in item.depends_on
+        if dep not in candidate_ids
+    }
+    result = schedule.build_schedule(
+        plan_items,
+        limits,
+        mode=mode,
+        discount=discount,
+        time_limit_seconds=DEFAULT_TIME_LIMIT_SECONDS,
+        outside_dependencies=outside,
+    )
+    labels = [q.short_label for q in quarters]
+    year_labels = {q.year: q.financial_year_label for q in quarters}
+    entries = {
+        placement.item_id: _planned_entry(placement, labels, year_labels)
+        for placement in result.placements
+    }
+    for item_id in ranked_ids - candidate_ids:  # parked: ranked, never planned
+        entries[item_id] = PlannedEntry(None, None, "", facts[item_id].status, {})
+    needs_estimate = [
+        item_id
+        for item_id in [*(item_id for item_id, _p, _s in ranked), *unranked_ids]
+        if facts[item_id].effort is None and facts[item_id].status in CANDIDATE_STATUSES
+    ]
+    totals = _totals(result, quarters, limits, discount)
+    return RunPlan(mode=mode, totals=totals, entries=entries, needs_estimate=needs_estimate)
+
+
+def _mode_of(council_id: int) -> tuple[str, float]:
+    row = (
+        WeightingProfile.objects.filter(council_id=council_id, is_active=True)
+        .values_list("schedule_mode", "value_discount_percent")
+        .first()
+    )
+    if row is None:
+        return ScheduleMode.RANK_ORDER, 0.05
+    return row[0], float(row[1]) / 100
+
+
+def _item_facts(council_id: int) -> dict[int, _ItemFacts]:
+    rows = BacklogItem.objects.filter(council_id=council_id).values_list(
+        "pk",
+        "reference",
+        "status",
+        "effort_days",
+        "remaining_days",
+        "one_off_cost",
+        "recurring_cost",
+    )
+    facts = {}
+    for pk, reference, status, effort, remaining, one_off, recurring in rows.iterator(
+        chunk_size=5_000
+    ):
+        # Work under way commits only what is left of it, when the team has said.
+        if status == Status.IN_PROGRESS and remaining is not None:
+            effort = remaining
+        facts[pk] = _ItemFacts(
+            reference=reference,
+            status=status,
+            effort=None if effort is None else float(effort),
+            one_off=float(one_off or 0),
+            recurring=float(recurring or 0),
+        )
+    return facts
+
+
+def _dependencies(council_id: int) -> dict[int, tuple[int, ...]]:
+    """Item id -> the ids it depends on, leaving out those already done."""
+    through = BacklogItem.depends_on.through
+    rows = (
+        through.objects.filter(from_backlogitem__council_id=council_id)
+        .exclude(to_backlogitem__status=Status.DONE)
+        .values_list("from_backlogitem_id", "to_backlogitem_id")
+    )
+    depends: dict[int, list[int]] = {}
+    for from_id, to_id in rows:
+        depends.setdefault(from_id, []).append(to_id)
+    return {item_id: tuple(sorted(ids)) for item_id, ids in depends.items()}
+
+
+def _pins(council_id: int, quarters: Sequence[cal.Quarter]) -> dict[int, int]:
+    """Item id -> pinned quarter index. A pin before the plan starts counts as its first
+    quarter; a pin beyond the horizon as its last."""
+    index_of = {q.start: index for index, q in enumerate(quarters)}
+    pins = {}
+    for item_id, quarter in HorizonOverride.objects.filter(
+        item__council_id=council_id
+    ).values_list("item_id", "quarter"):
+        if quarter in index_of:
+            pins[item_id] = index_of[quarter]
+        else:
+            pins[item_id] = 0 if quarter < quarters[0].start else len(quarters) - 1
+    return pins
+
+
+def _plan_item(item_id, position, score, facts: _ItemFacts, depends, pins) -> schedule.PlanItem:
+    return schedule.PlanItem(
+        id=item_id,
+        reference=facts.reference,
+        position=position,
+        score=float(score),
+        effort_days=facts.effort,
+        one_off_cost=facts.one_off,
+        recurring_cost=facts.recurring,
+        status=facts.status,
+        depends_on=depends.get(item_id, ()),
+        pinned_quarter=pins.get(item_id),
+    )
+
+
+def _planned_entry(placement, labels, year_labels) -> PlannedEntry:
+    horizon = cal.NOT_SCHEDULED if placement.start is None else cal.horizon_of(placement.start)
+    details = dict(placement.details)
+    details["text"] = schedule.reason_text(placement, labels, year_labels)
+    details["days"] = round(placement.load * placement.duration, 1) if placement.load else None
+    return PlannedEntry(
+        start_quarter=placement.start,
+        end_quarter=placement.end,
+        horizon=horizon,
+        reason=placement.reason,
+        details=details,
+    )
+
+
+def _totals(result, quarters, limits: schedule.PlanLimits, discount: float) -> dict[str, Any]:
+    years = sorted(set(limits.financial_years))
+    year_labels = {q.year: q.financial_year_label for q in quarters}
+    return {
+        "start": quarters[0].start.isoformat(),
+        "first_month": quarters[0].first_month,
+        "reference_capacity": limits.reference_capacity,
+        "quarters": [
+            {
+                "key": q.key,
+                "label": q.label,
+                "short": q.short_label,
+                "start": q.start.isoformat(),
+                "year": q.year,
+                "capacity": capacity,
+                "committed": round(committed, 1),
+                "new": round(new, 1),
+            }
+            for q, capacity, committed, new in zip(
+                quarters, result.capacity, result.capacity_committed, result.capacity_new,
+                strict=True,
+            )
+        ],
+        "years": [
+            {
+                "year": year,
+                "label": year_labels[year],
+                "one_off": round(result.one_off_by_year.get(year, 0.0), 2),
+                "one_off_budget": limits.one_off_budgets.get(year),
+                "recurring": round(result.recurring_by_year.get(year, 0.0), 2),
+                "recurring_budget": limits.recurring_budgets.get(year),
+            }
+            for year in years
+        ],
+        "mode": result.mode,
+        "discount": discount,
+        "optimal": result.optimal,
+        "gap": result.gap,
+        "objective": round(result.objective, 4),
+        "rank_order_objective": round(result.rank_order_objective, 4),
+        "differences": [
+            {
+                "item_id": d.item_id,
+                "kind": d.kind,
+                "rank_order_start": d.rank_order_start,
+                "best_value_start": d.best_value_start,
+                "explanation": d.explanation,
+            }
+            for d in result.differences
+        ],
+        "warnings": list(result.warnings),
+    }
