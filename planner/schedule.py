@@ -512,10 +512,10 @@ class _Plan:
         start = self.start_of(item.id, outcome.starts)
         if item.id in self.fixed_reasons:
             code, details = self.fixed_reasons[item.id]
-        elif item.id in self.cyclic:
-            code, details = WAITING_ON, {"ids": sorted(self.cyclic[item.id])}
         elif item.effort_days is None:
             code, details = NEEDS_ESTIMATE, {}
+        elif item.id in self.cyclic:
+            code, details = WAITING_ON, {"ids": sorted(self.cyclic[item.id])}
         else:
             code, details = outcome.reasons.get(item.id, (PLACED, {}))
         if "ids" in details:
@@ -569,20 +569,25 @@ class _Plan:
                         f"Committed and pinned work puts the {self.limits.year_name(year)} {kind} "
                         f"budget over by £{amount - budgets[year]:,.0f}."
                     )
-        return notes + self._pin_dependency_breaches(starts)
+        return notes + self._fixed_dependency_breaches(starts)
 
-    def _pin_dependency_breaches(self, starts: Starts) -> list[str]:
+    def _fixed_dependency_breaches(self, starts: Starts) -> list[str]:
+        """Pinned and in-progress items keep their quarters whatever they depend on."""
         notes = []
         for item in self.items:
             start = self.fixed.get(item.id)
-            if item.pinned_quarter is None or start is None:
+            if start is None:
                 continue
+            if item.pinned_quarter is None:
+                where = "is in progress"
+            else:
+                where = f"is pinned to {self.limits.quarter_name(start)}"
             for dep in self.deps(self.jobs[item.id]):
                 dep_start = None if dep in self.outside else self.start_of(dep, starts)
                 if dep_start is None or dep_start + self.jobs[dep].duration - 1 >= start:
                     notes.append(
-                        f"{item.reference} is pinned to {self.limits.quarter_name(start)}, "
-                        f"before its dependency {self.references[dep]} has finished."
+                        f"{item.reference} {where}, before its dependency "
+                        f"{self.references[dep]} has finished."
                     )
         return notes
 
