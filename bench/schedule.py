@@ -33,7 +33,7 @@ def backlog(size: int, seed: int) -> tuple[list[PlanItem], PlanLimits]:
     for number in range(1, size + 1):
         effort = rng.choice([5, 10, 20, 30, 45, 60, 90, 120, 200, 400])
         status = rng.choices(["ready", "new", "triage", "in_progress"], [70, 15, 10, 5])[0]
-        earlier = [i for i in range(max(1, number - 50), number)]
+        earlier = list(range(max(1, number - 50), number))
         items.append(
             PlanItem(
                 id=number,
@@ -52,8 +52,8 @@ def backlog(size: int, seed: int) -> tuple[list[PlanItem], PlanLimits]:
         capacities=tuple(CAPACITY * scale for _ in range(QUARTERS)),
         financial_years=tuple(2027 + (t + 2) // 4 for t in range(QUARTERS)),
         reference_capacity=CAPACITY / 4,  # a single item is at most a quarter of the team
-        one_off_budgets={y: 400_000 * scale for y in (2027, 2028, 2029)},
-        recurring_budgets={y: 150_000 * scale for y in (2027, 2028, 2029)},
+        one_off_budgets=dict.fromkeys((2027, 2028, 2029), 400000 * scale),
+        recurring_budgets=dict.fromkeys((2027, 2028, 2029), 150000 * scale),
     )
     return items, limits
 
@@ -84,9 +84,8 @@ def main() -> None:
     failures = []
     for size, target in ((500, 20.0), (5_000, 300.0)):
         took = rank_order_ms(size)
-        print(
-            f"{f'rank order, {size:,} x {QUARTERS}':<32} | {took:>7.1f} ms | target < {target:.0f} ms"
-        )
+        name = f"rank order, {size:,} x {QUARTERS}"
+        print(f"{name:<32} | {took:>7.1f} ms | target < {target:.0f} ms")
         if took >= target:
             failures.append(f"rank order at {size}: {took:.1f} ms")
     runs = [best_value(500, seed, args.time_limit) for seed in SEEDS]

@@ -295,6 +295,8 @@ class _Ledger:
 
     def fits_capacity(self, job: _Job, start: int) -> bool:
         need = job.load - EPSILON
+        if job.duration == 1:  # most items: skip the generator, this is the hot loop
+            return self.capacity[start] >= need
         return all(self.capacity[t] >= need for t in range(start, start + job.duration))
 
     def budget_blocker(self, job: _Job, start: int) -> Reason | None:
@@ -313,9 +315,8 @@ class _Ledger:
         dependencies to the quarters they finish in."""
         if start < job.earliest:
             return NOT_READY, {}
-        waiting = sorted(ref_id for ref_id, end in after.items() if end >= start)
-        if waiting:
-            return WAITING_ON, {"ids": waiting}
+        if after and max(after.values()) >= start:
+            return WAITING_ON, {"ids": sorted(i for i, end in after.items() if end >= start)}
         if not self.fits_capacity(job, start):
             return NO_CAPACITY, {"until": None}
         return self.budget_blocker(job, start)
