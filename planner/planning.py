@@ -81,6 +81,8 @@ def plan_limits(council: Council, quarters: Sequence[cal.Quarter]) -> schedule.P
         reference_capacity=usual,
         one_off_budgets=one_off,
         recurring_budgets=recurring,
+        quarter_labels=tuple(q.short_label for q in quarters),
+        year_labels={q.year: q.financial_year_label for q in quarters},
     )
 
 
@@ -122,11 +124,8 @@ def plan_run(
         time_limit_seconds=DEFAULT_TIME_LIMIT_SECONDS,
         outside_dependencies=outside,
     )
-    labels = [q.short_label for q in quarters]
-    year_labels = {q.year: q.financial_year_label for q in quarters}
     entries = {
-        placement.item_id: _planned_entry(placement, labels, year_labels)
-        for placement in result.placements
+        placement.item_id: _planned_entry(placement, limits) for placement in result.placements
     }
     for item_id in ranked_ids - candidate_ids:  # parked: ranked, never planned
         entries[item_id] = PlannedEntry(None, None, "", facts[item_id].status, {})
@@ -192,18 +191,16 @@ def _dependencies(council_id: int) -> dict[int, tuple[int, ...]]:
 
 
 def _pins(council_id: int, quarters: Sequence[cal.Quarter]) -> dict[int, int]:
-    """Item id -> pinned quarter index. A pin before the plan starts counts as its first
-    quarter; a pin beyond the horizon as its last."""
-    index_of = {q.start: index for index, q in enumerate(quarters)}
-    pins = {}
-    for item_id, quarter in HorizonOverride.objects.filter(
-        item__council_id=council_id
-    ).values_list("item_id", "quarter"):
-        if quarter in index_of:
-            pins[item_id] = index_of[quarter]
-        else:
-            pins[item_id] = 0 if quarter < quarters[0].start else len(quarters) - 1
-    return pins
+    """Item id -> pinned quarter, counted from the plan's first quarter. The scheduler reports
+    a pin before the plan starts and leaves one beyond its end unscheduled."""
+    first = quarters[0]
+    rows = HorizonOverride.objects.filter(item__council_id=council_id).values_list(
+        "item_id", "quarter"
+    )
+    return {
+        item_id: cal.quarter_containing(day, first.first_month).minus(first)
+        for item_id, day in rows
+    }
 
 
 def _plan_item(item_id, position, score, facts: _ItemFacts, depends, pins) -> schedule.PlanItem:
@@ -221,10 +218,10 @@ def _plan_item(item_id, position, score, facts: _ItemFacts, depends, pins) -> sc
     )
 
 
-def _planned_entry(placement, labels, year_labels) -> PlannedEntry:
-    horizon = cal.NOT_SCHEDULED if placement.start is None else cal.horizon_of(placement.start)
+def _planned_entry(placement: schedule.Placement, limits: schedule.PlanLimits) -> PlannedEntry:
+    horizon = cal.horizon_of(placement.start)
     details = dict(placement.details)
-    details["text"] = schedule.reason_text(placement, labels, year_labels)
+    details["text"] = schedule.reason_text(placement, limits.quarter_labels, limits.year_labels)
     details["days"] = round(placement.load * placement.duration, 1) if placement.load else None
     return PlannedEntry(
         start_quarter=placement.start,
@@ -254,7 +251,10 @@ def _totals(result, quarters, limits: schedule.PlanLimits, discount: float) -> d
                 "new": round(new, 1),
             }
             for q, capacity, committed, new in zip(
-                quarters, result.capacity, result.capacity_committed, result.capacity_new,
+                quarters,
+                result.capacity,
+                result.capacity_committed,
+                result.capacity_new,
                 strict=True,
             )
         ],
