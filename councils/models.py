@@ -68,6 +68,8 @@ class Council(models.Model):
     )
     # Upper bounds in team-days of Effort levels 1 to 4; anything larger is level 5.
     effort_bands = models.JSONField(default=default_effort_bands)
+    # Optimistic locking for the planning settings: two approvers must not overwrite each other.
+    planning_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
