@@ -29,11 +29,14 @@ from __future__ import annotations
 import heapq
 import math
 import os
+import pickle
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is loaded only when a best-value plan is asked for
     import numpy as np
@@ -746,7 +749,8 @@ def _start_mask(plan: _Plan, a: Mapping[str, NDArray[Any]]) -> NDArray[np.bool_]
     end = np.minimum(quarters + duration - 1, horizon - 1)
     recurring = a["recurring"][:, None]
     mask &= (recurring <= 0) | (recurring <= from_year[end] + EPSILON)
-    return mask
+    fits: NDArray[np.bool_] = mask.astype(bool)
+    return fits
 
 
 def _dependency_bounds(plan: _Plan, jobs: Sequence[_Job], mask: NDArray[np.bool_]) -> None:
@@ -882,20 +886,170 @@ def _solve_best_value(
         return rank_order, (True, 0.0)
     if model.size > MAX_COLUMNS:
         note = (
-            f"The backlog is too large for the best-value solver ({model.size:,} possible starts); "
-            "the plan is in rank order."
+            f"The backlog is too large for the best-value solver ({model.size:,} possible "
+            "starts); the plan is in rank order."
         )
         return replace(rank_order, solver_note=note), (None, None)
     try:
-        highs = _new_highs()
+        import highspy  # noqa: F401 - only to know whether the solver is there
     except ImportError:
         note = "The best-value solver is not installed; the plan is in rank order."
         return replace(rank_order, solver_note=note), (None, None)
-    _pass_model(highs, model, plan.objective({}, discount))
+    problem = _problem(model, rank_order, plan.objective({}, discount))
+    if model.size > CHILD_COLUMNS:
+        solved = _solve_in_child(problem, deadline)
+    else:
+        solved = _run_highs(problem, deadline)
+    return _read_solution(solved, plan, model, rank_order, discount)
+
+
+# Larger programmes are solved in a child process that is killed at the deadline. HiGHS
+# checks its time limit between phases, but on large programmes one root heuristic
+# (central rounding) has run for minutes without looking at it; a process can be stopped,
+# a thread cannot. Smaller ones are solved in this process, which saves ~0.3 s of start-up.
+CHILD_COLUMNS = 10_000
+_KILL_GRACE = 0.5  # seconds past the deadline before the child is killed
+# The child loads this file on its own, not the `planner` package (which loads Celery).
+_CHILD = (
+    "import importlib.util as u, sys; s = u.spec_from_file_location('_plan_solver', sys.argv[1]); "
+    "m = u.module_from_spec(s); sys.modules[s.name] = m; s.loader.exec_module(m); m._child_main()"
+)
+# What a solve gives back: the chosen columns (None: no plan), proven optimal, dual bound.
+Solved = tuple["NDArray[np.int64] | None", bool, float]
+
+
+def _problem(model: _Model, rank_order: _Outcome, constant: float) -> dict[str, Any]:
+    """The programme as plain arrays (row-wise matrix), so it can go to a child process."""
+    import numpy as np
+
+    row, col = np.concatenate(model.row), np.concatenate(model.column)
+    order = np.lexsort((col, row))
+    counts = np.bincount(row, minlength=len(model.uppers))
+    warm = np.zeros(model.size)
+    for k, job in enumerate(model.jobs):
+        start = rank_order.starts.get(job.id)
+        column = None if start is None else model.column_of(k, start)
+        if column is not None:  # every rank-order start fits on its own, so it has one
+            warm[column] = 1.0
+    return {
+        "costs": model.costs,
+        "offset": constant,  # fixed items' value, so the gap is relative to the whole plan
+        "uppers": np.array(model.uppers, dtype=np.float64),
+        "starts": np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
+        "index": col[order].astype(np.int32),
+        "value": np.concatenate(model.value)[order],
+        "warm": warm,
+    }
+
+
+def _run_highs(
+    problem: Mapping[str, Any], deadline: float, report: Callable[[Solved], None] | None = None
+) -> Solved:
+    """Solve with HiGHS until proven optimal or the deadline; `report` hears each better plan."""
+    import highspy
+    import numpy as np
+
+    highs = _new_highs()
+    highs.passModel(_lp(problem))
     _set_options(highs, deadline)
-    _warm_start(highs, model, rank_order)
+    if report is not None:
+
+        def improved(event: Any) -> None:
+            values = np.asarray(event.data_out.mip_solution)
+            report((np.flatnonzero(values > 0.5), False, float(event.data_out.mip_dual_bound)))
+
+        highs.cbMipImprovingSolution.subscribe(improved)
+    if problem["warm"].any():
+        solution = highspy.HighsSolution()
+        solution.col_value = problem["warm"]
+        solution.value_valid = True
+        highs.setSolution(solution)
     highs.run()
-    return _read_solution(highs, plan, model, rank_order, discount)
+    info = highs.getInfo()
+    optimal = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    chosen = None
+    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
+        chosen = np.flatnonzero(np.asarray(highs.getSolution().col_value) > 0.5)
+        value = float(problem["costs"][chosen].sum()) + problem["offset"]
+        claimed = float(info.objective_function_value)
+        if problem["warm"].any() and abs(claimed - value) > 1e-6 * max(1.0, abs(value)):
+            # HiGHS 1.16 can carry a starting solution through presolve with the wrong
+            # value, then stop on it as "optimal" (ADR 0006): solve again without it.
+            return _run_highs({**problem, "warm": np.zeros_like(problem["warm"])}, deadline, report)
+    return chosen, optimal, float(info.mip_dual_bound)
+
+
+def _lp(problem: Mapping[str, Any]) -> Any:
+    import highspy
+    import numpy as np
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(problem["costs"]), len(problem["uppers"])
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.offset_ = problem["offset"]
+    lp.col_cost_ = problem["costs"]
+    lp.col_lower_ = np.zeros(lp.num_col_)
+    lp.col_upper_ = np.ones(lp.num_col_)
+    lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
+    lp.row_upper_ = problem["uppers"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    lp.a_matrix_.start_ = problem["starts"]
+    lp.a_matrix_.index_ = problem["index"]
+    lp.a_matrix_.value_ = problem["value"]
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    return lp
+
+
+def _solve_in_child(problem: Mapping[str, Any], deadline: float) -> Solved:
+    """Solve in a child process; at the deadline (and a little grace) kill it and keep the
+    best plan it has reported."""
+    reports: list[Solved] = []
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, os.path.abspath(__file__)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    reader = threading.Thread(target=_read_reports, args=(child.stdout, reports), daemon=True)
+    reader.start()
+    try:
+        seconds = deadline - time.perf_counter()
+        pickle.dump({**problem, "seconds": seconds}, child.stdin)
+        child.stdin.close()
+        child.wait(timeout=max(0.0, deadline - time.perf_counter()) + _KILL_GRACE)
+    except (subprocess.TimeoutExpired, BrokenPipeError):
+        child.kill()
+        child.wait()
+    reader.join()
+    return reports[-1] if reports else (None, False, math.inf)
+
+
+def _read_reports(stream: IO[bytes], reports: list[Solved]) -> None:
+    # Our own child's frames, read until it ends or is killed.
+    while True:
+        try:
+            reports.append(pickle.load(stream))  # noqa: S301 - from the child we started
+        except (EOFError, pickle.UnpicklingError, OSError):
+            return
+
+
+def _child_main() -> None:
+    """The child: read the problem from stdin, solve it, write each better plan and then the
+    final result to stdout. HiGHS's own printing goes to /dev/null, not into the pipe."""
+    out = os.fdopen(os.dup(1), "wb")
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 1)
+    problem = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the parent that started us
+    deadline = time.perf_counter() + float(problem["seconds"])
+
+    def report(solved: Solved) -> None:
+        pickle.dump(solved, out)
+        out.flush()
+
+    report(_run_highs(problem, deadline, report))
+    out.close()
 
 
 def _new_highs() -> Any:
@@ -917,40 +1071,13 @@ def _new_highs() -> Any:
     return highs
 
 
-def _pass_model(highs: Any, model: _Model, constant: float) -> None:
-    """One `passModel` with the matrix row-wise, built from the triplets in bulk."""
-    import highspy
-    import numpy as np
-
-    row, col = np.concatenate(model.row), np.concatenate(model.column)
-    value = np.concatenate(model.value)
-    order = np.lexsort((col, row))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = model.size, len(model.uppers)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.offset_ = constant  # fixed items' value, so the gap is relative to the whole plan
-    lp.col_cost_ = model.costs
-    lp.col_lower_ = np.zeros(lp.num_col_)
-    lp.col_upper_ = np.ones(lp.num_col_)
-    lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
-    lp.row_upper_ = np.array(model.uppers, dtype=np.float64)
-    starts = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=lp.num_row_))])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
-    lp.a_matrix_.start_ = starts.astype(np.int32)
-    lp.a_matrix_.index_ = col[order].astype(np.int32)
-    lp.a_matrix_.value_ = value[order]
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
-    highs.passModel(lp)
-
-
 def _set_options(highs: Any, deadline: float) -> None:
     # One thread and a fixed seed make the search, and so the plan, repeatable.
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("mip_rel_gap", MIP_REL_GAP)
-    # HiGHS's own clock starts at run(); what is left of the caller's limit goes to it, and
-    # a callback stops the search by the wall clock too, in case a phase overruns it.
+    # HiGHS's clock starts at run(): it gets what is left of the caller's limit, and a
+    # callback also stops the search by the wall clock, in case a phase overruns.
     highs.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
 
     def interrupt(event: Any) -> None:
@@ -960,43 +1087,18 @@ def _set_options(highs: Any, deadline: float) -> None:
     highs.cbMipInterrupt.subscribe(interrupt)
 
 
-def _warm_start(highs: Any, model: _Model, rank_order: _Outcome) -> None:
-    """Start from the rank-order plan: every rank-order start fits on its own and after its
-    dependencies, so each has a column."""
-    import highspy
-    import numpy as np
-
-    values = np.zeros(model.size)
-    for k, job in enumerate(model.jobs):
-        start = rank_order.starts.get(job.id)
-        column = None if start is None else model.column_of(k, start)
-        if column is not None:
-            values[column] = 1.0
-    solution = highspy.HighsSolution()
-    solution.col_value = values
-    solution.value_valid = True
-    highs.setSolution(solution)
-
-
 def _read_solution(
-    highs: Any, plan: _Plan, model: _Model, rank_order: _Outcome, discount: float
+    solved: Solved, plan: _Plan, model: _Model, rank_order: _Outcome, discount: float
 ) -> tuple[_Outcome, SolverResult]:
-    import highspy
-
-    info = highs.getInfo()
-    optimal = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    chosen, optimal, bound = solved
     starts: Starts = {}
-    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
-        import numpy as np
-
-        chosen = np.flatnonzero(np.asarray(highs.getSolution().col_value) > 0.5)
+    if chosen is not None:
         starts = {model.jobs[model.job[k]].id: int(model.start[k]) for k in chosen}
     outcome = _polish(plan, starts) if starts else None
     if outcome is None:
         note = "The best-value solver found no better plan in time; the plan is in rank order."
         outcome = replace(rank_order, solver_note=note)
     objective = plan.objective(outcome.starts, discount)
-    bound = float(info.mip_dual_bound)
     gap = max(0.0, bound - objective) / max(objective, EPSILON) if math.isfinite(bound) else None
     return outcome, (optimal, gap)
 
