@@ -1143,7 +1143,7 @@ def _polish_pass(plan: _Plan, ledger: _Ledger, outcome: _Outcome) -> bool:
 
 def explain_differences(plan: _Plan, rank_order: _Outcome, best: _Outcome) -> list[Difference]:
     """Compare best value with rank order item by item, in rank order, with the figures."""
-    moves: list[tuple[_Job, str, int | None, int | None]] = []
+    moves: list[_Move] = []
     for item in plan.items:
         before, after = rank_order.starts.get(item.id), best.starts.get(item.id)
         if item.id in plan.fixed or before == after:
@@ -1153,47 +1153,52 @@ def explain_differences(plan: _Plan, rank_order: _Outcome, best: _Outcome) -> li
         else:
             kind = BROUGHT_FORWARD if after < before else HELD_BACK
         moves.append((plan.jobs[item.id], kind, before, after))
-    return [
-        Difference(job.id, kind, before, after, _explain(plan, moves, job, before, after))
-        for job, kind, before, after in moves
-    ]
+    # What changed in each quarter is worked out once, so this stays linear in the moves.
+    changes: dict[int, _Change] = {}
+    differences = []
+    for job, kind, before, after in moves:
+        quarter = _at(after, before)
+        if quarter not in changes:
+            changes[quarter] = _change(moves, quarter)
+        explanation = _explain(plan, changes[quarter], job, before, after)
+        differences.append(Difference(job.id, kind, before, after, explanation))
+    return differences
 
 
-def _explain(
-    plan: _Plan,
-    moves: Sequence[tuple[_Job, str, int | None, int | None]],
-    job: _Job,
-    before: int | None,
-    after: int | None,
-) -> str:
+_Move = tuple[_Job, str, int | None, int | None]
+# In one quarter: what the items that came in deliver, what those that went out deliver,
+# and the highest-ranked item that went out (None when none did).
+_Change = tuple[str, str, "_Job | None"]
+
+
+def _change(moves: Sequence[_Move], quarter: int) -> _Change:
+    later = math.inf
+    gained = [j for j, _, b, a in moves if a is not None and a <= quarter < _or(b, later)]
+    lost = [j for j, _, b, a in moves if b is not None and b <= quarter < _or(a, later)]
+    ahead = min(lost, key=lambda j: j.item.position) if lost else None
+    gained_text = f"{_group(gained)} {_points(gained)}" if gained else ""
+    lost_text = f"{_group(lost)} {_points(lost)}" if lost else ""
+    return gained_text, lost_text, ahead
+
+
+def _explain(plan: _Plan, change: _Change, job: _Job, before: int | None, after: int | None) -> str:
     """Name what changed in the quarter that matters: where the item now starts if it came
     forward, or where it used to start if it went back."""
     name = plan.limits.quarter_name
-    later = math.inf
-    gained = [
-        j for j, _, b, a in moves if a is not None and a <= _at(after, before) < _or(b, later)
-    ]
-    lost = [j for j, _, b, a in moves if b is not None and b <= _at(after, before) < _or(a, later)]
+    gained, lost, ahead = change
     ref = job.item.reference
     was = "not in the rank-order plan" if before is None else f"was {name(before)}"
     now = "not in the plan" if after is None else name(after)
     if after is not None and (before is None or after < before):
-        if not lost:
+        if ahead is None:
             return f"{ref} starts in {now} ({was}): the rearranged plan leaves room for it."
-        ahead = min(lost, key=lambda j: j.item.position)
         verb = (
             "moved ahead of" if job.item.position > ahead.item.position else "brought forward past"
         )
-        return (
-            f"{ref} {verb} {ahead.item.reference}: {_group(gained)} "
-            f"{_points(gained)} by starting in {now}; {_group(lost)} {_points(lost)}."
-        )
+        return f"{ref} {verb} {ahead.item.reference}: {gained} by starting in {now}; {lost}."
     if not gained:
         return f"{ref} moves to {now} ({was}): its room goes to items that deliver more sooner."
-    return (
-        f"{ref} held back to {now} ({was}): {_group(gained)} {_points(gained)} "
-        f"in its place; {_group(lost)} {_points(lost)}."
-    )
+    return f"{ref} held back to {now} ({was}): {gained} in its place; {lost}."
 
 
 def _at(after: int | None, before: int | None) -> int:
@@ -1208,9 +1213,14 @@ def _or(value: int | None, default: float) -> float:
     return default if value is None else value
 
 
+_NAMED = 6  # items named in an explanation before "and N more items"
+
+
 def _group(jobs: Sequence[_Job]) -> str:
     jobs = sorted(jobs, key=lambda j: j.item.position)
     refs = [j.item.reference for j in jobs]
+    if len(refs) > _NAMED:  # a long list helps nobody on a page
+        refs = [*refs[: _NAMED - 1], f"{len(refs) - _NAMED + 1:,} more items"]
     names = refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " and " + refs[-1]
     efforts = {round(float(j.item.effort_days or 0)) for j in jobs}
     if len(jobs) == 1:
