@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 
 from councils.models import Role
@@ -43,3 +46,17 @@ def rank_label(rank: int | None, tied: bool = False) -> str:
     if rank is None:
         return ""
     return f"={rank}" if tied else str(rank)
+
+
+@register.filter
+def select_options(field: BoundField, selected: Any = "") -> list:
+    """A select's options as Django's own Select widget groups them and marks the selected one.
+
+    Returns [(group label or None, [{"value", "label", "selected", ...}, ...], index), ...]:
+    an option outside any <optgroup> comes in a group of its own labelled None. `selected`,
+    when given (not blank), replaces the field's value: a page may suggest a choice that
+    the form has no initial value for.
+    """
+    widget = field.field.widget
+    value = field.value() if selected in ("", None) else selected
+    return widget.optgroups(field.html_name, widget.format_value(value))
