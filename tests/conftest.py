@@ -3,13 +3,21 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from councils.models import Role
 from tests.factories import PASSWORD, CouncilFactory, MembershipFactory, UserFactory
 
 # Services are real in CI: a test that needs one that is missing must fail, not skip.
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """MD5 for every test: the strong default costs ~0.4 s a password, and every signed-in
+    fixture user has one. test_settings.py checks the production setting stays strong."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
