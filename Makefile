@@ -69,24 +69,13 @@ run: install assets ## Serve the demo at http://127.0.0.1:8000 (SQLite, eager Ce
 
 # Tests load settings with DEBUG on (no SECRET_KEY or HTTPS redirect needed); Django's test
 # runner still runs them with DEBUG off. DATABASE_URL and REDIS_URL pick the real services.
-# Two groups, each given PYTEST_ARGS:
-#   1. everything but the browser and integration tests, on XDIST workers (pytest-xdist; each
-#      worker has its own test database, named with a _gw0, _gw1... suffix);
-#   2. the browser (e2e) and integration tests, in one process: one Chromium, a live server,
-#      and Celery worker processes of their own.
-# A group that selects no test (pytest's exit 5) is fine; the run fails if any group fails, and
-# exits 5 if neither group selected a test. `PYTEST_ARGS="-n 0"` runs group 1 in one process.
-XDIST ?= -n 2
-UNIT_TESTS := -m "not e2e and not integration"
-SLOW_TESTS := -m "e2e or integration"
+# pytest-xdist runs the suite on XDIST workers, each with its own test database (named with a
+# _gw0, _gw1... suffix). With --dist loadgroup the browser (e2e) and integration tests form one
+# group that a single worker runs in order (tests/conftest.py marks them), while the other
+# workers share out the rest. `PYTEST_ARGS="-n 0"` runs everything in one process.
+XDIST ?= -n 2 --dist loadgroup
 test: install assets ## Run the whole test suite (PYTEST_ARGS="tests/x.py -k y" for a subset)
-	@set +e; \
-	DEBUG=true $(PY) -m pytest $(UNIT_TESTS) $(XDIST) $(PYTEST_ARGS); unit=$$?; \
-	DEBUG=true $(PY) -m pytest $(SLOW_TESTS) $(PYTEST_ARGS); slow=$$?; \
-	if [ $$unit -eq 5 ] && [ $$slow -eq 5 ]; then echo "make test: no test selected"; exit 5; fi; \
-	for rc in $$unit $$slow; do if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then \
-	  echo "make test: failed (parallel group exit $$unit, e2e/integration group exit $$slow)"; \
-	  exit $$rc; fi; done
+	DEBUG=true $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 worker: install ## Run a Celery worker (and the ranking sweep) against REDIS_URL
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
