@@ -36,9 +36,11 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from councils.models import Council
-from planner import backlog, ranking
 from planner import csv_export as columns
-from planner.csv_safety import CsvFileError, decode_csv_bytes, find_cycle, restore
+from planner import ranking
+from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
+from planner.dependencies import find_cycle
+from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers, dependency_edges
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,
@@ -83,7 +85,7 @@ NUMBER_RULES = {
     "one_off_cost": (2, MAX_COST_POUNDS, columns.ONE_OFF_COST),
     "recurring_cost": (2, MAX_COST_POUNDS, columns.RECURRING_COST),
 }
-UPDATABLE_FIELDS = backlog.ITEM_EDITABLE_FIELDS
+UPDATABLE_FIELDS = ITEM_EDITABLE_FIELDS
 FIELD_LABELS = {
     "title": "Title",
     "theme": "Theme",
@@ -391,7 +393,7 @@ def validate(*, council: Council, text: str, encoding: str = "utf-8") -> ImportP
         item_id__in=update_ids
     ).values_list("item_id", "criterion_id", "value"):
         existing_scores.setdefault(item_id, {})[criterion_id] = value
-    edges = backlog.dependency_edges(council)
+    edges = dependency_edges(council)
     criterion_names = {criterion.pk: criterion.name for criterion in criteria}
 
     seen: dict[str, int] = {}
@@ -608,7 +610,7 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
 
         new_items: list[BacklogItem] = []
         if creates:
-            numbers = backlog.allocate_numbers(council=council, count=len(creates))
+            numbers = allocate_numbers(council=council, count=len(creates))
             for number, plan in zip(numbers, creates, strict=True):
                 new_items.append(
                     BacklogItem(

@@ -14,17 +14,17 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import council_for
 from councils.models import Council, Role
-from planner import backlog, plans
+from planner import backlog, explain, history, items
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
-from planner.views.backlog import row_context, safe_next
+from planner.views.backlog import row_context
+from planner.views.helpers import safe_next
 
 COMPARED_FIELDS = ItemForm.Meta.fields
 
 
 def _get_item(council: Council, ref: str) -> BacklogItem:
-    items = council.items.select_related("theme")
-    return get_object_or_404(items, reference=ref.upper())
+    return get_object_or_404(council.items.select_related("theme"), reference=ref.upper())
 
 
 def _score_slot(
@@ -80,9 +80,9 @@ def _item_context(
         "dependents": list(item.dependents.filter(archived=False).order_by("number")),
         "slots": slots,
         "scored_count": len(scores),
-        "history": backlog.item_history(item, criteria),
+        "history": history.item_history(item, criteria),
         "can_edit": council.membership.role >= Role.EDITOR and not item.archived,
-        "explanation": plans.explain_item(council=council, item=item),
+        "explanation": explain.explain_item(council=council, item=item),
     }
 
 
@@ -107,8 +107,8 @@ def item_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = ItemForm(request.POST or None, council=council, instance=BacklogItem(council=council))
     if request.method == "POST" and form.is_valid():
         try:
-            item = backlog.create_item(council=council, user=request.user, data=form.item_data())
-        except backlog.DependencyCycleError as error:
+            item = items.create_item(council=council, user=request.user, data=form.item_data())
+        except items.DependencyCycleError as error:
             form.add_error("depends_on_refs", _cycle_message(council, error.path))
         else:
             messages.success(request, f"{item.reference} added to the backlog.")
@@ -145,13 +145,13 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     context: dict[str, Any] = {"council": council, "nav": "backlog", "form": form, "item": item}
     if request.method == "POST" and form.is_valid():
         try:
-            backlog.update_item(
+            items.update_item(
                 item=item,
                 user=request.user,
                 data=form.item_data(),
                 version=form.cleaned_data["version"],
             )
-        except backlog.StaleEditError as stale:
+        except items.StaleEditError as stale:
             current = stale.current
             context["conflict"] = {
                 "current": current,
@@ -163,7 +163,7 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             data["version"] = str(current.version)
             context["form"] = ItemForm(data, council=council, instance=current)
             return render(request, "planner/item_form.html", context, status=409)
-        except backlog.DependencyCycleError as error:
+        except items.DependencyCycleError as error:
             form.add_error("depends_on_refs", _cycle_message(council, error.path))
         else:
             messages.success(request, f"{item.reference} saved.")
@@ -177,7 +177,7 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
 def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     item = _get_item(council, ref)
-    backlog.archive_item(item=item, user=request.user)
+    items.archive_item(item=item, user=request.user)
     messages.success(request, f"{item.reference} archived. It no longer appears in the backlog.")
     destination = reverse("backlog", args=[council.slug])
     if request.htmx:
@@ -217,7 +217,7 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
             form.add_error(None, "This item is archived: its scores cannot change")
         return _render_score(request, council, item, _score_slot(criterion, existing, form), 400)
     try:
-        score = backlog.set_score(
+        score = items.set_score(
             item=item,
             criterion=criterion,
             user=request.user,
@@ -225,7 +225,7 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
             rationale=form.cleaned_data["rationale"],
             version=form.cleaned_data["version"],
         )
-    except backlog.StaleEditError as stale:
+    except items.StaleEditError as stale:
         current = stale.current
         data = request.POST.copy()
         data["version"] = str(current.version if current else 0)

@@ -12,7 +12,7 @@ from django_htmx.http import trigger_client_event
 from councils.access import council_for
 from councils.models import Council, Role
 from planner import ranking
-from planner.views.backlog import safe_next
+from planner.views.helpers import safe_next
 
 # Fired on <body> when a run the page was waiting for finishes; tables listen for it.
 RANKING_UPDATED = "ranking-updated"
@@ -47,7 +47,8 @@ def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
 def ranking_retry(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Try again" after a failed run: editors queue a fresh run."""
     council = council_for(request, slug, min_role=Role.EDITOR)
-    ranking.retry_run(council=council, requested_by=request.user)
+    # A fresh run rather than resetting the failed one, so the failure stays on record.
+    ranking.request_run(council=council, requested_by=request.user)
     if request.htmx:
         context = _status_context(council)
         response = render(request, "planner/run_status.html#status", context)
