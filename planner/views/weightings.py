@@ -203,10 +203,10 @@ def _create(
         return render(request, PAGE, context, status=400)
     name = form.cleaned_data["name"]
     if source is None:
-        profile = weightings.create_profile(council=council, name=name, created_by=request.user)
+        profile = weightings.create_profile(council=council, name=name)
         messages.success(request, f"Profile “{name}” created. Set its weights below.")
     else:
-        profile = weightings.copy_profile(profile=source, name=name, created_by=request.user)
+        profile = weightings.copy_profile(profile=source, name=name)
         messages.success(request, f"Copied “{source.name}” as “{name}”.")
     return redirect(_profile_url(profile))
 
