@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -94,10 +95,20 @@ def item_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     return render(request, "planner/item_detail.html", _item_context(council, item))
 
 
-def _cycle_message(council: Council, path: list[int]) -> str:
-    references = dict(council.items.filter(pk__in=path).values_list("pk", "reference"))
-    chain = " → ".join(references.get(pk, "?") for pk in path)
-    return f"That would make a loop of dependencies: {chain}. Remove one of them."
+def _refusing_cycles(
+    form: ItemForm, council: Council, save: Callable[[], BacklogItem]
+) -> BacklogItem | None:
+    """Run `save`; if its dependencies would make a loop, put that on the form instead."""
+    try:
+        return save()
+    except items.DependencyCycleError as error:
+        references = dict(council.items.filter(pk__in=error.path).values_list("pk", "reference"))
+        chain = " → ".join(references.get(pk, "?") for pk in error.path)
+        form.add_error(
+            "depends_on_refs",
+            f"That would make a loop of dependencies: {chain}. Remove one of them.",
+        )
+        return None
 
 
 @login_required
@@ -106,11 +117,12 @@ def item_new(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     form = ItemForm(request.POST or None, council=council, instance=BacklogItem(council=council))
     if request.method == "POST" and form.is_valid():
-        try:
-            item = items.create_item(council=council, user=request.user, data=form.item_data())
-        except items.DependencyCycleError as error:
-            form.add_error("depends_on_refs", _cycle_message(council, error.path))
-        else:
+        item = _refusing_cycles(
+            form,
+            council,
+            lambda: items.create_item(council=council, user=request.user, data=form.item_data()),
+        )
+        if item is not None:
             messages.success(request, f"{item.reference} added to the backlog.")
             return redirect("item_detail", council.slug, item.reference)
     status = 400 if form.errors else 200
@@ -145,11 +157,15 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     context: dict[str, Any] = {"council": council, "nav": "backlog", "form": form, "item": item}
     if request.method == "POST" and form.is_valid():
         try:
-            items.update_item(
-                item=item,
-                user=request.user,
-                data=form.item_data(),
-                version=form.cleaned_data["version"],
+            saved = _refusing_cycles(
+                form,
+                council,
+                lambda: items.update_item(
+                    item=item,
+                    user=request.user,
+                    data=form.item_data(),
+                    version=form.cleaned_data["version"],
+                ),
             )
         except items.StaleEditError as stale:
             current = stale.current
@@ -163,9 +179,7 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             data["version"] = str(current.version)
             context["form"] = ItemForm(data, council=council, instance=current)
             return render(request, "planner/item_form.html", context, status=409)
-        except items.DependencyCycleError as error:
-            form.add_error("depends_on_refs", _cycle_message(council, error.path))
-        else:
+        if saved is not None:
             messages.success(request, f"{item.reference} saved.")
             return redirect("item_detail", council.slug, item.reference)
     status = 400 if form.errors else 200
