@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from councils.models import Council
 from planner import backlog
+from planner.items import ITEM_EDITABLE_FIELDS
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,
@@ -99,7 +100,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = BacklogItem
-        fields = backlog.ITEM_EDITABLE_FIELDS
+        fields = ITEM_EDITABLE_FIELDS
         help_texts = {
             "problem": "What residents or staff cannot do today, and why it matters",
             "owner": "The person accountable for this challenge",

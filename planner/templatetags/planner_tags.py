@@ -7,6 +7,7 @@ from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 
 from councils.models import Role
+from planner.scoring import format_rank
 
 register = template.Library()
 
@@ -43,9 +44,7 @@ def council_nav(council, current: str = "") -> dict:
 @register.filter
 def rank_label(rank: int | None, tied: bool = False) -> str:
     """A shared rank as "=3", an unshared one as "3", and blank when unranked."""
-    if rank is None:
-        return ""
-    return f"={rank}" if tied else str(rank)
+    return "" if rank is None else format_rank(rank, tied)
 
 
 @register.filter
