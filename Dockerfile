@@ -12,11 +12,18 @@ RUN npm run build
 FROM python:3.12-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
+# Pango for WeasyPrint's PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 planner
+# The runtime lock first (its own layer, cached until the lock changes), then the app itself.
+COPY requirements/main.txt ./requirements/main.txt
+RUN pip install --require-hashes -r requirements/main.txt
 COPY pyproject.toml README.md ./
 COPY planner ./planner
 COPY councils ./councils
-RUN pip install .
+RUN pip install --no-deps .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static

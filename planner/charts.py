@@ -219,6 +219,47 @@ def quadrant_for(
     return FILL_INS if low_effort else MONEY_PITS
 
 
+def _quadrants(
+    plot: tuple[float, float, float, float],
+    *,
+    threshold_x: float,
+    threshold_y: float,
+    counts: dict[str, int],
+) -> list[Quadrant]:
+    """The four quadrant boxes of a plot area (left, top, right, bottom) split at the
+    thresholds, each with its label position and how many points it holds."""
+    left, top, right, bottom = plot
+    boxes = {
+        QUICK_WINS: (left, top, threshold_x - left, threshold_y - top),
+        BIG_BETS: (threshold_x, top, right - threshold_x, threshold_y - top),
+        FILL_INS: (left, threshold_y, threshold_x - left, bottom - threshold_y),
+        MONEY_PITS: (threshold_x, threshold_y, right - threshold_x, bottom - threshold_y),
+    }
+    # Labels sit in the outer corner of each quadrant, where points are sparsest.
+    label_positions = {
+        QUICK_WINS: (left + 8, top + 18),
+        BIG_BETS: (right - 8, top + 18),
+        FILL_INS: (left + 8, bottom - 8),
+        MONEY_PITS: (right - 8, bottom - 8),
+    }
+    return [
+        Quadrant(
+            key=key,
+            label=label,
+            hint=QUADRANT_HINTS[key],
+            shape=QUADRANT_SHAPES[key],
+            x=boxes[key][0],
+            y=boxes[key][1],
+            width=max(boxes[key][2], 0.0),
+            height=max(boxes[key][3], 0.0),
+            label_x=label_positions[key][0],
+            label_y=label_positions[key][1],
+            count=counts[key],
+        )
+        for key, label in QUADRANT_LABELS.items()
+    ]
+
+
 def value_effort_matrix(
     data: Sequence[MatrixInput],
     *,
@@ -272,35 +313,9 @@ def value_effort_matrix(
         )
     threshold_x = x_of(effort_threshold) if data else (left + right) / 2
     threshold_y = y_of(value_threshold) if data else (top + bottom) / 2
-    boxes = {
-        QUICK_WINS: (left, top, threshold_x - left, threshold_y - top),
-        BIG_BETS: (threshold_x, top, right - threshold_x, threshold_y - top),
-        FILL_INS: (left, threshold_y, threshold_x - left, bottom - threshold_y),
-        MONEY_PITS: (threshold_x, threshold_y, right - threshold_x, bottom - threshold_y),
-    }
-    # Labels sit in the outer corner of each quadrant, where points are sparsest.
-    label_positions = {
-        QUICK_WINS: (left + 8, top + 18),
-        BIG_BETS: (right - 8, top + 18),
-        FILL_INS: (left + 8, bottom - 8),
-        MONEY_PITS: (right - 8, bottom - 8),
-    }
-    quadrants = [
-        Quadrant(
-            key=key,
-            label=label,
-            hint=QUADRANT_HINTS[key],
-            shape=QUADRANT_SHAPES[key],
-            x=boxes[key][0],
-            y=boxes[key][1],
-            width=max(boxes[key][2], 0.0),
-            height=max(boxes[key][3], 0.0),
-            label_x=label_positions[key][0],
-            label_y=label_positions[key][1],
-            count=counts[key],
-        )
-        for key, label in QUADRANT_LABELS.items()
-    ]
+    quadrants = _quadrants(
+        (left, top, right, bottom), threshold_x=threshold_x, threshold_y=threshold_y, counts=counts
+    )
     x_ticks = [Tick(x_of(effort_max * step / 4), _fmt(effort_max * step / 4)) for step in range(5)]
     y_ticks = [Tick(y_of(value_max * step / 4), _fmt(value_max * step / 4)) for step in range(5)]
     return Matrix(

@@ -51,6 +51,7 @@ from planner.models import (
     Status,
 )
 from planner.roadmap import HORIZON_LABELS
+from planner.scoring import METHOD_FORMULAS
 
 RANK = "Rank"
 REFERENCE = "Reference"
@@ -87,14 +88,6 @@ DB_CHUNK_SIZE = 2_000
 STATUS_LABELS = dict(Status.choices)
 STAGE_LABELS = dict(Stage.choices)
 METHOD_LABELS = dict(Method.choices)
-METHOD_EXPLANATIONS = {
-    Method.WEIGHTED_SUM: (
-        "Each criterion score (1 to 5) is normalised to 0 to 1, reversed for cost criteria, "
-        "multiplied by the criterion's weight, and the results are added and scaled to 0-100."
-    ),
-    Method.RICE: "RICE: reach x impact x confidence / effort, scaled to 0-100.",
-    Method.WSJF: "WSJF: cost of delay / job size, scaled to 0-100.",
-}
 
 
 @dataclass(frozen=True)
@@ -436,7 +429,7 @@ def _method_rows(
     rows = [
         ["Council", _text(council.name)],
         ["Method", METHOD_LABELS.get(method, _text(method))],
-        ["How the score is worked out", METHOD_EXPLANATIONS.get(method, "")],
+        ["How the score is worked out", METHOD_FORMULAS.get(method, "")],
         ["Weighting profile", _text(profile_name)],
         ["Ranking date", when],
         ["Ranking number", _number(generation)],
@@ -452,10 +445,7 @@ def _method_rows(
 def _run_weights(run: RankingRun) -> list[tuple[str, str, Any]]:
     """(criterion name, direction, weight) from the run's snapshots, falling back to today's
     criterion names for ids the criteria snapshot does not name."""
-    named: dict[str, tuple[str, str]] = {}
-    for entry in run.criteria_snapshot or []:
-        if isinstance(entry, dict) and "id" in entry:
-            named[str(entry["id"])] = (str(entry.get("name", "")), str(entry.get("direction", "")))
+    named = {str(c["id"]): (str(c["name"]), str(c["direction"])) for c in run.scored_criteria()}
     missing = [key for key in (run.weights_snapshot or {}) if key not in named]
     if missing:
         for criterion in run.council.criteria.filter(pk__in=[k for k in missing if k.isdigit()]):

@@ -36,9 +36,11 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from councils.models import Council
-from planner import backlog, ranking
 from planner import csv_export as columns
-from planner.csv_safety import CsvFileError, decode_csv_bytes, find_cycle, restore
+from planner import ranking
+from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
+from planner.dependencies import find_cycle
+from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers, dependency_edges
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,
@@ -50,6 +52,7 @@ from planner.models import (
     PendingImport,
     Stage,
     Status,
+    Theme,
 )
 
 # Longest field the csv module will read. The longest real field, a problem statement, is
@@ -83,7 +86,7 @@ NUMBER_RULES = {
     "one_off_cost": (2, MAX_COST_POUNDS, columns.ONE_OFF_COST),
     "recurring_cost": (2, MAX_COST_POUNDS, columns.RECURRING_COST),
 }
-UPDATABLE_FIELDS = backlog.ITEM_EDITABLE_FIELDS
+UPDATABLE_FIELDS = ITEM_EDITABLE_FIELDS
 FIELD_LABELS = {
     "title": "Title",
     "theme": "Theme",
@@ -351,213 +354,307 @@ def _lookup_items(council: Council, references: set[str]) -> dict[str, BacklogIt
     return found
 
 
+@dataclass
+class _Lookups:
+    """What rows are checked against, loaded once per validation in a fixed number of queries."""
+
+    items: dict[str, BacklogItem]  # by reference: items the file names
+    themes: dict[str, Theme]  # by case-folded name
+    criterion_names: dict[int, str]
+    existing_scores: dict[int, dict[int, int]]  # item id -> criterion id -> value
+    edges: dict[int, set[int]]  # the council's dependency graph, updated row by row
+
+
+@dataclass
+class _Row:
+    """One data row being checked: its cells, the item it updates (if any), the plan it
+    builds and where its errors go."""
+
+    number: int
+    record: list[str]
+    matched: _Columns
+    reference: str
+    item: BacklogItem | None
+    plan: RowPlan
+    errors: list[RowError]
+
+    def cell(self, column: str) -> str | None:
+        """The cell of `column` with our export's neutralising undone; None if absent."""
+        index = self.matched.index
+        return restore(self.record[index[column]]) if column in index else None
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.number, column, message))
+
+
+# Text columns: (column, field, whether surrounding spaces are dropped, message when blank
+# or None when blank is allowed). The problem statement keeps its spaces and line breaks.
+TEXT_RULES = (
+    (columns.TITLE, "title", True, "Enter a title."),
+    (columns.OWNER, "owner", True, None),
+    (columns.PROBLEM, "problem", False, None),
+)
+CHOICE_RULES = (
+    (columns.STATUS, "status", Status),
+    (columns.STAGE, "stage", Stage),
+)
+
+
+def _check_text(row: _Row, lookups: _Lookups) -> None:
+    for column_name, field_name, strip, blank_message in TEXT_RULES:
+        text = row.cell(column_name)
+        if text is None:
+            continue
+        if strip:
+            text = text.strip()
+        if blank_message and not text:
+            row.error(column_name, blank_message)
+            continue
+        limit = TEXT_LIMITS[field_name]
+        if len(text) > limit:
+            row.error(column_name, f"must be {limit:,} characters or fewer (it has {len(text):,}).")
+            continue
+        row.plan.values[field_name] = text
+
+
+def _check_theme(row: _Row, lookups: _Lookups) -> None:
+    theme_name = row.cell(columns.THEME)
+    if theme_name is None:
+        return
+    theme = lookups.themes.get(theme_name.strip().casefold())
+    if not theme_name.strip():
+        row.error(columns.THEME, "Enter a theme.")
+    elif theme is None:
+        row.error(
+            columns.THEME,
+            f"\u201c{theme_name.strip()}\u201d is not a theme of this council. "
+            "Add it on the themes page first, or correct the name.",
+        )
+    elif theme.retired and (row.item is None or row.item.theme_id != theme.pk):
+        row.error(columns.THEME, f"\u201c{theme.name}\u201d is retired.")
+    else:
+        row.plan.values["theme"] = theme
+
+
+def _check_choices(row: _Row, lookups: _Lookups) -> None:
+    for column_name, field_name, choices in CHOICE_RULES:
+        raw = row.cell(column_name)
+        if raw is None:
+            continue
+        try:
+            choice = _choice(raw, choices)
+        except ValueError as problem:
+            row.error(column_name, f"{column_name} {problem}.")
+            continue
+        if choice is not None:
+            row.plan.values[field_name] = choice
+
+
+def _check_numbers(row: _Row, lookups: _Lookups) -> None:
+    for field_name, (places, maximum, column_name) in NUMBER_RULES.items():
+        raw = row.cell(column_name)
+        if raw is None:
+            continue
+        try:
+            row.plan.values[field_name] = _parse_decimal(raw, places, maximum)
+        except ValueError as problem:
+            row.error(column_name, f"{column_name} {problem}.")
+
+
+def _check_scores(row: _Row, lookups: _Lookups) -> None:
+    for criterion_id, position in row.matched.criteria.items():
+        name = lookups.criterion_names[criterion_id]
+        try:
+            row.plan.scores[criterion_id] = _parse_score(restore(row.record[position]))
+        except ValueError as problem:
+            row.error(name, f"{name} score {problem}.")
+
+
+def _check_dependencies(row: _Row, lookups: _Lookups) -> None:
+    raw = row.cell(columns.DEPENDS_ON)
+    if raw is None:
+        return
+    references = list(dict.fromkeys(_references(raw)))
+    unknown = [ref for ref in references if ref not in lookups.items]
+    if unknown:
+        row.error(
+            columns.DEPENDS_ON,
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+            "an item in this council.",
+        )
+    elif row.reference and row.reference in references:
+        row.error(columns.DEPENDS_ON, f"{row.reference} cannot depend on itself.")
+    else:
+        row.plan.depends_on = references
+
+
+# Each column group's check, in the order their errors are listed within a row.
+COLUMN_GROUP_CHECKS = (
+    _check_text,
+    _check_theme,
+    _check_choices,
+    _check_numbers,
+    _check_scores,
+    _check_dependencies,
+)
+
+
 def validate(*, council: Council, text: str, encoding: str = "utf-8") -> ImportPreview:
     """Check every row against this council's data; nothing is written."""
     preview = ImportPreview(encoding=encoding)
-    header, records = _read_table(text, preview)
+    header, table = _read_table(text, preview)
     if preview.file_errors:
         return preview
     criteria = list(council.criteria.filter(active=True).order_by("position", "id"))
     matched = _match_header(header, criteria, preview)
     if matched is None:
         return preview
-    records = [(number, record) for number, record in enumerate(records, start=2)]
-    records = [(n, r) for n, r in records if any(cell.strip() for cell in r)]
+    records = [
+        (number, record)
+        for number, record in enumerate(table, start=2)
+        if any(cell.strip() for cell in record)
+    ]
     if not records:
         preview.file_errors.append("The file has a header row but no rows of data.")
         return preview
+    lookups = _load_lookups(council, criteria, matched, records)
+    seen: dict[str, int] = {}
+    for number, record in records:
+        plan = _check_row(number, record, matched, lookups, seen, preview.errors)
+        if plan is not None:
+            preview.rows.append(plan)
+    _check_cycle(lookups, preview)
+    preview.errors.sort(key=lambda e: e.row)
+    return preview
 
+
+def _load_lookups(
+    council: Council,
+    criteria: list[Criterion],
+    matched: _Columns,
+    records: list[tuple[int, list[str]]],
+) -> _Lookups:
     col = matched.index
+    whole = [record for _, record in records if len(record) == matched.width]
     wanted: set[str] = set()
-    for _, record in records:
-        if len(record) != matched.width:
-            continue
+    for record in whole:
         if columns.REFERENCE in col:
             wanted.add(record[col[columns.REFERENCE]].strip().upper())
         if columns.DEPENDS_ON in col:
             wanted.update(_references(restore(record[col[columns.DEPENDS_ON]])))
     wanted.discard("")
     items = _lookup_items(council, wanted)
-    themes = {theme.name.strip().casefold(): theme for theme in council.themes.all()}
     update_ids = [
-        items[record[col[columns.REFERENCE]].strip().upper()].pk
-        for _, record in records
-        if columns.REFERENCE in col
-        and len(record) == matched.width
-        and record[col[columns.REFERENCE]].strip().upper() in items
+        items[reference].pk
+        for reference in (
+            record[col[columns.REFERENCE]].strip().upper()
+            for record in whole
+            if columns.REFERENCE in col
+        )
+        if reference in items
     ]
     existing_scores: dict[int, dict[int, int]] = {}
     for item_id, criterion_id, value in ItemScore.objects.filter(
         item_id__in=update_ids
     ).values_list("item_id", "criterion_id", "value"):
         existing_scores.setdefault(item_id, {})[criterion_id] = value
-    edges = backlog.dependency_edges(council)
-    criterion_names = {criterion.pk: criterion.name for criterion in criteria}
+    return _Lookups(
+        items=items,
+        themes={theme.name.strip().casefold(): theme for theme in council.themes.all()},
+        criterion_names={criterion.pk: criterion.name for criterion in criteria},
+        existing_scores=existing_scores,
+        edges=dependency_edges(council),
+    )
 
-    seen: dict[str, int] = {}
-    for number, record in records:
-        errors_before = len(preview.errors)
 
-        def error(column: str, message: str, number: int = number) -> None:
-            preview.errors.append(RowError(number, column, message))
-
-        if len(record) != matched.width:
-            error(
+def _check_row(
+    number: int,
+    record: list[str],
+    matched: _Columns,
+    lookups: _Lookups,
+    seen: dict[str, int],
+    errors: list[RowError],
+) -> RowPlan | None:
+    """The plan for one row, or None when the row has errors (added to `errors`)."""
+    if len(record) != matched.width:
+        errors.append(
+            RowError(
+                number,
                 "",
                 f"This row has {len(record)} cells but the header has {matched.width}. "
                 "Check for a missing or extra comma.",
             )
-            continue
-
-        def cell(column: str, record: list[str] = record) -> str | None:
-            return restore(record[col[column]]) if column in col else None
-
-        reference = (cell(columns.REFERENCE) or "").strip().upper()
-        item: BacklogItem | None = None
-        if reference:
-            if reference in seen:
-                error(
-                    columns.REFERENCE,
-                    f"{reference} appears more than once in the file (first in row "
-                    f"{seen[reference]}).",
-                )
-                continue
-            seen[reference] = number
-            item = items.get(reference)
-            if item is None:
-                error(
-                    columns.REFERENCE,
-                    f"{reference} is not an item in this council. Leave Reference blank "
-                    "to create a new item.",
-                )
-                continue
-            if item.archived:
-                error(columns.REFERENCE, f"{reference} is archived. Restore it first.")
-                continue
-        plan = RowPlan(
-            row=number,
-            action="update" if item else "create",
-            reference=reference,
-            title="",
         )
-
-        for column_name, field_name in (
-            (columns.TITLE, "title"),
-            (columns.OWNER, "owner"),
-            (columns.PROBLEM, "problem"),
-        ):
-            value = cell(column_name)
-            if value is None:
-                continue
-            if field_name != "problem":
-                value = value.strip()
-            if field_name == "title" and not value:
-                error(column_name, "Enter a title.")
-                continue
-            limit = TEXT_LIMITS[field_name]
-            if len(value) > limit:
-                error(
-                    column_name, f"must be {limit:,} characters or fewer (it has {len(value):,})."
-                )
-                continue
-            plan.values[field_name] = value
-
-        theme_name = cell(columns.THEME)
-        if theme_name is not None:
-            theme = themes.get(theme_name.strip().casefold())
-            if not theme_name.strip():
-                error(columns.THEME, "Enter a theme.")
-            elif theme is None:
-                error(
-                    columns.THEME,
-                    f"\u201c{theme_name.strip()}\u201d is not a theme of this council. "
-                    "Add it on the themes page first, or correct the name.",
-                )
-            elif theme.retired and (item is None or item.theme_id != theme.pk):
-                error(columns.THEME, f"\u201c{theme.name}\u201d is retired.")
-            else:
-                plan.values["theme"] = theme
-
-        for column_name, field_name, choices in (
-            (columns.STATUS, "status", Status),
-            (columns.STAGE, "stage", Stage),
-        ):
-            raw = cell(column_name)
-            if raw is None:
-                continue
-            try:
-                value = _choice(raw, choices)
-            except ValueError as problem:
-                error(column_name, f"{column_name} {problem}.")
-                continue
-            if value is not None:
-                plan.values[field_name] = value
-
-        for field_name, (places, maximum, column_name) in NUMBER_RULES.items():
-            raw = cell(column_name)
-            if raw is None:
-                continue
-            try:
-                plan.values[field_name] = _parse_decimal(raw, places, maximum)
-            except ValueError as problem:
-                error(column_name, f"{column_name} {problem}.")
-
-        for criterion_id, position in matched.criteria.items():
-            name = criterion_names[criterion_id]
-            try:
-                plan.scores[criterion_id] = _parse_score(restore(record[position]))
-            except ValueError as problem:
-                error(name, f"{name} score {problem}.")
-
-        raw_dependencies = cell(columns.DEPENDS_ON)
-        if raw_dependencies is not None:
-            references = list(dict.fromkeys(_references(raw_dependencies)))
-            unknown = [ref for ref in references if ref not in items]
-            if unknown:
-                error(
-                    columns.DEPENDS_ON,
-                    f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-                    "an item in this council.",
-                )
-            elif reference and reference in references:
-                error(columns.DEPENDS_ON, f"{reference} cannot depend on itself.")
-            else:
-                plan.depends_on = references
-
-        if len(preview.errors) > errors_before:
-            continue
-        plan.title = plan.values.get("title") or (item.title if item else "")
-        if item is not None:
-            plan.changes = _changes(item, plan, existing_scores.get(item.pk, {}), edges, items)
-            plan.changes = [
-                criterion_names[key] + " score" if isinstance(key, int) else key
-                for key in plan.changes
-            ]
-            edges[item.pk] = (
-                {items[ref].pk for ref in plan.depends_on}
-                if plan.depends_on is not None
-                else edges.get(item.pk, set())
-            )
-        preview.rows.append(plan)
-
-    cycle = find_cycle(edges)
-    if cycle:
-        references = {found.pk: ref for ref, found in items.items()}
-        path = " \u2192 ".join(references.get(node, f"item #{node}") for node in cycle)
-        rows_by_reference = {plan.reference: plan.row for plan in preview.rows}
-        row = next(
-            (
-                rows_by_reference[references[n]]
-                for n in cycle
-                if references.get(n) in rows_by_reference
-            ),
-            0,
+        return None
+    row = _Row(number, record, matched, "", None, RowPlan(number, "create", "", ""), errors)
+    row.reference = (row.cell(columns.REFERENCE) or "").strip().upper()
+    if row.reference and not _resolve_reference(row, lookups, seen):
+        return None
+    plan = row.plan
+    plan.action = "update" if row.item else "create"
+    plan.reference = row.reference
+    errors_before = len(errors)
+    for check in COLUMN_GROUP_CHECKS:
+        check(row, lookups)
+    if len(errors) > errors_before:
+        return None
+    item = row.item
+    plan.title = plan.values.get("title") or (item.title if item else "")
+    if item is not None:
+        changes = _changes(
+            item, plan, lookups.existing_scores.get(item.pk, {}), lookups.edges, lookups.items
         )
-        preview.errors.append(
-            RowError(row, columns.DEPENDS_ON, f"These dependencies would form a cycle: {path}.")
+        plan.changes = [
+            lookups.criterion_names[key] + " score" if isinstance(key, int) else key
+            for key in changes
+        ]
+        if plan.depends_on is not None:
+            lookups.edges[item.pk] = {lookups.items[ref].pk for ref in plan.depends_on}
+        else:
+            lookups.edges[item.pk] = lookups.edges.get(item.pk, set())
+    return plan
+
+
+def _resolve_reference(row: _Row, lookups: _Lookups, seen: dict[str, int]) -> bool:
+    """Find the item a row's Reference updates; False (with an error) when it cannot."""
+    reference = row.reference
+    if reference in seen:
+        row.error(
+            columns.REFERENCE,
+            f"{reference} appears more than once in the file (first in row {seen[reference]}).",
         )
-    preview.errors.sort(key=lambda e: e.row)
-    return preview
+        return False
+    seen[reference] = row.number
+    item = lookups.items.get(reference)
+    if item is None:
+        row.error(
+            columns.REFERENCE,
+            f"{reference} is not an item in this council. Leave Reference blank "
+            "to create a new item.",
+        )
+        return False
+    if item.archived:
+        row.error(columns.REFERENCE, f"{reference} is archived. Restore it first.")
+        return False
+    row.item = item
+    return True
+
+
+def _check_cycle(lookups: _Lookups, preview: ImportPreview) -> None:
+    """One error for a dependency cycle the file would make, on the first row in it."""
+    cycle = find_cycle(lookups.edges)
+    if not cycle:
+        return
+    references = {found.pk: ref for ref, found in lookups.items.items()}
+    path = " \u2192 ".join(references.get(node, f"item #{node}") for node in cycle)
+    rows_by_reference = {plan.reference: plan.row for plan in preview.rows}
+    row = next(
+        (rows_by_reference[references[n]] for n in cycle if references.get(n) in rows_by_reference),
+        0,
+    )
+    preview.errors.append(
+        RowError(row, columns.DEPENDS_ON, f"These dependencies would form a cycle: {path}.")
+    )
 
 
 def _changes(
@@ -608,7 +705,7 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
 
         new_items: list[BacklogItem] = []
         if creates:
-            numbers = backlog.allocate_numbers(council=council, count=len(creates))
+            numbers = allocate_numbers(council=council, count=len(creates))
             for number, plan in zip(numbers, creates, strict=True):
                 new_items.append(
                     BacklogItem(

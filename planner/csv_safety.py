@@ -1,5 +1,5 @@
-"""Pure CSV helpers shared by export and import: spreadsheet-injection neutralising, encoding
-detection and a dependency cycle check. Standard library only, so they test in isolation.
+"""Pure CSV helpers shared by export and import: spreadsheet-injection neutralising and
+encoding detection. Standard library only, so they test in isolation.
 
 Why not defusedcsv alone
 ------------------------
@@ -22,7 +22,6 @@ cannot tell apart is a cell someone typed as ``'=1+1`` on purpose; it imports as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 
 # OWASP CSV injection: cells starting with these are evaluated as formulas (or DDE).
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
@@ -104,34 +103,3 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     if _BINARY_CONTROL.search(text):
         raise CsvFileError("The file contains control characters, so it is not a text CSV.")
     return text, encoding
-
-
-def find_cycle(graph: Mapping[int, Iterable[int]]) -> list[int] | None:
-    """Return one dependency cycle (a list of nodes, first repeated at the end) or None.
-
-    Iterative depth-first search, so a 20,000-item chain cannot overflow the stack.
-    """
-    white, grey, black = 0, 1, 2
-    colour: dict[int, int] = {}
-    for root in graph:
-        if colour.get(root, white) != white:
-            continue
-        colour[root] = grey
-        path = [root]
-        stack = [iter(graph.get(root, ()))]
-        while stack:
-            advanced = False
-            for nxt in stack[-1]:
-                state = colour.get(nxt, white)
-                if state == grey:
-                    return [*path[path.index(nxt) :], nxt]
-                if state == white:
-                    colour[nxt] = grey
-                    path.append(nxt)
-                    stack.append(iter(graph.get(nxt, ())))
-                    advanced = True
-                    break
-            if not advanced:
-                colour[path.pop()] = black
-                stack.pop()
-    return None

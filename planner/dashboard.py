@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
 from councils.models import Council
-from planner import charts, horizons, ranking
+from planner import backlog, charts, ranking
 from planner.models import (
     Direction,
-    ItemScore,
     RankingRun,
     Status,
     WeightingProfile,
 )
+from planner.ranked_rows import RankedRow, load_rows
 
 TOP_COUNT = 10
 # The matrix plots every item; its table lists the top of the ranking, because a table of
@@ -45,11 +45,11 @@ class Dashboard:
     active_profile: WeightingProfile | None
     latest_run: RankingRun | None
     pending_run: RankingRun | None
-    top: list[horizons.RankedRow]
+    top: list[RankedRow]
     theme_chart: charts.BarChart
     matrix: charts.Matrix
     ranked_count: int = 0
-    unestimated: list[horizons.RankedRow] = field(default_factory=list)
+    unestimated: list[RankedRow] = field(default_factory=list)
 
     @property
     def matrix_table(self) -> list[charts.MatrixPoint]:
@@ -81,12 +81,17 @@ def dashboard_for(*, council: Council) -> Dashboard:
         .values_list("name", "open_items")
     )
     latest_run = ranking.latest_done_run(council)
+    # Every run records the items that need scoring as it ranks, and every edit that could
+    # change them asks for a run, so reading the run saves a slow query on large backlogs; the
+    # query is only needed before the first ranking.
     needs_scoring = (
-        len(latest_run.needs_scoring) if latest_run is not None else _count_needs_scoring(council)
+        len(latest_run.needs_scoring)
+        if latest_run is not None
+        else backlog.count_needs_scoring(council)
     )
-    entries: list[horizons.RankedRow] = []
+    entries: list[RankedRow] = []
     if latest_run is not None:
-        entries = horizons.load_rows(latest_run, benefit_keys=_benefit_keys(council, latest_run))
+        entries = load_rows(latest_run, benefit_keys=_benefit_keys(latest_run))
     points = []
     unestimated = []
     for entry in entries:
@@ -119,27 +124,6 @@ def dashboard_for(*, council: Council) -> Dashboard:
     )
 
 
-def _count_needs_scoring(council: Council) -> int:
-    """Open items missing a score on an active criterion. Only used before the first ranking:
-    every run records the same list (in `needs_scoring`) as it ranks, and every edit that could
-    change it asks for a run, so reading the run saves a slow query on large backlogs."""
-    unscored = council.criteria.filter(active=True).exclude(
-        Exists(ItemScore.objects.filter(item=OuterRef(OuterRef("pk")), criterion=OuterRef("pk")))
-    )
-    return (
-        council.items.filter(archived=False)
-        .exclude(status=Status.DONE)
-        .filter(Exists(unscored))
-        .count()
-    )
-
-
-def _benefit_keys(council: Council, run: RankingRun) -> list[str]:
-    """The ids of the benefit criteria the run scored with (from its snapshot when it has one)."""
-    recorded = [c for c in run.criteria_snapshot or [] if isinstance(c, dict) and "id" in c]
-    if recorded:
-        return [str(c["id"]) for c in recorded if c.get("direction") == Direction.BENEFIT]
-    return [
-        str(pk)
-        for pk in council.criteria.filter(direction=Direction.BENEFIT).values_list("pk", flat=True)
-    ]
+def _benefit_keys(run: RankingRun) -> list[str]:
+    """The ids of the benefit criteria the run scored with."""
+    return [str(c["id"]) for c in run.scored_criteria() if c["direction"] == Direction.BENEFIT]

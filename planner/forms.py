@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils.text import slugify
 
 from councils.models import Council
 from planner import backlog
+from planner.items import ITEM_EDITABLE_FIELDS
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,
@@ -98,7 +100,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = BacklogItem
-        fields = backlog.ITEM_EDITABLE_FIELDS
+        fields = ITEM_EDITABLE_FIELDS
         help_texts = {
             "problem": "What residents or staff cannot do today, and why it matters",
             "owner": "The person accountable for this challenge",
@@ -494,23 +496,21 @@ class ProfileForm(WeightsForm, ProfileNameForm):
 
 
 class ImportUploadForm(forms.Form):
-    """A backlog CSV to preview. The size is checked here, from the upload's declared size,
-    before anything reads the file."""
+    """A backlog CSV to preview. The import service (`csv_import.read_upload`) refuses a file
+    over the size limit, from its declared size, before it reads a byte."""
 
     file = forms.FileField(
         label="CSV file",
-        help_text="Up to 5 MB and 20,000 rows, saved from Excel as CSV or CSV UTF-8.",
         error_messages={"required": "Choose a CSV file to upload.", "empty": "The file is empty."},
     )
 
-    def clean_file(self) -> Any:
-        from django.conf import settings
-
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            megabytes = settings.IMPORT_MAX_BYTES // (1024 * 1024)
-            raise ValidationError(f"The file is bigger than {megabytes} MB.")
-        return upload
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        megabytes = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        self.fields["file"].help_text = (
+            f"Up to {megabytes} MB and {settings.IMPORT_MAX_ROWS:,} rows. Save it from Excel as "
+            "“CSV UTF-8 (comma delimited)” or “CSV (comma delimited)”."
+        )
 
 
 class PlanCompareForm(forms.Form):

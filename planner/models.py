@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from councils.models import Council
+from planner.scoring import format_rank
 
 SCALE_MIN = 1
 SCALE_MAX = 5
@@ -314,6 +316,35 @@ class RankingRun(models.Model):
     def is_pending(self) -> bool:
         return self.status in {RunStatus.QUEUED, RunStatus.RUNNING}
 
+    def scored_criteria(self) -> list[dict[str, Any]]:
+        """The criteria the run scored with, as {id, key, name, direction, weight}, from the
+        run's own snapshot. Runs from before criteria snapshots existed fall back to today's
+        active criteria with the run's weights (one query)."""
+        recorded = [c for c in self.criteria_snapshot or [] if isinstance(c, dict) and "id" in c]
+        weights = self.weights_snapshot or {}
+        if recorded:
+            return [
+                {
+                    "id": c["id"],
+                    "key": c.get("key", ""),
+                    "name": c.get("name", ""),
+                    "direction": c.get("direction", ""),
+                    "weight": c.get("weight", weights.get(str(c["id"]), 0)),
+                }
+                for c in recorded
+            ]
+        weights = weights or (self.profile.weights if self.profile else {})
+        return [
+            {
+                "id": c.pk,
+                "key": c.key,
+                "name": c.name,
+                "direction": c.direction,
+                "weight": weights.get(str(c.pk), 0),
+            }
+            for c in Criterion.objects.filter(council_id=self.council_id, active=True)
+        ]
+
     @property
     def is_delayed(self) -> bool:
         """Queued but not picked up: the broker was unreachable when it was sent (the
@@ -355,7 +386,7 @@ class RankedEntry(models.Model):
 
     @property
     def rank_label(self) -> str:
-        return f"={self.rank}" if self.tied else str(self.rank)
+        return format_rank(self.rank, self.tied)
 
 
 class Horizon(models.TextChoices):

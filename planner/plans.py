@@ -1,5 +1,4 @@
-"""Published plans: freeze a ranking and its roadmap for a committee, compare two plans, and
-explain an item's rank.
+"""Published plans: freeze a ranking and its roadmap for a committee, and compare two plans.
 
 A plan's page and CSV render only from `PublishedPlan.snapshot`, a complete JSON copy made at
 publication: later edits, re-scores, weight changes and new runs never reach it. The run it
@@ -22,13 +21,12 @@ from councils.models import Council
 from planner import charts, horizons, ranking
 from planner.models import (
     BacklogItem,
-    Criterion,
     ItemScore,
     Method,
     PublishedPlan,
-    RankedEntry,
     RankingRun,
 )
+from planner.ranked_rows import load_rows
 from planner.roadmap import HORIZON_LABELS, HORIZONS
 from planner.scoring import METHOD_FORMULAS
 
@@ -99,7 +97,7 @@ def _number(value: Decimal | float | None) -> str | None:
 def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
     """Everything the plan page and the plan CSV show, as plain JSON. A fixed number of
     queries: the roadmap's four, criteria, scores and dependency references."""
-    entries = horizons.load_rows(run, with_contributions=True)
+    entries = load_rows(run, with_contributions=True)
     details = {
         pk: rest
         for pk, *rest in BacklogItem.objects.filter(ranked_entries__run=run).values_list(
@@ -108,7 +106,7 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
     }
     roadmap = horizons.council_roadmap(council=council, run=run, entries=entries)
     placements = roadmap.placements()
-    criteria = _criteria_snapshot(council, run)
+    criteria = run.scored_criteria()
     names = {str(c["id"]): c["name"] for c in criteria}
     item_ids = [entry.item_id for entry in entries]
     scores: dict[int, dict[str, int]] = {}
@@ -184,34 +182,6 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
         "entries": frozen_entries,
         "frozen_at": timezone.now().isoformat(),
     }
-
-
-def _criteria_snapshot(council: Council, run: RankingRun) -> list[dict[str, Any]]:
-    """The run's criteria with names, directions and weights, as the run recorded them."""
-    recorded = [c for c in run.criteria_snapshot or [] if isinstance(c, dict) and "id" in c]
-    if recorded:
-        return [
-            {
-                "id": c["id"],
-                "key": c.get("key", ""),
-                "name": c.get("name", ""),
-                "direction": c.get("direction", ""),
-                "weight": c.get("weight", (run.weights_snapshot or {}).get(str(c["id"]), 0)),
-            }
-            for c in recorded
-        ]
-    # Runs from before criteria snapshots existed: today's criteria, the run's weights.
-    weights = run.weights_snapshot or (run.profile.weights if run.profile else {})
-    return [
-        {
-            "id": c.pk,
-            "key": c.key,
-            "name": c.name,
-            "direction": c.direction,
-            "weight": weights.get(str(c.pk), 0),
-        }
-        for c in Criterion.objects.filter(council=council, active=True)
-    ]
 
 
 # --- Reading a plan ----------------------------------------------------------------------
@@ -341,81 +311,4 @@ def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison
         unchanged=unchanged,
         slope=slope,
         slope_moves=[by_reference[line.reference] for line in slope.lines],
-    )
-
-
-# --- Explaining an item's rank -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    criterion: str
-    direction: str
-    weight: float | None
-    points: float
-
-
-@dataclass(frozen=True, slots=True)
-class ItemExplanation:
-    run: RankingRun
-    score: Decimal
-    rank_label: str
-    rank: int
-    ranked_count: int
-    contributions: list[Contribution]
-    horizon: str | None
-    horizon_reasons: tuple[str, ...]
-    overridden: bool
-    plan: PublishedPlan | None
-    plan_rank_label: str | None
-    movement: int | None  # places up since the plan (negative = down); None if not in it
-
-    @property
-    def new_since_plan(self) -> bool:
-        return self.plan is not None and self.plan_rank_label is None
-
-
-def explain_item(*, council: Council, item: BacklogItem) -> ItemExplanation | None:
-    """Why `item` ranks where it does in the latest ranking: its score by criterion (weight ×
-    normalised score, as stored on the entry), its rank and horizon, and how far it moved since
-    the latest published plan. None when the item is not in the latest ranking."""
-    if item.council_id != council.pk:
-        raise ValueError("the item belongs to another council")
-    run = ranking.latest_done_run(council)
-    if run is None:
-        return None
-    entry = RankedEntry.objects.filter(run=run, item=item).first()
-    if entry is None:
-        return None
-    criteria = {str(c["id"]): c for c in _criteria_snapshot(council, run)}
-    contributions = [
-        Contribution(
-            criterion=criteria.get(key, {}).get("name") or f"criterion {key}",
-            direction=criteria.get(key, {}).get("direction", ""),
-            weight=criteria.get(key, {}).get("weight"),
-            points=float(points),
-        )
-        for key, points in entry.contributions.items()
-    ]
-    contributions.sort(key=lambda c: -c.points)
-    placement = horizons.council_roadmap(council=council, run=run).placements().get(item.pk)
-    plan = council.plans.order_by("-meeting_date", "-published_at").first()
-    plan_entry = None
-    if plan is not None:
-        plan_entry = next(
-            (e for e in plan.snapshot.get("entries", []) if e.get("item_id") == item.pk), None
-        )
-    return ItemExplanation(
-        run=run,
-        score=entry.score,
-        rank_label=entry.rank_label,
-        rank=entry.rank,
-        ranked_count=run.item_count or RankedEntry.objects.filter(run=run).count(),
-        contributions=contributions,
-        horizon=HORIZON_LABELS[placement.horizon] if placement else None,
-        horizon_reasons=placement.reasons if placement else (),
-        overridden=placement.overridden if placement else False,
-        plan=plan,
-        plan_rank_label=plan_entry["rank_label"] if plan_entry else None,
-        movement=(plan_entry["rank"] - entry.rank) if plan_entry else None,
     )

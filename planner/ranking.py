@@ -119,11 +119,6 @@ def pending_or_failed_run(council: Council) -> RankingRun | None:
     return newer.first()
 
 
-def is_delayed(run: RankingRun | None) -> bool:
-    """True when a queued run has not been picked up (see RankingRun.is_delayed)."""
-    return run is not None and run.is_delayed
-
-
 def _is_overdue(run: RankingRun) -> bool:
     after = timedelta(seconds=settings.RANKING_DELAYED_AFTER_SECONDS)
     return run.requested_at is not None and timezone.now() - run.requested_at > after
@@ -140,11 +135,6 @@ def run_now(*, council: Council, requested_by=None) -> RankingRun:
     execute_run(run_id=run.pk)
     run.refresh_from_db()
     return run
-
-
-def retry_run(*, council: Council, requested_by=None) -> RankingRun:
-    """'Try again' after a failed run: a fresh run, so the failure stays on record."""
-    return request_run(council=council, requested_by=requested_by)
 
 
 # --- Computing a run --------------------------------------------------------------------

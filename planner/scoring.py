@@ -36,12 +36,6 @@ COST = "cost"
 REACH_KEY = "citizen_impact"
 CONFIDENCE_KEY = "confidence"
 
-METHOD_LABELS: dict[str, str] = {
-    WEIGHTED_SUM: "Weighted sum",
-    RICE: "RICE",
-    WSJF: "WSJF",
-}
-
 _LEVELS = (
     "Levels put each criterion on its fixed scale: level = (score − lowest + 1) ÷ (number of "
     "points on the scale), so a 1–5 scale gives 0.2, 0.4, 0.6, 0.8, 1. "

@@ -30,7 +30,7 @@ def active_criteria(council: Council) -> list[Criterion]:
 
 @transaction.atomic
 def create_profile(
-    *, council: Council, name: str, created_by=None, source: WeightingProfile | None = None
+    *, council: Council, name: str, source: WeightingProfile | None = None
 ) -> WeightingProfile:
     """A new, inactive profile. It starts from `source` (a copy) or else from the active
     profile, so a council never starts from a blank, all-zero set of weights."""
@@ -44,7 +44,7 @@ def create_profile(
     )
 
 
-def copy_profile(*, profile: WeightingProfile, name: str, created_by=None) -> WeightingProfile:
+def copy_profile(*, profile: WeightingProfile, name: str) -> WeightingProfile:
     return create_profile(council=profile.council, name=name, source=profile)
 
 

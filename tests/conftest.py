@@ -1,15 +1,40 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from councils.models import Role
 from tests.factories import PASSWORD, CouncilFactory, MembershipFactory, UserFactory
 
 # Services are real in CI: a test that needs one that is missing must fail, not skip.
 IN_CI = os.environ.get("CI", "").lower() == "true"
+TESTS = Path(__file__).resolve().parent
+ONE_AT_A_TIME = ("e2e", "integration")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist with `--dist loadgroup` (as `make test` runs), the browser and
+    integration tests all go to one worker and run one after another, as they do without
+    xdist: one Chromium and one live server at a time, and the worker processes they start
+    never compete with each other. The other workers share out the rest meanwhile."""
+    for item in items:
+        path = Path(item.fspath).resolve()
+        if any(TESTS / folder in path.parents for folder in ONE_AT_A_TIME) or any(
+            item.get_closest_marker(marker) for marker in ONE_AT_A_TIME
+        ):
+            item.add_marker(pytest.mark.xdist_group("e2e-and-integration"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """MD5 for every test: the strong default costs ~0.4 s a password, and every signed-in
+    fixture user has one. test_settings.py checks the production setting stays strong."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
 PROBE = """
 import json, django
 from django.conf import settings
+from django.contrib.auth.hashers import get_hasher
 django.setup()
 print(json.dumps({
     "debug": settings.DEBUG,
@@ -31,6 +32,8 @@ print(json.dumps({
     "origins": settings.CSRF_TRUSTED_ORIGINS,
     "ssl": settings.SECURE_SSL_REDIRECT,
     "options": settings.DATABASES["default"].get("OPTIONS", {}),
+    "hashers": settings.PASSWORD_HASHERS,
+    "hasher": get_hasher().algorithm,
 }))
 """
 
@@ -90,3 +93,16 @@ def test_check_deploy_passes_with_production_settings():
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _clean_env(**PRODUCTION_ENV)
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_hashes_passwords_with_the_strong_default():
+    """The tests swap in MD5 for speed (tests/conftest.py); production must not."""
+    values = _probe(**PRODUCTION_ENV)
+    assert values["hasher"] == "pbkdf2_sha256"
+    assert not any("MD5" in hasher for hasher in values["hashers"])
+
+
+def test_the_tests_themselves_use_the_fast_hasher():
+    from django.contrib.auth.hashers import get_hasher
+
+    assert get_hasher().algorithm == "md5"

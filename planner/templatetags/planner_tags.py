@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 
 from councils.models import Role
+from planner.scoring import format_rank
 
 register = template.Library()
 
@@ -40,6 +44,18 @@ def council_nav(council, current: str = "") -> dict:
 @register.filter
 def rank_label(rank: int | None, tied: bool = False) -> str:
     """A shared rank as "=3", an unshared one as "3", and blank when unranked."""
-    if rank is None:
-        return ""
-    return f"={rank}" if tied else str(rank)
+    return "" if rank is None else format_rank(rank, tied)
+
+
+@register.filter
+def select_options(field: BoundField, selected: Any = "") -> list:
+    """A select's options as Django's own Select widget groups them and marks the selected one.
+
+    Returns [(group label or None, [{"value", "label", "selected", ...}, ...], index), ...]:
+    an option outside any <optgroup> comes in a group of its own labelled None. `selected`,
+    when given (not blank), replaces the field's value: a page may suggest a choice that
+    the form has no initial value for.
+    """
+    widget = field.field.widget
+    value = field.value() if selected in ("", None) else selected
+    return widget.optgroups(field.html_name, widget.format_value(value))

@@ -9,14 +9,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from councils.access import council_for
 from councils.models import Council, Role
-from planner import backlog, ranking
+from planner import backlog, items, ranking
 from planner.forms import BacklogFilterForm, BulkChangeForm, QuickAddForm
 from planner.models import BacklogItem, Criterion, Status
+from planner.views.helpers import safe_next
 
 
 def backlog_url(request: HttpRequest, council: Council) -> str:
@@ -75,17 +75,6 @@ def score_cells(
         else:
             cells.append({"criterion": criterion, "score": scores.get(criterion.pk)})
     return cells
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The posted `next` address if it is on this site, else `fallback`: never an open
-    redirect."""
-    candidate = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
 
 
 def _annotate_row(
@@ -191,7 +180,7 @@ def backlog_quick_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         context = backlog_context(request, council, quick_add_form=form)
         return render_backlog(request, context, status=400)
-    item = backlog.create_item(council=council, user=request.user, data=dict(form.cleaned_data))
+    item = items.create_item(council=council, user=request.user, data=dict(form.cleaned_data))
     if not request.htmx:
         return redirect(backlog_url(request, council))
     context = backlog_context(request, council, just_added=item)
@@ -206,7 +195,7 @@ def backlog_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         context = backlog_context(request, council, bulk_form=form)
         return render_backlog(request, context, status=400)
-    backlog.bulk_change(
+    items.bulk_change(
         council=council,
         user=request.user,
         items=list(form.cleaned_data["items"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,17 +15,17 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import council_for
 from councils.models import Council, Role
-from planner import backlog, plans
+from planner import backlog, explain, history, items
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
-from planner.views.backlog import row_context, safe_next
+from planner.views.backlog import row_context
+from planner.views.helpers import safe_next
 
 COMPARED_FIELDS = ItemForm.Meta.fields
 
 
 def _get_item(council: Council, ref: str) -> BacklogItem:
-    items = council.items.select_related("theme")
-    return get_object_or_404(items, reference=ref.upper())
+    return get_object_or_404(council.items.select_related("theme"), reference=ref.upper())
 
 
 def _score_slot(
@@ -80,9 +81,9 @@ def _item_context(
         "dependents": list(item.dependents.filter(archived=False).order_by("number")),
         "slots": slots,
         "scored_count": len(scores),
-        "history": backlog.item_history(item, criteria),
+        "history": history.item_history(item, criteria),
         "can_edit": council.membership.role >= Role.EDITOR and not item.archived,
-        "explanation": plans.explain_item(council=council, item=item),
+        "explanation": explain.explain_item(council=council, item=item),
     }
 
 
@@ -94,10 +95,20 @@ def item_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     return render(request, "planner/item_detail.html", _item_context(council, item))
 
 
-def _cycle_message(council: Council, path: list[int]) -> str:
-    references = dict(council.items.filter(pk__in=path).values_list("pk", "reference"))
-    chain = " → ".join(references.get(pk, "?") for pk in path)
-    return f"That would make a loop of dependencies: {chain}. Remove one of them."
+def _refusing_cycles(
+    form: ItemForm, council: Council, save: Callable[[], BacklogItem]
+) -> BacklogItem | None:
+    """Run `save`; if its dependencies would make a loop, put that on the form instead."""
+    try:
+        return save()
+    except items.DependencyCycleError as error:
+        references = dict(council.items.filter(pk__in=error.path).values_list("pk", "reference"))
+        chain = " → ".join(references.get(pk, "?") for pk in error.path)
+        form.add_error(
+            "depends_on_refs",
+            f"That would make a loop of dependencies: {chain}. Remove one of them.",
+        )
+        return None
 
 
 @login_required
@@ -106,11 +117,12 @@ def item_new(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     form = ItemForm(request.POST or None, council=council, instance=BacklogItem(council=council))
     if request.method == "POST" and form.is_valid():
-        try:
-            item = backlog.create_item(council=council, user=request.user, data=form.item_data())
-        except backlog.DependencyCycleError as error:
-            form.add_error("depends_on_refs", _cycle_message(council, error.path))
-        else:
+        item = _refusing_cycles(
+            form,
+            council,
+            lambda: items.create_item(council=council, user=request.user, data=form.item_data()),
+        )
+        if item is not None:
             messages.success(request, f"{item.reference} added to the backlog.")
             return redirect("item_detail", council.slug, item.reference)
     status = 400 if form.errors else 200
@@ -145,13 +157,17 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     context: dict[str, Any] = {"council": council, "nav": "backlog", "form": form, "item": item}
     if request.method == "POST" and form.is_valid():
         try:
-            backlog.update_item(
-                item=item,
-                user=request.user,
-                data=form.item_data(),
-                version=form.cleaned_data["version"],
+            saved = _refusing_cycles(
+                form,
+                council,
+                lambda: items.update_item(
+                    item=item,
+                    user=request.user,
+                    data=form.item_data(),
+                    version=form.cleaned_data["version"],
+                ),
             )
-        except backlog.StaleEditError as stale:
+        except items.StaleEditError as stale:
             current = stale.current
             context["conflict"] = {
                 "current": current,
@@ -163,9 +179,7 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             data["version"] = str(current.version)
             context["form"] = ItemForm(data, council=council, instance=current)
             return render(request, "planner/item_form.html", context, status=409)
-        except backlog.DependencyCycleError as error:
-            form.add_error("depends_on_refs", _cycle_message(council, error.path))
-        else:
+        if saved is not None:
             messages.success(request, f"{item.reference} saved.")
             return redirect("item_detail", council.slug, item.reference)
     status = 400 if form.errors else 200
@@ -177,7 +191,7 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
 def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     item = _get_item(council, ref)
-    backlog.archive_item(item=item, user=request.user)
+    items.archive_item(item=item, user=request.user)
     messages.success(request, f"{item.reference} archived. It no longer appears in the backlog.")
     destination = reverse("backlog", args=[council.slug])
     if request.htmx:
@@ -217,7 +231,7 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
             form.add_error(None, "This item is archived: its scores cannot change")
         return _render_score(request, council, item, _score_slot(criterion, existing, form), 400)
     try:
-        score = backlog.set_score(
+        score = items.set_score(
             item=item,
             criterion=criterion,
             user=request.user,
@@ -225,7 +239,7 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
             rationale=form.cleaned_data["rationale"],
             version=form.cleaned_data["version"],
         )
-    except backlog.StaleEditError as stale:
+    except items.StaleEditError as stale:
         current = stale.current
         data = request.POST.copy()
         data["version"] = str(current.version if current else 0)

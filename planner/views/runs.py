@@ -12,10 +12,19 @@ from django_htmx.http import trigger_client_event
 from councils.access import council_for
 from councils.models import Council, Role
 from planner import ranking
-from planner.views.backlog import safe_next
+from planner.models import RankingRun
+from planner.views.helpers import safe_next
 
 # Fired on <body> when a run the page was waiting for finishes; tables listen for it.
 RANKING_UPDATED = "ranking-updated"
+
+
+def refresh_when_ranked(response: HttpResponse, pending_run: RankingRun | None) -> HttpResponse:
+    """Tell the page's tables to refresh when no run is queued or running any more: the run
+    finished (or, with eager Celery, was computed inside this request)."""
+    if pending_run is None or not pending_run.is_pending:
+        trigger_client_event(response, RANKING_UPDATED)
+    return response
 
 
 def _status_context(council: Council) -> dict[str, Any]:
@@ -36,10 +45,7 @@ def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "planner/run_status.html", context)
     response = render(request, "planner/run_status.html#status", context)
     # Only a page that was polling asks here, so "nothing pending" means its run just ended.
-    pending = context["pending_run"]
-    if pending is None or not pending.is_pending:
-        trigger_client_event(response, RANKING_UPDATED)
-    return response
+    return refresh_when_ranked(response, context["pending_run"])
 
 
 @login_required
@@ -47,13 +53,12 @@ def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
 def ranking_retry(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Try again" after a failed run: editors queue a fresh run."""
     council = council_for(request, slug, min_role=Role.EDITOR)
-    ranking.retry_run(council=council, requested_by=request.user)
+    # A fresh run rather than resetting the failed one, so the failure stays on record.
+    ranking.request_run(council=council, requested_by=request.user)
     if request.htmx:
         context = _status_context(council)
         response = render(request, "planner/run_status.html#status", context)
-        if context["pending_run"] is None:  # eager Celery finished it already
-            trigger_client_event(response, RANKING_UPDATED)
-        return response
+        return refresh_when_ranked(response, context["pending_run"])
     return redirect(safe_next(request, reverse("dashboard", args=[council.slug])))
 
 

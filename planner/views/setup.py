@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from councils.access import council_for
 from councils.models import Council, Role
-from planner import backlog
+from planner import setup
 from planner.forms import CriterionForm, ThemeEditForm, ThemeForm
 
 
@@ -59,7 +59,7 @@ def themes(request: HttpRequest, slug: str) -> HttpResponse:
     form = ThemeForm(request.POST or None, council=council)
     if request.method == "POST":
         if form.is_valid():
-            theme = backlog.add_theme(
+            theme = setup.add_theme(
                 council=council,
                 user=request.user,
                 name=form.cleaned_data["name"],
@@ -80,14 +80,14 @@ def theme_edit(request: HttpRequest, slug: str, theme_id: int) -> HttpResponse:
     form = ThemeEditForm(request.POST, instance=theme, council=council, prefix=f"theme-{theme.pk}")
     if form.is_valid():
         try:
-            changed = backlog.change_theme(
+            changed = setup.change_theme(
                 theme=theme,
                 user=request.user,
                 action=form.cleaned_data["action"],
                 name=form.cleaned_data["name"],
                 position=form.cleaned_data["position"],
             )
-        except backlog.ThemeInUseError:
+        except setup.ThemeInUseError:
             form.add_error(
                 None, f"“{theme.name}” is used by items, so retire it instead of deleting it."
             )
@@ -128,7 +128,7 @@ def criteria(request: HttpRequest, slug: str) -> HttpResponse:
     form = CriterionForm(request.POST or None, council=council, prefix="new")
     if request.method == "POST":
         if form.is_valid():
-            criterion = backlog.save_criterion(
+            criterion = setup.save_criterion(
                 council=council, user=request.user, criterion=form.save(commit=False)
             )
             messages.success(request, f"Criterion “{criterion.name}” added.")
@@ -148,7 +148,7 @@ def criterion_edit(request: HttpRequest, slug: str, criterion_id: int) -> HttpRe
     )
     if form.is_valid():
         changed = form.save(commit=False)
-        backlog.save_criterion(council=council, user=request.user, criterion=changed)
+        setup.save_criterion(council=council, user=request.user, criterion=changed)
         messages.success(request, f"Criterion “{criterion.name}” saved.")
         return redirect("criteria", council.slug)
     context = _criteria_context(council, failed=form)

@@ -14,15 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import trigger_client_event
 
 from councils.access import council_for
 from councils.models import Council, Role
 from planner import ranking, weightings
 from planner.forms import ProfileForm, ProfileNameForm, WeightsForm
-from planner.models import Method, RunStatus, WeightingProfile
+from planner.models import Method, WeightingProfile
 from planner.scoring import METHOD_FORMULAS
-from planner.views.runs import RANKING_UPDATED
+from planner.views.runs import refresh_when_ranked
 
 PAGE = "planner/weightings.html"
 
@@ -110,10 +109,8 @@ def _save(request: HttpRequest, council: Council, profile: WeightingProfile) -> 
     context = _context(council, profile, criteria)
     context["notice"] = notice
     response = render(request, f"{PAGE}#editor", context)
-    if context["pending_run"] is None or context["pending_run"].status == RunStatus.DONE:
-        # Eager Celery (or a very fast worker) has already finished: refresh tables now.
-        trigger_client_event(response, RANKING_UPDATED)
-    return response
+    # Eager Celery (or a very fast worker) may have finished already: then refresh tables now.
+    return refresh_when_ranked(response, context["pending_run"])
 
 
 @login_required
@@ -203,10 +200,10 @@ def _create(
         return render(request, PAGE, context, status=400)
     name = form.cleaned_data["name"]
     if source is None:
-        profile = weightings.create_profile(council=council, name=name, created_by=request.user)
+        profile = weightings.create_profile(council=council, name=name)
         messages.success(request, f"Profile “{name}” created. Set its weights below.")
     else:
-        profile = weightings.copy_profile(profile=source, name=name, created_by=request.user)
+        profile = weightings.copy_profile(profile=source, name=name)
         messages.success(request, f"Copied “{source.name}” as “{name}”.")
     return redirect(_profile_url(profile))
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.csv_safety import CsvFileError, decode_csv_bytes, find_cycle, neutralise, restore
+from planner.csv_safety import CsvFileError, decode_csv_bytes, neutralise, restore
 
 
 @pytest.mark.parametrize(
@@ -73,16 +73,3 @@ def test_windows_1252_pound_sign_is_read():
 def test_unreadable_files_get_a_clear_message(data, message):
     with pytest.raises(CsvFileError, match=message):
         decode_csv_bytes(data)
-
-
-def test_find_cycle_returns_the_loop():
-    assert find_cycle({1: [2], 2: [3], 3: [1]}) in ([1, 2, 3, 1], [2, 3, 1, 2], [3, 1, 2, 3])
-
-
-def test_find_cycle_is_none_for_a_dag():
-    assert find_cycle({1: [2, 3], 2: [3], 3: []}) is None
-
-
-def test_find_cycle_handles_a_long_chain_without_recursion():
-    chain = {n: [n + 1] for n in range(50_000)}
-    assert find_cycle(chain) is None

@@ -1,4 +1,7 @@
-"""Dependencies: same council only, and never a cycle anywhere in the graph."""
+"""Dependencies: same council only, and never a cycle anywhere in the graph.
+
+The pure cycle finder (planner.dependencies) and the item service that uses it
+(planner.items, through create_item and update_item)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import backlog
+from planner import items
+from planner.dependencies import find_cycle
 from tests.factories import BacklogItemFactory
 
 
@@ -38,7 +42,7 @@ def acyclic_graphs():
 )
 def test_find_cycle_refuses_exactly_the_dependencies_that_close_a_loop(edges, item, new):
     edges = {node: targets for node, targets in edges.items() if node != item}
-    path = backlog.find_cycle(edges, item, new)
+    path = find_cycle({**edges, item: new}, roots=[item])
     expected = any(reaches(edges, dependency, item) for dependency in new)
     assert bool(path) == expected
     if path:
@@ -52,11 +56,18 @@ def test_find_cycle_refuses_exactly_the_dependencies_that_close_a_loop(edges, it
 def test_accepted_dependencies_never_leave_a_cycle(edges, new):
     item = 6
     edges = {node: targets for node, targets in edges.items() if node != item}
-    if backlog.find_cycle(edges, item, new):
+    if find_cycle({**edges, item: new}, roots=[item]):
         return
     edges[item] = set(new)
     assert not any(
         reaches(edges, target, node) for node, targets in edges.items() for target in targets
+    )
+
+
+def set_dependencies(item, depends_on):
+    """Change only what `item` depends on, through the edit service the item form uses."""
+    return items.update_item(
+        item=item, user=None, data={"depends_on": depends_on}, version=item.version
     )
 
 
@@ -67,23 +78,23 @@ def test_service_refuses_a_cycle_through_the_database(chain, back):
     from tests.factories import CouncilFactory
 
     council = CouncilFactory()
-    items = [BacklogItemFactory(council=council) for _ in range(chain)]
-    for later, earlier in zip(items[1:], items, strict=False):
+    chain_items = [BacklogItemFactory(council=council) for _ in range(chain)]
+    for later, earlier in zip(chain_items[1:], chain_items, strict=False):
         later.depends_on.add(earlier)
-    target = items[min(back, chain - 1)]
-    with pytest.raises(backlog.DependencyCycleError):
-        backlog.set_dependencies(
-            item=items[0], depends_on=[target] if target != items[0] else [items[-1]]
+    target = chain_items[min(back, chain - 1)]
+    with pytest.raises(items.DependencyCycleError):
+        set_dependencies(
+            chain_items[0], [target] if target != chain_items[0] else [chain_items[-1]]
         )
-    assert not items[0].depends_on.exists()
+    assert not chain_items[0].depends_on.exists()
 
 
 @pytest.mark.django_db
 def test_service_accepts_a_diamond(council):
     top, left, right, bottom = (BacklogItemFactory(council=council) for _ in range(4))
-    backlog.set_dependencies(item=left, depends_on=[top])
-    backlog.set_dependencies(item=right, depends_on=[top])
-    backlog.set_dependencies(item=bottom, depends_on=[left, right])
+    set_dependencies(left, [top])
+    set_dependencies(right, [top])
+    set_dependencies(bottom, [left, right])
     assert set(bottom.depends_on.all()) == {left, right}
 
 
@@ -92,5 +103,18 @@ def test_service_refuses_another_councils_item(council, other_council):
     item = BacklogItemFactory(council=council)
     foreign = BacklogItemFactory(council=other_council)
     with pytest.raises(ValueError, match="same council"):
-        backlog.set_dependencies(item=item, depends_on=[foreign])
+        set_dependencies(item, [foreign])
     assert not item.depends_on.exists()
+
+
+def test_find_cycle_returns_the_loop():
+    assert find_cycle({1: [2], 2: [3], 3: [1]}) in ([1, 2, 3, 1], [2, 3, 1, 2], [3, 1, 2, 3])
+
+
+def test_find_cycle_is_none_for_a_dag():
+    assert find_cycle({1: [2, 3], 2: [3], 3: []}) is None
+
+
+def test_find_cycle_handles_a_long_chain_without_recursion():
+    chain = {n: [n + 1] for n in range(50_000)}
+    assert find_cycle(chain) is None

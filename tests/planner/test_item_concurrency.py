@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from councils.models import Role
-from planner import backlog
+from planner import items
 from planner.models import ItemScore
 from tests.factories import BacklogItemFactory, CouncilFactory, MembershipFactory, UserFactory
 from tests.planner.test_item_pages import edit_data
@@ -19,7 +19,7 @@ from tests.planner.test_item_pages import edit_data
 def test_stale_item_save_gets_409_and_overwrites_nothing(editor_client, council):
     item = BacklogItemFactory(council=council, title="Original")
     stale_version = item.version
-    backlog.update_item(
+    items.update_item(
         item=item, user=None, data={"title": "Their title", "owner": "Sam"}, version=stale_version
     )
     response = editor_client.post(
@@ -41,7 +41,7 @@ def test_stale_score_gets_409_and_shows_their_score(editor_client, council):
     item = BacklogItemFactory(council=council)
     criterion = council.criteria.first()
     other = UserFactory(username="colleague")
-    backlog.set_score(
+    items.set_score(
         item=item, criterion=criterion, user=other, value=5, rationale="Theirs", version=0
     )
     response = editor_client.post(
@@ -59,7 +59,7 @@ def test_stale_score_gets_409_and_shows_their_score(editor_client, council):
 def test_stale_score_from_a_row_gets_409_row(editor_client, council):
     item = BacklogItemFactory(council=council)
     criterion = council.criteria.first()
-    backlog.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
+    items.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
     response = editor_client.post(
         reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
         {"value": "1", "version": "0", "from": "row"},
@@ -72,7 +72,7 @@ def test_stale_score_from_a_row_gets_409_row(editor_client, council):
 def test_stale_score_without_js_gets_409_full_page(editor_client, council):
     item = BacklogItemFactory(council=council)
     criterion = council.criteria.first()
-    backlog.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
+    items.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
     response = editor_client.post(
         reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
         {"value": "1", "version": "0"},
@@ -95,7 +95,7 @@ def test_concurrent_creates_get_distinct_references():
     def create(n: int) -> None:
         try:
             barrier.wait()
-            backlog.create_item(
+            items.create_item(
                 council=council, user=user, data={"title": f"Parallel {n}", "theme": theme}
             )
         except Exception as error:  # collected so the main thread can report it

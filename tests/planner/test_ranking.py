@@ -313,17 +313,17 @@ def test_enqueue_failure_keeps_the_run_queued_and_marks_it_delayed(council):
         assert ranking.enqueue_run(run.pk) is False
     run.refresh_from_db()
     assert run.status == RunStatus.QUEUED
-    assert ranking.is_delayed(run)
+    assert run.is_delayed
 
 
 def test_fresh_queued_run_is_not_delayed(council):
-    assert not ranking.is_delayed(_queued_run(council))
+    assert not _queued_run(council).is_delayed
 
 
 def test_old_queued_run_is_delayed(council):
     run = _queued_run(council)
     run.requested_at = timezone.now() - timedelta(minutes=1)
-    assert ranking.is_delayed(run)
+    assert run.is_delayed
 
 
 def test_sweep_resends_old_queued_and_abandoned_running_runs(council, other_council, three_items):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from planner import ranking
 from planner.models import RankingRun, RunStatus
+from planner.views.runs import refresh_when_ranked
 from tests.factories import BacklogItemFactory, score_all
 
 
@@ -136,3 +138,12 @@ def test_viewer_cannot_try_again(viewer_client, council):
 
 def test_status_shows_nothing_of_another_council(outsider_client, council):
     assert outsider_client.get(_status_url(council)).status_code == 404
+
+
+def test_refresh_fires_when_no_run_is_left_or_the_last_one_failed():
+    failed = RankingRun(status=RunStatus.FAILED)
+    for pending_run in (None, failed):
+        assert "ranking-updated" in refresh_when_ranked(HttpResponse(), pending_run)["HX-Trigger"]
+    for status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        response = refresh_when_ranked(HttpResponse(), RankingRun(status=status))
+        assert "HX-Trigger" not in response

@@ -6,6 +6,7 @@ import os
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -115,6 +116,13 @@ def seed_demo(*, password: str) -> None:
     )
 
 
+def _create_item(council: Council, number: int, **fields: Any) -> BacklogItem:
+    """An item with its number and the reference made from it (seeding, so no services)."""
+    return BacklogItem.objects.create(
+        council=council, number=number, reference=BacklogItem.format_reference(number), **fields
+    )
+
+
 def seed_demo_items(council: Council) -> None:
     """A believable, varied backlog: every theme, most items scored, a few dependencies."""
     rng = random.Random(council.slug)
@@ -131,10 +139,9 @@ def seed_demo_items(council: Council) -> None:
     now = timezone.now()
     created = []
     for number, (theme, title, problem) in enumerate(picks, start=1):
-        item = BacklogItem.objects.create(
-            council=council,
-            number=number,
-            reference=BacklogItem.format_reference(number),
+        item = _create_item(
+            council,
+            number,
             title=title,
             problem=problem,
             theme=theme,
@@ -240,10 +247,9 @@ def seed_demo_plans(council: Council, *, publisher) -> None:
         start=1,
     ):
         number = next_number + offset
-        item = BacklogItem.objects.create(
-            council=council,
-            number=number,
-            reference=BacklogItem.format_reference(number),
+        item = _create_item(
+            council,
+            number,
             title=title,
             problem=problem,
             theme=rng.choice(themes),

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from planner import plans
+from planner import explain, plans
 from planner.models import HorizonOverride, Status
 from tests.factories import BacklogItemFactory, done_run_for
 
@@ -17,17 +17,17 @@ def items(council):
 
 
 def test_explanation_is_none_before_any_ranking(council, items):
-    assert plans.explain_item(council=council, item=items[0]) is None
+    assert explain.explain_item(council=council, item=items[0]) is None
 
 
 def test_explanation_is_none_for_an_unranked_item(council, items):
     done_run_for(council, items[:2])
-    assert plans.explain_item(council=council, item=items[3]) is None
+    assert explain.explain_item(council=council, item=items[3]) is None
 
 
 def test_explanation_breaks_the_score_down_by_criterion(council, items):
     done_run_for(council, items)
-    explanation = plans.explain_item(council=council, item=items[1])
+    explanation = explain.explain_item(council=council, item=items[1])
     assert explanation.rank_label == "2" and explanation.ranked_count == 4
     names = {c.criterion for c in explanation.contributions}
     assert names == set(council.criteria.filter(active=True).values_list("name", flat=True))
@@ -39,7 +39,7 @@ def test_explanation_breaks_the_score_down_by_criterion(council, items):
 def test_explanation_gives_the_horizon_and_override(council, items):
     done_run_for(council, items)
     HorizonOverride.objects.create(item=items[0], horizon="later", reason="Budget")
-    explanation = plans.explain_item(council=council, item=items[0])
+    explanation = explain.explain_item(council=council, item=items[0])
     assert explanation.horizon == "Later" and explanation.overridden
 
 
@@ -49,8 +49,8 @@ def test_explanation_shows_movement_since_the_last_published_plan(council, items
         council=council, title="Plan", committee="Cabinet", meeting_date=date(2027, 1, 1)
     )
     done_run_for(council, [items[3], items[0], items[1], items[2]])
-    risen = plans.explain_item(council=council, item=items[3])
-    fallen = plans.explain_item(council=council, item=items[0])
+    risen = explain.explain_item(council=council, item=items[3])
+    fallen = explain.explain_item(council=council, item=items[0])
     assert (risen.plan_rank_label, risen.movement) == ("4", 3)
     assert (fallen.plan_rank_label, fallen.movement) == ("1", -1)
 
@@ -61,14 +61,14 @@ def test_explanation_says_an_item_is_new_since_the_plan(council, items):
         council=council, title="Plan", committee="Cabinet", meeting_date=date(2027, 1, 1)
     )
     done_run_for(council, items)
-    explanation = plans.explain_item(council=council, item=items[3])
+    explanation = explain.explain_item(council=council, item=items[3])
     assert explanation.new_since_plan and explanation.movement is None
 
 
 def test_explanation_refuses_another_councils_item(council, other_council):
     theirs = BacklogItemFactory(council=other_council)
     with pytest.raises(ValueError):
-        plans.explain_item(council=council, item=theirs)
+        explain.explain_item(council=council, item=theirs)
 
 
 def test_item_page_explains_the_rank_and_movement_since_the_plan(viewer_client, council, items):

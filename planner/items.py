@@ -1,0 +1,212 @@
+"""Item workflows: create with a safely allocated reference, edit with optimistic locking,
+archive, change many at once, score one criterion, and set dependencies without a cycle.
+
+Views call one of these; forms have already validated the input. Every edit that can change
+the ranking asks for a run inside its own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from councils.models import Council
+from planner import ranking
+from planner.dependencies import find_cycle
+from planner.models import BacklogItem, Criterion, ItemScore, Theme
+
+# What a person edits on an item's form (the history shows the same fields plus archiving).
+ITEM_EDITABLE_FIELDS = [
+    "title",
+    "problem",
+    "theme",
+    "status",
+    "owner",
+    "effort_days",
+    "one_off_cost",
+    "recurring_cost",
+    "stage",
+]
+
+
+def allocate_numbers(*, council: Council, count: int = 1) -> list[int]:
+    """Reserve the next `count` item numbers for the council.
+
+    Locks the council row until the surrounding transaction ends, so concurrent
+    creates queue up instead of both taking DIG-042.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_numbers must run inside transaction.atomic()")
+    Council.objects.select_for_update().only("pk").get(pk=council.pk)
+    last = council.items.aggregate(last=Max("number"))["last"] or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+class StaleEditError(Exception):
+    """Someone else saved first. `current` is what the database holds now."""
+
+    def __init__(self, current: Any) -> None:
+        super().__init__("This was changed by someone else since you opened it.")
+        self.current = current
+
+
+class DependencyCycleError(Exception):
+    """The dependencies asked for would make an item depend on itself."""
+
+    def __init__(self, path: list[int]) -> None:
+        super().__init__("Dependencies would form a cycle.")
+        self.path = path
+
+
+@transaction.atomic
+def create_item(*, council: Council, user: Any, data: dict[str, Any]) -> BacklogItem:
+    """Create an item with the next reference (DIG-001, …) and queue a ranking run."""
+    depends_on = data.pop("depends_on", None) or []
+    (number,) = allocate_numbers(council=council)
+    item = BacklogItem(
+        council=council,
+        number=number,
+        reference=BacklogItem.format_reference(number),
+        **data,
+    )
+    item._history_user = user
+    item.full_clean()
+    item.save()
+    if depends_on:
+        _set_dependencies(item=item, depends_on=depends_on)
+    ranking.request_run(council=council, requested_by=user)
+    return item
+
+
+@transaction.atomic
+def update_item(*, item: BacklogItem, user: Any, data: dict[str, Any], version: int) -> BacklogItem:
+    """Save an edit made against `version`; refuse it if someone else saved in between."""
+    current = BacklogItem.objects.select_for_update().get(pk=item.pk)
+    if current.version != version:
+        raise StaleEditError(current)
+    depends_on = data.pop("depends_on", None)
+    status_changed = "status" in data and data["status"] != current.status
+    for field, value in data.items():
+        setattr(current, field, value)
+    current.version = version + 1
+    current._history_user = user
+    current.full_clean()
+    current.save()
+    if depends_on is not None:
+        _set_dependencies(item=current, depends_on=depends_on)
+    if status_changed:
+        ranking.request_run(council=current.council, requested_by=user)
+    return current
+
+
+@transaction.atomic
+def archive_item(*, item: BacklogItem, user: Any) -> BacklogItem:
+    current = BacklogItem.objects.select_for_update().get(pk=item.pk)
+    if not current.archived:
+        current.archived = True
+        current.version += 1
+        current._history_user = user
+        current.save()
+        ranking.request_run(council=current.council, requested_by=user)
+    return current
+
+
+@transaction.atomic
+def bulk_change(
+    *,
+    council: Council,
+    user: Any,
+    items: list[BacklogItem],
+    status: str | None = None,
+    theme: Theme | None = None,
+) -> int:
+    """Set the status or theme of many items in one step, with one history row each."""
+    locked = list(
+        council.items.select_for_update().filter(pk__in=[item.pk for item in items], archived=False)
+    )
+    changed = []
+    for item in locked:
+        if status and item.status != status:
+            item.status = status
+        elif theme and item.theme_id != theme.pk:
+            item.theme = theme
+        else:
+            continue
+        item.version += 1
+        item.updated_at = timezone.now()
+        changed.append(item)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            BacklogItem,
+            ["status", "theme", "version", "updated_at"],
+            default_user=user,
+        )
+        if status:
+            ranking.request_run(council=council, requested_by=user)
+    return len(changed)
+
+
+@transaction.atomic
+def set_score(
+    *,
+    item: BacklogItem,
+    criterion: Criterion,
+    user: Any,
+    value: int,
+    rationale: str,
+    version: int,
+) -> ItemScore:
+    """Set one criterion's score. `version` is the score's version the editor saw (0 when
+    it was unscored); a mismatch means someone else scored it first."""
+    # Locking the item serialises two first-time scores of the same criterion.
+    BacklogItem.objects.select_for_update().only("pk").get(pk=item.pk)
+    score = ItemScore.objects.filter(item=item, criterion=criterion).first()
+    seen = score.version if score else 0
+    if seen != version:
+        raise StaleEditError(score)
+    if score is None:
+        score = ItemScore(item=item, criterion=criterion, value=value, rationale=rationale)
+    else:
+        score.value = value
+        score.rationale = rationale
+        score.version += 1
+    score.set_by = user
+    score._history_user = user
+    score.full_clean(validate_unique=False)
+    score.save()
+    ranking.request_run(council=item.council, requested_by=user)
+    return score
+
+
+# --- Dependencies -----------------------------------------------------------------------
+
+
+def dependency_edges(council: Council) -> dict[int, set[int]]:
+    """The council's whole dependency graph in one query."""
+    through = BacklogItem.depends_on.through
+    edges: dict[int, set[int]] = {}
+    rows = through.objects.filter(from_backlogitem__council=council).values_list(
+        "from_backlogitem_id", "to_backlogitem_id"
+    )
+    for source, target in rows:
+        edges.setdefault(source, set()).add(target)
+    return edges
+
+
+def _set_dependencies(*, item: BacklogItem, depends_on: list[BacklogItem]) -> None:
+    """Replace what the item depends on; refuses other councils' items and any cycle."""
+    # The council row lock makes the check and the write one step across concurrent edits.
+    Council.objects.select_for_update().only("pk").get(pk=item.council_id)
+    if any(dependency.council_id != item.council_id for dependency in depends_on):
+        raise ValueError("Dependencies must belong to the same council.")
+    edges = dependency_edges(item.council)
+    edges[item.pk] = {dependency.pk for dependency in depends_on}
+    # The stored graph has no cycle, so any cycle now runs through the item: search from it.
+    cycle = find_cycle(edges, roots=[item.pk])
+    if cycle:
+        raise DependencyCycleError(cycle)
+    item.depends_on.set(depends_on)

@@ -1,0 +1,116 @@
+"""Ranked rows: a run's entries with what the pages show of their items, as plain values, in
+one query; optionally with each row's points from a chosen set of criteria, summed by the
+database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
+
+from planner.models import RankedEntry, RankingRun, Status
+from planner.scoring import format_rank
+
+STATUS_LABELS = dict(Status.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    """One ranked entry with what the pages show of its item. Plain values rather than model
+    instances: building 5,000 deferred model instances costs more than the query."""
+
+    item_id: int
+    reference: str
+    title: str
+    status: str
+    effort_days: Decimal | None
+    theme: str
+    score: Decimal
+    rank: int
+    tied: bool
+    position: int
+    contributions: dict[str, float] | None = None
+    benefit_points: float | None = None
+
+    @property
+    def rank_label(self) -> str:
+        return format_rank(self.rank, self.tied)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+_ROW_FIELDS = (
+    "item_id",
+    "item__reference",
+    "item__title",
+    "item__status",
+    "item__effort_days",
+    "item__theme__name",
+    "score",
+    "rank",
+    "tied",
+    "position",
+)
+
+
+class _ContributionPoints(Func):
+    """One criterion's points from an entry's `contributions` JSON, 0 when absent.
+
+    Django's own key transforms read a key of digits ("12") as an array index, so this asks
+    for the object key explicitly; the key travels as a query parameter."""
+
+    output_field = FloatField()
+
+    def __init__(self, criterion_id: str) -> None:
+        if not str(criterion_id).isdigit():
+            raise ValueError(f"criterion id {criterion_id!r} is not a number")
+        self.criterion_id = str(criterion_id)
+        super().__init__(F("contributions"), Value(self.criterion_id))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="COALESCE((%(expressions)s)::float8, 0)",
+            arg_joiner=" ->> ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        path = f'$."{self.criterion_id}"'
+        return f"COALESCE(json_extract({column}, %s), 0)", (*column_params, path)
+
+
+def load_rows(
+    run: RankingRun, *, with_contributions: bool = False, benefit_keys: list[str] | None = None
+) -> list[RankedRow]:
+    """A run's entries in position order with their items' details: one query.
+
+    With `benefit_keys` (criterion ids), each row also gets `benefit_points`, the sum of those
+    criteria's contributions, added up by the database: decoding thousands of JSON
+    contributions in Python costs more than the rest of the dashboard."""
+    queryset = RankedEntry.objects.filter(run=run).order_by("position")
+    contributions = None
+    if with_contributions:
+        contributions = "contributions"
+    benefit = None
+    if benefit_keys is not None:
+        parts = [_ContributionPoints(key) for key in benefit_keys]
+        total = parts[0] if parts else Value(0.0)
+        for part in parts[1:]:
+            total = total + part
+        queryset = queryset.annotate(benefit_points=ExpressionWrapper(total, FloatField()))
+        benefit = "benefit_points"
+    rows = queryset.values_list(*_ROW_FIELDS, contributions or "id", benefit or "id")
+    return [
+        RankedRow(
+            *values[:-2],
+            contributions=values[-2] if contributions else None,
+            benefit_points=values[-1] if benefit else None,
+        )
+        for values in rows
+    ]
