@@ -36,6 +36,10 @@ class PlannedEntry:
     details: dict[str, Any]
 
 
+# An entry the plan leaves out (a parked item, or a run written without a plan).
+UNPLANNED = PlannedEntry(None, None, "", "", {})
+
+
 @dataclass(frozen=True, slots=True)
 class RunPlan:
     mode: str

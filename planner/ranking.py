@@ -17,6 +17,7 @@ result once. See docs/adr/0002-ranking-runs.md.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from councils.models import Council
-from planner import scoring
+from planner import planning, scoring
 from planner.models import (
     BacklogItem,
     Criterion,
@@ -54,7 +55,11 @@ PROGRESS_LOADED = 35
 PROGRESS_SCORED = 65
 PROGRESS_DONE = 100
 ENQUEUE_FAILED_MESSAGE = "The task queue could not be reached; the run will be queued again."
-_COPY_COLUMNS = "(run_id, item_id, score, rank, position, tied, contributions)"
+PROGRESS_PLANNED = 80
+_COPY_COLUMNS = (
+    "(run_id, item_id, score, rank, position, tied, contributions,"
+    " start_quarter, end_quarter, horizon, schedule_reason, schedule_details)"
+)
 
 
 class RankingError(Exception):
@@ -151,6 +156,9 @@ class RankingInput:
     criteria: list[scoring.CriterionInput]
     criteria_snapshot: list[dict[str, Any]]
     items: list[scoring.ItemInput]
+    # Criteria scored by hand: an item missing one of these needs scoring; an item missing
+    # only a criterion derived from the estimate needs an estimate instead.
+    hand_scored: frozenset[int] = frozenset()
 
 
 def execute_run(*, run_id: int) -> RankingRun | None:
@@ -167,10 +175,12 @@ def execute_run(*, run_id: int) -> RankingRun | None:
         data = load_input(council_id=run.council_id)
         _set_progress(run_id, PROGRESS_LOADED)
         result = rank(data)
+        _set_progress(run_id, PROGRESS_SCORED)
+        plan = plan_for(council_id=run.council_id, result=result)
     except RankingError as error:
         mark_failed(run_id=run_id, reason=str(error))
         raise
-    _set_progress(run_id, PROGRESS_SCORED)
+    _set_progress(run_id, PROGRESS_PLANNED)
     with transaction.atomic():
         _lock_council(run.council_id)
         # Re-read under the lock: another delivery of this run may have finished it.
@@ -180,7 +190,7 @@ def execute_run(*, run_id: int) -> RankingRun | None:
         # A worker killed mid-write left nothing (its transaction rolled back); this is
         # belt and braces for rows written by any other path.
         RankedEntry.objects.filter(run_id=run_id).delete()
-        write_entries(run_id=run_id, result=result)
+        write_entries(run_id=run_id, result=result, plan=plan)
         if settings.RANKING_TEST_DELAY_SECONDS:
             # Test hook: hold the run open with its entries written but not committed.
             time.sleep(settings.RANKING_TEST_DELAY_SECONDS)
@@ -191,7 +201,10 @@ def execute_run(*, run_id: int) -> RankingRun | None:
         run.method = data.method
         run.weights_snapshot = data.weights
         run.criteria_snapshot = data.criteria_snapshot
-        run.needs_scoring = result.needs_scoring
+        run.needs_scoring = _missing_hand_scores(data, result.needs_scoring)
+        run.needs_estimate = plan.needs_estimate
+        run.schedule_mode = plan.mode
+        run.plan = plan.totals
         run.item_count = len(result.ranked)
         run.finished_at = timezone.now()
         run.error = ""
@@ -270,8 +283,10 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
     criteria_rows = list(
         Criterion.objects.filter(council_id=council_id, active=True)
         .order_by("position", "pk")
-        .values_list("pk", "key", "name", "direction")
+        .values_list("pk", "key", "name", "direction", "derived_from_estimate")
     )
+    hand_scored = frozenset(row[0] for row in criteria_rows if not row[4])
+    criteria_rows = [row[:4] for row in criteria_rows]
     criteria = [
         scoring.CriterionInput(
             id=pk, key=key, direction=direction, weight=_weight(weights, pk, name)
@@ -318,6 +333,7 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
         criteria=criteria,
         criteria_snapshot=snapshot,
         items=items,
+        hand_scored=hand_scored,
     )
 
 
@@ -349,20 +365,52 @@ def rank(data: RankingInput) -> scoring.RankingResult:
         raise RankingError(f"The backlog could not be ranked: {error}") from error
 
 
-def write_entries(*, run_id: int, result: scoring.RankingResult) -> None:
+def plan_for(*, council_id: int, result: scoring.RankingResult) -> planning.RunPlan:
+    """The delivery plan of a ranking, computed here on the worker and stored with it."""
+    try:
+        return planning.plan_run(
+            council_id=council_id,
+            ranked=[(entry.item_id, entry.position, entry.score) for entry in result.ranked],
+            unranked_ids=result.needs_scoring,
+        )
+    except ValueError as error:
+        raise RankingError(f"The delivery plan could not be built: {error}") from error
+
+
+def _missing_hand_scores(data: RankingInput, needs_scoring: list[int]) -> list[int]:
+    """The items that still need a score by hand (not only an estimate)."""
+    scores = {item.id: item.scores for item in data.items}
+    return [
+        item_id
+        for item_id in needs_scoring
+        if any(criterion not in scores[item_id] for criterion in data.hand_scored)
+    ]
+
+
+def write_entries(
+    *, run_id: int, result: scoring.RankingResult, plan: planning.RunPlan | None = None
+) -> None:
     """All entries in one statement on PostgreSQL (COPY); batched inserts elsewhere."""
     if not result.ranked:
         return
+    planned = plan.entries if plan else {}
     if connection.vendor == "postgresql":
-        _copy_entries(run_id, result.ranked)
+        _copy_entries(run_id, result.ranked, planned)
         return
     RankedEntry.objects.bulk_create(
-        (ranked_entry(run_id=run_id, entry=entry) for entry in result.ranked), batch_size=500
+        (
+            ranked_entry(run_id=run_id, entry=entry, planned=planned.get(entry.item_id))
+            for entry in result.ranked
+        ),
+        batch_size=500,
     )
 
 
-def ranked_entry(*, run_id: int, entry: scoring.RankedItem) -> RankedEntry:
+def ranked_entry(
+    *, run_id: int, entry: scoring.RankedItem, planned: planning.PlannedEntry | None = None
+) -> RankedEntry:
     """One ranked item as an unsaved entry of the run."""
+    planned = planned or planning.UNPLANNED
     return RankedEntry(
         run_id=run_id,
         item_id=entry.item_id,
@@ -371,10 +419,26 @@ def ranked_entry(*, run_id: int, entry: scoring.RankedItem) -> RankedEntry:
         position=entry.position,
         tied=entry.tied,
         contributions={str(k): v for k, v in entry.contributions.items()},
+        start_quarter=planned.start_quarter,
+        end_quarter=planned.end_quarter,
+        horizon=planned.horizon,
+        schedule_reason=planned.reason,
+        schedule_details=planned.details,
     )
 
 
-def _copy_entries(run_id: int, ranked: list[scoring.RankedItem]) -> None:
+def _copy_field(value: int | None) -> str:
+    return r"\N" if value is None else str(value)
+
+
+def _copy_json(value: dict[str, Any]) -> str:
+    # COPY's text format reads backslashes as escapes, so JSON's own escapes are doubled.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("\\", "\\\\")
+
+
+def _copy_entries(
+    run_id: int, ranked: list[scoring.RankedItem], planned: dict[int, planning.PlannedEntry]
+) -> None:
     # COPY's text format, one %-format per row. Every entry has a contribution for every
     # active criterion, in the same order; %r of a float is exactly what json.dumps writes,
     # at a fraction of its cost (json.dumps takes a slow path for integer keys).
@@ -387,17 +451,26 @@ def _copy_entries(run_id: int, ranked: list[scoring.RankedItem]) -> None:
     else:
         contributions_of = itemgetter(*criterion_ids)
     as_json = "{" + ", ".join(f'"{criterion_id}": %r' for criterion_id in criterion_ids) + "}"
-    row = f"{run_id}\t%d\t%.2f\t%d\t%d\t%s\t{as_json}\n"
-    text = "".join(
-        [
+    row = f"{run_id}\t%d\t%.2f\t%d\t%d\t%s\t{as_json}\t%s\t%s\t%s\t%s\t%s\n"
+    unplanned = planning.UNPLANNED
+    lines = []
+    for entry in ranked:
+        plan = planned.get(entry.item_id, unplanned)
+        lines.append(
             row
             % (
                 (entry.item_id, entry.score, entry.rank, entry.position, "t" if entry.tied else "f")
                 + contributions_of(entry.contributions)
+                + (
+                    _copy_field(plan.start_quarter),
+                    _copy_field(plan.end_quarter),
+                    plan.horizon,
+                    plan.reason,
+                    _copy_json(plan.details),
+                )
             )
-            for entry in ranked
-        ]
-    )
+        )
+    text = "".join(lines)
     copy_sql = f"COPY {RankedEntry._meta.db_table} {_COPY_COLUMNS} FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
         copy.write(text)

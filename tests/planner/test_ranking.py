@@ -273,7 +273,9 @@ def test_query_count_of_a_run_does_not_grow_with_items(council, django_assert_ma
     _scored_items(council, 5)
     small = _queries_for_a_run(council)
     _scored_items(council, 60)
-    with django_assert_max_num_queries(20):
+    # Scoring takes 20; the delivery plan adds settings, budgets, capacities, mode, items,
+    # dependencies and pins (7), and one progress update.
+    with django_assert_max_num_queries(28):
         large = _queries_for_a_run(council)
     assert large == small
 
