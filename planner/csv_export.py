@@ -39,18 +39,18 @@ from django.utils import timezone
 from councils.models import Council
 from planner import ranking
 from planner.csv_safety import neutralise
-from planner.horizons import horizon_labels_for_run
 from planner.models import (
     BacklogItem,
     Criterion,
     ExportRecord,
     Method,
     PublishedPlan,
+    RankedEntry,
     RankingRun,
     Stage,
     Status,
 )
-from planner.roadmap import HORIZON_LABELS
+from planner.quarters import HORIZON_LABELS
 from planner.scoring import METHOD_FORMULAS
 
 RANK = "Rank"
@@ -282,13 +282,16 @@ def _sorted_references(joined: str) -> str:
 
 
 def _horizons(run: RankingRun | None) -> dict[int, str]:
-    """Item id -> "Now"/"Next"/"Later" for a finished run, or {} before the roadmap exists.
-
-    horizon_labels_for_run keeps only the labels (one dict entry per ranked item, about
-    85 bytes each), not the roadmap's placements, before the first row streams."""
+    """Item id -> "Now"/"Next"/"Later"/"Not scheduled within the plan", as the run stored it."""
     if run is None:
         return {}
-    return horizon_labels_for_run(run)
+    labels = HORIZON_LABELS
+    return {
+        item_id: labels.get(horizon, "")
+        for item_id, horizon in RankedEntry.objects.filter(run=run)
+        .values_list("item_id", "horizon")
+        .iterator(chunk_size=5_000)
+    }
 
 
 def _active_criteria(council: Council) -> list[Criterion]:

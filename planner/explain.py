@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from councils.models import Council
-from planner import horizons, ranking
+from planner import ranking
+from planner.delivery import QuarterNamer
 from planner.models import BacklogItem, PublishedPlan, RankedEntry, RankingRun
-from planner.roadmap import HORIZON_LABELS
+from planner.quarters import HORIZON_LABELS
+from planner.schedule import PINNED
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class ItemExplanation:
     ranked_count: int
     contributions: list[Contribution]
     horizon: str | None
+    quarters: str
     horizon_reasons: tuple[str, ...]
     overridden: bool
     plan: PublishedPlan | None
@@ -63,7 +66,6 @@ def explain_item(*, council: Council, item: BacklogItem) -> ItemExplanation | No
         for key, points in entry.contributions.items()
     ]
     contributions.sort(key=lambda c: -c.points)
-    placement = horizons.council_roadmap(council=council, run=run).placements().get(item.pk)
     plan = council.plans.order_by("-meeting_date", "-published_at").first()
     plan_entry = None
     if plan is not None:
@@ -77,9 +79,14 @@ def explain_item(*, council: Council, item: BacklogItem) -> ItemExplanation | No
         rank=entry.rank,
         ranked_count=run.item_count or RankedEntry.objects.filter(run=run).count(),
         contributions=contributions,
-        horizon=HORIZON_LABELS[placement.horizon] if placement else None,
-        horizon_reasons=placement.reasons if placement else (),
-        overridden=placement.overridden if placement else False,
+        horizon=HORIZON_LABELS.get(entry.horizon) if entry.horizon else None,
+        quarters=QuarterNamer.from_totals(run.plan or {}).span(
+            entry.start_quarter, entry.end_quarter
+        ),
+        horizon_reasons=(entry.schedule_details["text"],)
+        if entry.schedule_details.get("text")
+        else (),
+        overridden=entry.schedule_reason == PINNED,
         plan=plan,
         plan_rank_label=plan_entry["rank_label"] if plan_entry else None,
         movement=(plan_entry["rank"] - entry.rank) if plan_entry else None,

@@ -21,7 +21,6 @@ from planner.models import (
     SCALE_MIN,
     BacklogItem,
     Criterion,
-    Horizon,
     Status,
     Theme,
 )
@@ -320,35 +319,39 @@ class CriterionForm(_CouncilListForm):
 
 # --- Roadmap and published plans (issue 5) -----------------------------------------------
 
-CLEAR_OVERRIDE = "clear"
+CLEAR_PIN = "clear"
 
 
-class HorizonOverrideForm(forms.Form):
-    """Pin one item to a horizon (or remove its pin), always with a reason."""
+class PinForm(forms.Form):
+    """Pin one item to a quarter of the plan (or remove its pin), always with a reason."""
 
     item = forms.CharField(
         label="Item reference",
         max_length=20,
         help_text="For example, DIG-012",
-        error_messages={"required": "Enter the reference of the item to move"},
+        error_messages={"required": "Enter the reference of the item to pin"},
     )
-    horizon = forms.ChoiceField(
-        label="Horizon",
-        choices=[*Horizon.choices, (CLEAR_OVERRIDE, "Remove the override")],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select a horizon, or remove the override"},
+    quarter = forms.ChoiceField(
+        label="Quarter",
+        error_messages={"required": "Select a quarter, or remove the pin"},
     )
     reason = forms.CharField(
         label="Reason",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Committees ask why the roadmap differs from the ranking",
-        error_messages={"required": "Enter the reason for the override"},
+        help_text="Committees ask why the plan differs from the ranking",
+        error_messages={"required": "Enter the reason for the pin"},
     )
 
-    def __init__(self, *args, items=None, **kwargs):
+    def __init__(self, *args, items=None, quarters=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.items = items
+        self.quarters = {quarter.key: quarter for quarter in quarters}
+        self.fields["quarter"].choices = [
+            ("", "Choose a quarter"),
+            *((quarter.key, quarter.label) for quarter in quarters),
+            (CLEAR_PIN, "Remove the pin: follow the ranking"),
+        ]
 
     def clean_item(self) -> BacklogItem:
         reference = self.cleaned_data["item"].strip().upper()
@@ -357,10 +360,16 @@ class HorizonOverrideForm(forms.Form):
             raise forms.ValidationError("There is no open item with that reference")
         return item
 
+    def clean_quarter(self) -> Any:
+        key = self.cleaned_data["quarter"]
+        if key == CLEAR_PIN:
+            return CLEAR_PIN
+        return self.quarters[key]
+
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Enter the reason for the override")
+            raise forms.ValidationError("Enter the reason for the pin")
         return reason
 
 

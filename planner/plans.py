@@ -18,7 +18,8 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from councils.models import Council
-from planner import charts, horizons, ranking
+from planner import charts, ranking
+from planner.delivery import PLAN_HORIZONS, QuarterNamer, quarter_totals
 from planner.models import (
     BacklogItem,
     ItemScore,
@@ -26,8 +27,8 @@ from planner.models import (
     PublishedPlan,
     RankingRun,
 )
+from planner.quarters import HORIZON_LABELS, NOT_SCHEDULED, horizon_of
 from planner.ranked_rows import load_rows
-from planner.roadmap import HORIZON_LABELS, HORIZONS
 from planner.scoring import METHOD_FORMULAS
 
 SNAPSHOT_VERSION = 1
@@ -104,8 +105,7 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
             "pk", "owner", "stage", "problem", "one_off_cost", "recurring_cost"
         )
     }
-    roadmap = horizons.council_roadmap(council=council, run=run, entries=entries)
-    placements = roadmap.placements()
+    namer = QuarterNamer.from_totals(run.plan or {})
     criteria = run.scored_criteria()
     names = {str(c["id"]): c["name"] for c in criteria}
     item_ids = [entry.item_id for entry in entries]
@@ -126,7 +126,6 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
     for entry in entries:
         item_id = entry.item_id
         owner, stage, problem, one_off_cost, recurring_cost = details[item_id]
-        placement = placements[item_id]
         frozen_entries.append(
             {
                 "item_id": item_id,
@@ -152,10 +151,14 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
                 "stage": stage,
                 "problem": problem,
                 "depends_on": depends.get(item_id, []),
-                "horizon": placement.horizon,
-                "reasons": list(placement.reasons),
-                "overridden": placement.overridden,
-                "oversized": placement.oversized,
+                "horizon": entry.horizon,
+                "start_quarter": entry.start_quarter,
+                "end_quarter": entry.end_quarter,
+                "quarters": namer.span(entry.start_quarter, entry.end_quarter),
+                "schedule_reason": entry.schedule_reason,
+                "why": entry.why,
+                "committed": entry.committed,
+                "pinned": entry.pinned,
             }
         )
     method = run.method or Method.WEIGHTED_SUM
@@ -174,11 +177,11 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
         "method_label": Method(method).label if method in Method.values else method,
         "method_formula": METHOD_FORMULAS.get(method, ""),
         "criteria": criteria,
-        "capacity": roadmap.capacity,
-        "roadmap": {
-            "load": roadmap.roadmap.load if roadmap.roadmap else {},
-            "warnings": roadmap.warnings,
-        },
+        "capacity": council.capacity_days_per_quarter,
+        # The delivery plan as the worker stored it: quarters, money, mode and solver status.
+        "plan": run.plan or {},
+        "schedule_mode": run.schedule_mode,
+        "needs_estimate": run.needs_estimate,
         "entries": frozen_entries,
         "frozen_at": timezone.now().isoformat(),
     }
@@ -197,21 +200,32 @@ class PlanHorizon:
 
 
 def plan_horizons(snapshot: dict[str, Any]) -> list[PlanHorizon]:
-    by_horizon: dict[str, list[dict[str, Any]]] = {key: [] for key in HORIZONS}
+    """A frozen plan's entries by horizon. Plans published before the delivery plan kept
+    only Now, Next and Later; their load figures still show."""
+    by_horizon: dict[str, list[dict[str, Any]]] = {key: [] for key in PLAN_HORIZONS}
     for entry in snapshot.get("entries", []):
-        by_horizon.setdefault(entry.get("horizon") or HORIZONS[-1], []).append(entry)
+        horizon = entry.get("horizon")
+        if horizon in by_horizon:
+            by_horizon[horizon].append(entry)
     load = (snapshot.get("roadmap") or {}).get("load") or {}
-    capacity = snapshot.get("capacity")
+    quarters = quarter_totals(snapshot.get("plan") or {})
     return [
         PlanHorizon(
             key=key,
             label=HORIZON_LABELS[key],
             entries=by_horizon[key],
-            load=float(load.get(key, 0)),
-            capacity=None if key == HORIZONS[-1] else capacity,
+            load=float(load.get(key, 0))
+            or sum(float(e.get("effort_days") or 0) for e in by_horizon[key]),
+            capacity=_horizon_capacity(key, quarters),
         )
-        for key in HORIZONS
+        for key in PLAN_HORIZONS
     ]
+
+
+def _horizon_capacity(key: str, quarters: list[Any]) -> float | None:
+    if key == NOT_SCHEDULED or not quarters:
+        return None
+    return sum(q.capacity for i, q in enumerate(quarters) if horizon_of(i) == key)
 
 
 # --- Comparing two plans -----------------------------------------------------------------

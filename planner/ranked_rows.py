@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 
 from planner.models import RankedEntry, RankingRun, Status
+from planner.schedule import COMMITTED, PINNED
 from planner.scoring import format_rank
 
 STATUS_LABELS = dict(Status.choices)
@@ -30,6 +32,14 @@ class RankedRow:
     rank: int
     tied: bool
     position: int
+    one_off_cost: Decimal | None
+    recurring_cost: Decimal | None
+    # The run's delivery plan for the item (see planner.planning).
+    start_quarter: int | None
+    end_quarter: int | None
+    horizon: str
+    schedule_reason: str
+    schedule_details: dict[str, Any]
     contributions: dict[str, float] | None = None
     benefit_points: float | None = None
 
@@ -40,6 +50,19 @@ class RankedRow:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def committed(self) -> bool:
+        return self.schedule_reason == COMMITTED
+
+    @property
+    def pinned(self) -> bool:
+        return self.schedule_reason == PINNED
+
+    @property
+    def why(self) -> str:
+        """Why the item is where it is in the plan, in plain English ("" when nothing held it)."""
+        return self.schedule_details.get("text", "")
 
 
 _ROW_FIELDS = (
@@ -53,6 +76,13 @@ _ROW_FIELDS = (
     "rank",
     "tied",
     "position",
+    "item__one_off_cost",
+    "item__recurring_cost",
+    "start_quarter",
+    "end_quarter",
+    "horizon",
+    "schedule_reason",
+    "schedule_details",
 )
 
 

@@ -9,15 +9,24 @@ from django.views.decorators.http import require_POST, require_safe
 
 from councils.access import council_for
 from councils.models import Council, Role
-from planner import horizons, ranking
-from planner.forms import CLEAR_OVERRIDE, HorizonOverrideForm
+from planner import delivery, pins, planning, ranking
+from planner.forms import CLEAR_PIN, PinForm
 
 # Rows shown per horizon unless the reader asks for all: a long Later list would otherwise
 # make the page slow to render and to read.
 ROWS_PER_HORIZON = 100
 
 
-def _roadmap_context(request: HttpRequest, council: Council, form: HorizonOverrideForm) -> dict:
+def _pin_form(council: Council, data=None, initial=None) -> PinForm:
+    return PinForm(
+        data,
+        initial=initial,
+        items=council.items,
+        quarters=planning.plan_quarters(council),
+    )
+
+
+def _roadmap_context(request: HttpRequest, council: Council, form: PinForm) -> dict:
     latest_run = ranking.latest_done_run(council)
     show_all = request.GET.get("all") == "1"
     return {
@@ -28,9 +37,10 @@ def _roadmap_context(request: HttpRequest, council: Council, form: HorizonOverri
         "nav": "roadmap",
         "latest_run": latest_run,
         "pending_run": ranking.pending_or_failed_run(council),
-        "roadmap": horizons.council_roadmap(council=council, run=latest_run),
+        "plan": delivery.delivery_plan(council=council, run=latest_run),
         "form": form,
         "can_edit": council.membership.can_edit,
+        "can_plan": council.membership.is_admin,
     }
 
 
@@ -38,8 +48,8 @@ def _roadmap_context(request: HttpRequest, council: Council, form: HorizonOverri
 @require_safe
 def roadmap(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug)
-    # "Change" links on each row prefill the override form with that item's reference.
-    form = HorizonOverrideForm(initial={"item": request.GET.get("item", "")[:20]})
+    # "Pin" links on each row prefill the pin form with that item's reference.
+    form = _pin_form(council, initial={"item": request.GET.get("item", "")[:20]})
     context = _roadmap_context(request, council, form)
     template = "planner/roadmap.html#horizons" if request.htmx else "planner/roadmap.html"
     return render(request, template, context)
@@ -47,28 +57,32 @@ def roadmap(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def roadmap_override(request: HttpRequest, slug: str) -> HttpResponse:
+def roadmap_pin(request: HttpRequest, slug: str) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
-    form = HorizonOverrideForm(request.POST, items=council.items)
+    form = _pin_form(council, data=request.POST)
     if not form.is_valid():
         context = _roadmap_context(request, council, form)
         return render(request, "planner/roadmap.html", context, status=400)
     item = form.cleaned_data["item"]
-    horizon = form.cleaned_data["horizon"]
+    quarter = form.cleaned_data["quarter"]
     reason = form.cleaned_data["reason"]
-    if horizon == CLEAR_OVERRIDE:
-        horizons.clear_override(council=council, item=item, reason=reason, cleared_by=request.user)
+    if quarter == CLEAR_PIN:
+        pins.unpin_item(council=council, item=item, reason=reason, unpinned_by=request.user)
         messages.success(request, f"{item.reference} follows the ranking again.")
     else:
-        horizons.set_override(
-            council=council, item=item, horizon=horizon, reason=reason, set_by=request.user
+        pins.pin_item(
+            council=council,
+            item=item,
+            quarter=quarter.start,
+            reason=reason,
+            pinned_by=request.user,
         )
-        messages.success(request, f"{item.reference} is pinned to {horizon.title()}.")
+        messages.success(request, f"{item.reference} is pinned to {quarter.label}.")
     url = reverse("roadmap", args=[council.slug]) + f"#item-{item.reference}"
     return redirect(url)
 
 
 urlpatterns = [
     path("roadmap/", roadmap, name="roadmap"),
-    path("roadmap/override/", roadmap_override, name="roadmap_override"),
+    path("roadmap/pin/", roadmap_pin, name="roadmap_pin"),
 ]

@@ -1,0 +1,55 @@
+"""Pins: an approver places an item in a quarter of the plan whatever its rank, with a reason.
+
+The scheduler places a pinned item in its quarter and reports any limit that breaks. A pin
+asks for a new ranking run, as every edit does, so the stored plan follows it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from councils.models import Council
+from planner import quarters as cal
+from planner import ranking
+from planner.models import BacklogItem, HorizonOverride
+
+
+@transaction.atomic
+def pin_item(
+    *, council: Council, item: BacklogItem, quarter: date, reason: str, pinned_by: Any
+) -> HorizonOverride:
+    """Pin `item` to the quarter starting on (or containing) `quarter`. A reason is required
+    and kept in the pin's history."""
+    if item.council_id != council.pk:
+        raise ValueError("the item belongs to another council")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a pin needs a reason")
+    start = cal.quarter_containing(quarter, council.financial_year_start_month).start
+    pin = HorizonOverride.objects.filter(item=item).first() or HorizonOverride(item=item)
+    pin.quarter = start
+    pin.reason = reason
+    pin.set_by = pinned_by
+    pin._change_reason = reason
+    pin.save()
+    ranking.request_run(council=council, requested_by=pinned_by)
+    return pin
+
+
+@transaction.atomic
+def unpin_item(*, council: Council, item: BacklogItem, reason: str, unpinned_by: Any) -> bool:
+    """Remove `item`'s pin, recording who and why. False if it had none."""
+    if item.council_id != council.pk:
+        raise ValueError("the item belongs to another council")
+    pin = HorizonOverride.objects.filter(item=item).first()
+    if pin is None:
+        return False
+    pin._change_reason = reason.strip()
+    if unpinned_by is not None:
+        pin._history_user = unpinned_by
+    pin.delete()
+    ranking.request_run(council=council, requested_by=unpinned_by)
+    return True
