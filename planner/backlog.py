@@ -57,9 +57,12 @@ def with_ranking(queryset: QuerySet[BacklogItem], council: Council) -> QuerySet[
 
 
 def scored_count() -> Subquery:
-    """How many active criteria the item has a score for."""
+    """How many active hand-scored criteria the item has a score for (Effort, derived from the
+    estimate, is not scored by hand)."""
     counts = (
-        ItemScore.objects.filter(item=OuterRef("pk"), criterion__active=True)
+        ItemScore.objects.filter(
+            item=OuterRef("pk"), criterion__active=True, criterion__derived_from_estimate=False
+        )
         .order_by()
         .values("item")
         .annotate(total=Count("pk"))
@@ -69,8 +72,8 @@ def scored_count() -> Subquery:
 
 
 def needs_scoring_condition(council: Council) -> Exists:
-    """True for an item that has no score on at least one active criterion."""
-    unscored_criteria = council.criteria.filter(active=True).exclude(
+    """True for an item that has no score on at least one active hand-scored criterion."""
+    unscored_criteria = council.criteria.filter(active=True, derived_from_estimate=False).exclude(
         Exists(ItemScore.objects.filter(item=OuterRef(OuterRef("pk")), criterion=OuterRef("pk")))
     )
     return Exists(unscored_criteria)

@@ -37,7 +37,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from councils.models import Council
 from planner import csv_export as columns
-from planner import ranking
+from planner import estimates, ranking
 from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
 from planner.dependencies import find_cycle
 from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers, dependency_edges
@@ -238,7 +238,13 @@ def _match_header(
     header: list[str], criteria: list[Criterion], preview: ImportPreview
 ) -> _Columns | None:
     known = {name.casefold(): name for name in [*ITEM_COLUMNS, *READ_ONLY]}
-    by_criterion = {criterion.name.strip().casefold(): criterion for criterion in criteria}
+    by_criterion = {
+        criterion.name.strip().casefold(): criterion
+        for criterion in criteria
+        if not criterion.derived_from_estimate
+    }
+    # Effort comes from the estimate: its score column, as exported, is read-only like Rank.
+    derived = {c.name.strip().casefold() for c in criteria if c.derived_from_estimate}
     index: dict[str, int] = {}
     criterion_index: dict[int, int] = {}
     for position, raw in enumerate(header):
@@ -259,6 +265,8 @@ def _match_header(
                 preview.file_errors.append(f"The column \u201c{name}\u201d appears twice.")
                 return None
             criterion_index[criterion.pk] = position
+        elif key in derived:
+            continue
         else:
             preview.warnings.append(
                 f"The column \u201c{name}\u201d is not recognised and was ignored."
@@ -720,12 +728,9 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
             new_items = list(council.items.filter(number__in=numbers).order_by("number"))
 
         changed_items: list[BacklogItem] = []
-        status_changed = False
         for plan in updates:
             item = items[plan.reference]
             for name, value in plan.values.items():
-                if name == "status" and value != item.status:
-                    status_changed = True
                 setattr(item, name, value)
             item.version += 1
             item.updated_at = now
@@ -754,7 +759,11 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
                 item._history_user = user
                 item.depends_on.set([items[ref].pk for ref in plan.depends_on])
 
-        if new_items or score_changes or status_changed:
+        touched = [item.pk for item in [*new_items, *changed_items]]
+        if touched:
+            estimates.sync_effort_scores(council=council, item_ids=touched, user=user)
+        if new_items or score_changes or changed_items:
+            # Any change may move the plan (estimates, costs, status), not only the ranking.
             ranking.request_run(council=council, requested_by=user)
     return ImportResult(
         created=len(new_items),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from councils.models import Council
-from planner import ranking
+from planner import estimates, ranking
 from planner.dependencies import find_cycle
 from planner.models import BacklogItem, Criterion, ItemScore, Theme
 
@@ -61,6 +61,10 @@ class DependencyCycleError(Exception):
         self.path = path
 
 
+# Fields the delivery plan reads: changing one asks for a new run (and so a new plan).
+PLAN_FIELDS = ("status", "effort_days", "remaining_days", "one_off_cost", "recurring_cost")
+
+
 @transaction.atomic
 def create_item(*, council: Council, user: Any, data: dict[str, Any]) -> BacklogItem:
     """Create an item with the next reference (DIG-001, …) and queue a ranking run."""
@@ -77,6 +81,7 @@ def create_item(*, council: Council, user: Any, data: dict[str, Any]) -> Backlog
     item.save()
     if depends_on:
         _set_dependencies(item=item, depends_on=depends_on)
+    estimates.sync_effort_scores(council=council, item_ids=[item.pk], user=user)
     ranking.request_run(council=council, requested_by=user)
     return item
 
@@ -88,7 +93,10 @@ def update_item(*, item: BacklogItem, user: Any, data: dict[str, Any], version: 
     if current.version != version:
         raise StaleEditError(current)
     depends_on = data.pop("depends_on", None)
-    status_changed = "status" in data and data["status"] != current.status
+    plan_changed = any(
+        field in data and data[field] != getattr(current, field) for field in PLAN_FIELDS
+    )
+    estimate_changed = "effort_days" in data and data["effort_days"] != current.effort_days
     for field, value in data.items():
         setattr(current, field, value)
     current.version = version + 1
@@ -96,8 +104,13 @@ def update_item(*, item: BacklogItem, user: Any, data: dict[str, Any], version: 
     current.full_clean()
     current.save()
     if depends_on is not None:
+        plan_changed |= {d.pk for d in depends_on} != set(
+            current.depends_on.values_list("pk", flat=True)
+        )
         _set_dependencies(item=current, depends_on=depends_on)
-    if status_changed:
+    if estimate_changed:
+        estimates.sync_effort_scores(council=current.council, item_ids=[current.pk], user=user)
+    if plan_changed:
         ranking.request_run(council=current.council, requested_by=user)
     return current
 
@@ -165,6 +178,8 @@ def set_score(
     # Locking the item serialises two first-time scores of the same criterion.
     BacklogItem.objects.select_for_update().only("pk").get(pk=item.pk)
     score = ItemScore.objects.filter(item=item, criterion=criterion).first()
+    if criterion.derived_from_estimate:
+        raise ValueError(f"{criterion.name} comes from the estimate in team-days.")
     seen = score.version if score else 0
     if seen != version:
         raise StaleEditError(score)

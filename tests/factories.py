@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from councils.models import Council, CouncilType, Membership, Nation, Role
 from planner.defaults import ensure_council_defaults
+from planner.estimates import sync_effort_scores
 from planner.models import BacklogItem, ItemScore, Method, RankedEntry, RankingRun, RunStatus
 
 PASSWORD = "correct-horse-battery"
@@ -70,11 +71,13 @@ class BacklogItemFactory(factory.django.DjangoModelFactory):
 
 
 def score_all(item: BacklogItem, value: int = 3) -> None:
-    """Score an item on every active criterion of its council."""
+    """Score an item on every active hand-scored criterion of its council; Effort follows
+    the item's estimate, as it does in the product."""
     ItemScore.objects.bulk_create(
         ItemScore(item=item, criterion=criterion, value=value)
-        for criterion in item.council.criteria.filter(active=True)
+        for criterion in item.council.criteria.filter(active=True, derived_from_estimate=False)
     )
+    sync_effort_scores(council=item.council, item_ids=[item.pk])
 
 
 class RankingRunFactory(factory.django.DjangoModelFactory):

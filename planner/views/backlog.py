@@ -90,7 +90,7 @@ def row_context(
     request: HttpRequest, council: Council, item: BacklogItem, *, slot: dict[str, Any]
 ) -> dict[str, Any]:
     """One backlog row with its scoring open, after an inline score from that row."""
-    criteria = list(council.criteria.filter(active=True))
+    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     row_item = backlog.filter_items(council, {}).get(pk=item.pk)
     _annotate_row(row_item, criteria, score_cells(row_item, criteria, slot))
     return {
@@ -120,7 +120,7 @@ def backlog_context(
         # The new row shows at once, above the table's ordering, wherever it would sort.
         items = [item for item in items if item.pk != just_added.pk]
         just_added = backlog.filter_items(council, {}).get(pk=just_added.pk)
-    criteria = list(council.criteria.filter(active=True))
+    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     can_edit = council.membership.role >= Role.EDITOR
     # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
     scoring_ref = request.GET.get("score", "") if can_edit else ""

@@ -223,7 +223,9 @@ def _render_score(
 def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> HttpResponse:
     council = council_for(request, slug, min_role=Role.EDITOR)
     item = _get_item(council, ref)
-    criterion = get_object_or_404(council.criteria, pk=criterion_id, active=True)
+    criterion = get_object_or_404(
+        council.criteria, pk=criterion_id, active=True, derived_from_estimate=False
+    )
     form = ScoreForm(request.POST, criterion=criterion)
     existing = item.scores.filter(criterion=criterion).first()
     if item.archived or not form.is_valid():

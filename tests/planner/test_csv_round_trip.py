@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from planner import csv_import
+from planner.estimates import sync_effort_scores
 from planner.models import ItemScore, Stage, Status
 from tests.factories import BacklogItemFactory, MembershipFactory, score_all
 
@@ -80,6 +81,8 @@ def source(council, viewer_client):
     ItemScore.objects.filter(item=items[2]).first().delete()  # one unscored criterion
     items[1].depends_on.add(items[0])
     items[3].depends_on.add(items[0], items[2])
+    # As the product does when items are created: Effort follows each estimate.
+    sync_effort_scores(council=council)
     return council
 
 

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from planner import explain, plans
+from planner import explain, planning, plans, ranking
 from planner.models import HorizonOverride, Status
-from tests.factories import BacklogItemFactory, done_run_for
+from tests.factories import BacklogItemFactory, done_run_for, score_all
 
 
 @pytest.fixture
@@ -36,11 +36,16 @@ def test_explanation_breaks_the_score_down_by_criterion(council, items):
     )
 
 
-def test_explanation_gives_the_horizon_and_override(council, items):
-    done_run_for(council, items)
-    HorizonOverride.objects.create(item=items[0], horizon="later", reason="Budget")
+def test_explanation_gives_the_quarters_horizon_and_pin(council, items):
+    for item in items:
+        score_all(item)
+    later = planning.plan_quarters(council)[4]
+    HorizonOverride.objects.create(item=items[0], quarter=later.start, reason="Budget")
+    ranking.run_now(council=council)
     explanation = explain.explain_item(council=council, item=items[0])
     assert explanation.horizon == "Later" and explanation.overridden
+    assert explanation.quarters == later.short_label
+    assert explanation.horizon_reasons == ("pinned",)
 
 
 def test_explanation_shows_movement_since_the_last_published_plan(council, items):

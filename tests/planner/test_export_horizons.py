@@ -7,11 +7,11 @@ import io
 
 import pytest
 from django.urls import reverse
+from planner.horizons import council_roadmap, horizon_labels_for_run, set_override
+from planner.roadmap import HORIZON_LABELS
 
 from planner import csv_export
-from planner.horizons import council_roadmap, horizon_labels_for_run, set_override
 from planner.models import Status
-from planner.roadmap import HORIZON_LABELS
 from tests.factories import BacklogItemFactory, done_run_for
 
 pytestmark = pytest.mark.django_db

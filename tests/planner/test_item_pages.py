@@ -87,7 +87,8 @@ def test_viewer_sees_no_edit_controls_on_the_item_page(viewer_client, council):
 def test_editor_sees_scoring_radios(editor_client, council):
     item = BacklogItemFactory(council=council)
     body = editor_client.get(item_url("item_detail", item)).content.decode()
-    assert body.count('type="radio"') == 5 * council.criteria.filter(active=True).count()
+    hand_scored = council.criteria.filter(active=True, derived_from_estimate=False)
+    assert body.count('type="radio"') == 5 * hand_scored.count()
 
 
 def test_another_councils_item_is_404(editor_client, other_council):

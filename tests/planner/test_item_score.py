@@ -148,9 +148,9 @@ def test_viewer_cannot_score(viewer_client, item, criterion):
     assert not ItemScore.objects.exists()
 
 
-def test_open_row_on_backlog_shows_a_select_per_criterion(editor_client, council, item):
+def test_open_row_on_backlog_shows_a_select_per_hand_scored_criterion(editor_client, council, item):
     url = reverse("backlog", args=[council.slug]) + f"?score={item.reference}"
     body = editor_client.get(url).content.decode()
     assert body.count(f'action="/c/{council.slug}/items/{item.reference}/score/') == (
-        council.criteria.filter(active=True).count()
+        council.criteria.filter(active=True, derived_from_estimate=False).count()
     )

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from planner.roadmap import LATER
 
 from planner.models import HorizonOverride, Status
-from planner.roadmap import LATER
 from tests.factories import BacklogItemFactory, done_run_for
 
 
