@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 BEFORE = [("planner", "0001_initial"), ("councils", "0001_initial")]
 AFTER = [("planner", "0004_pins_need_a_quarter"), ("councils", "0002_planning_settings")]
@@ -89,5 +89,5 @@ def test_horizon_pins_become_quarters(old_data):
     apps = migrate(AFTER)
     pin = apps.get_model("planner", "HorizonOverride").objects.get(item_id=old_data["agrees"])
     assert pin.quarter.day == 1 and pin.quarter.month in (1, 4, 7, 10)
-    assert pin.quarter > date.today()  # Next is after the current quarter
+    assert pin.quarter > timezone.localdate()  # Next is after the current quarter
     assert pin.reason == "Statutory deadline"
