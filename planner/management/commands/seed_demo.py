@@ -14,11 +14,21 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from councils.models import Council, CouncilType, Membership, Nation, Role
+from councils.models import (
+    Council,
+    CouncilType,
+    FinancialYearBudget,
+    Membership,
+    Nation,
+    Role,
+)
 from planner import ranking
 from planner.defaults import ensure_council_defaults
 from planner.demo_catalogue import CATALOGUE, OWNERS
+from planner.effort import effort_level
+from planner.estimates import sync_effort_scores
 from planner.models import BacklogItem, ItemScore, Stage, Status
+from planner.planning import plan_quarters
 
 DEMO_COUNCILS = [
     {
@@ -53,13 +63,21 @@ DEMO_USERS = [
 SOLO_USER = ("solo", "gwynedd", Role.EDITOR, "editor in Cyngor Gwynedd only")
 
 STATUS_WEIGHTS = [
-    (Status.NEW, 10),
-    (Status.TRIAGE, 15),
-    (Status.READY, 35),
-    (Status.IN_PROGRESS, 20),
-    (Status.DONE, 10),
+    (Status.NEW, 12),
+    (Status.TRIAGE, 14),
+    (Status.READY, 46),
+    (Status.DONE, 12),
     (Status.PARKED, 10),
 ]
+# A few items of each backlog are set by number, so every demo roadmap shows the same things:
+# work under way (with part of it done), items still without an estimate, and one item longer
+# than a quarter.
+IN_PROGRESS_NUMBERS = (3, 11, 19)
+UNESTIMATED_NUMBERS = (7, 23)
+LONG_ITEM_NUMBER = 5
+# Budgets per financial year, for a council of 180 team-days a quarter; smaller councils scale.
+ONE_OFF_BUDGETS = (300_000, 420_000, 450_000)
+RECURRING_BUDGETS = (60_000, 90_000, 110_000)
 
 
 class Command(BaseCommand):
@@ -104,6 +122,8 @@ def seed_demo(*, password: str) -> None:
             Membership.objects.get_or_create(
                 user=users[username], council=council, defaults={"role": role}
             )
+        if not council.budgets.exists():
+            seed_demo_budgets(council)
         if not council.items.exists():
             seed_demo_items(council)
         if not council.runs.exists():
@@ -123,11 +143,34 @@ def _create_item(council: Council, number: int, **fields: Any) -> BacklogItem:
     )
 
 
+def seed_demo_budgets(council: Council) -> None:
+    """One-off and recurring budgets for this financial year and the next two."""
+    scale = council.capacity_days_per_quarter / 180
+    this_year = plan_quarters(council)[0].year
+    for offset, (one_off, recurring) in enumerate(
+        zip(ONE_OFF_BUDGETS, RECURRING_BUDGETS, strict=True)
+    ):
+        FinancialYearBudget.objects.create(
+            council=council,
+            year=this_year + offset,
+            one_off=Decimal(round(one_off * scale, -4)),
+            recurring=Decimal(round(recurring * scale, -3)),
+        )
+
+
+def _demo_effort(number: int, rng: random.Random, capacity: int) -> Decimal | None:
+    if number in UNESTIMATED_NUMBERS:
+        return None
+    if number == LONG_ITEM_NUMBER:
+        return Decimal(round(capacity * 1.6))  # runs over two quarters
+    return Decimal(rng.choice([5, 10, 15, 20, 20, 30, 40, 60, 90]))
+
+
 def seed_demo_items(council: Council) -> None:
     """A believable, varied backlog: every theme, most items scored, a few dependencies."""
     rng = random.Random(council.slug)
     themes = {theme.name: theme for theme in council.themes.all()}
-    criteria = list(council.criteria.filter(active=True))
+    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     picks = [
         (themes[theme_name], title, problem)
         for theme_name, entries in CATALOGUE.items()
@@ -139,17 +182,27 @@ def seed_demo_items(council: Council) -> None:
     now = timezone.now()
     created = []
     for number, (theme, title, problem) in enumerate(picks, start=1):
+        status = rng.choices(statuses, weights)[0]
+        effort = _demo_effort(number, rng, council.capacity_days_per_quarter)
+        remaining = None
+        if number in IN_PROGRESS_NUMBERS:
+            status = Status.IN_PROGRESS
+            remaining = (effort * Decimal("0.4")).quantize(Decimal("1"))
+        elif number in (*UNESTIMATED_NUMBERS, LONG_ITEM_NUMBER):
+            status = Status.READY
         item = _create_item(
             council,
             number,
             title=title,
             problem=problem,
             theme=theme,
-            status=rng.choices(statuses, weights)[0],
+            status=status,
             owner=rng.choice(OWNERS),
-            effort_days=Decimal(rng.choice([5, 10, 15, 20, 30, 40, 60, 90, 120])),
-            one_off_cost=Decimal(rng.choice([0, 5_000, 12_000, 25_000, 60_000, 150_000])),
-            recurring_cost=Decimal(rng.choice([0, 0, 2_500, 8_000, 20_000])),
+            effort_days=effort,
+            remaining_days=remaining,
+            # External spend grows with the work: licences, a supplier's days, hardware.
+            one_off_cost=Decimal(round(float(effort or 20) * rng.choice([0, 300, 600, 1_200]), -2)),
+            recurring_cost=Decimal(rng.choice([0, 0, 0, 2_500, 5_000, 10_000])),
             stage=rng.choice(list(Stage.values)),
         )
         # Spread creation over the last year so "earlier-created first" tie-breaks mean something.
@@ -158,14 +211,19 @@ def seed_demo_items(council: Council) -> None:
         )
         created.append(item)
         # Most items are scored; a few are waiting for the next triage meeting.
-        if rng.random() < 0.88:
+        always_scored = (*UNESTIMATED_NUMBERS, *IN_PROGRESS_NUMBERS, LONG_ITEM_NUMBER)
+        if rng.random() < 0.88 or number in always_scored:
+            # The long item is worth doing, so the plan shows work spanning quarters.
+            low = 4 if number == LONG_ITEM_NUMBER else 1
             ItemScore.objects.bulk_create(
-                ItemScore(item=item, criterion=criterion, value=rng.randint(1, 5))
+                ItemScore(item=item, criterion=criterion, value=rng.randint(low, 5))
                 for criterion in criteria
             )
     for index, item in enumerate(created[5:], start=5):
-        if rng.random() < 0.15:
+        # Work already under way has what it needed; only waiting work depends on others.
+        if rng.random() < 0.15 and item.status != Status.IN_PROGRESS:
             item.depends_on.add(created[rng.randrange(0, index)])
+    sync_effort_scores(council=council)
 
 
 def seed_bulk_council(*, slug: str, items: int) -> Council:
@@ -185,6 +243,7 @@ def seed_bulk_council(*, slug: str, items: int) -> Council:
     themes = list(council.themes.all())
     criteria = list(council.criteria.filter(active=True))
     statuses = [status for status, _ in STATUS_WEIGHTS]
+    bands = council.effort_bands
     batch = 2_000
     for start in range(1, items + 1, batch):
         numbers = range(start, min(start + batch, items + 1))
@@ -202,7 +261,13 @@ def seed_bulk_council(*, slug: str, items: int) -> Council:
             for number in numbers
         )
         ItemScore.objects.bulk_create(
-            ItemScore(item=item, criterion=criterion, value=rng.randint(1, 5))
+            ItemScore(
+                item=item,
+                criterion=criterion,
+                value=effort_level(item.effort_days, bands)
+                if criterion.derived_from_estimate
+                else rng.randint(1, 5),
+            )
             for item in new_items
             for criterion in criteria
         )
@@ -226,7 +291,7 @@ def seed_demo_plans(council: Council, *, publisher) -> None:
         note="Agreed as the working order for the next two quarters.",
         published_by=publisher,
     )
-    criteria = list(council.criteria.filter(active=True))
+    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     scored = list(council.items.filter(archived=False, scores__isnull=False).distinct())
     for item in rng.sample(scored, k=min(8, len(scored))):
         for criterion in rng.sample(criteria, k=2):
@@ -262,6 +327,7 @@ def seed_demo_plans(council: Council, *, publisher) -> None:
             ItemScore(item=item, criterion=criterion, value=rng.randint(3, 5))
             for criterion in criteria
         )
+        sync_effort_scores(council=council, item_ids=[item.pk])
     ranked = list(council.runs.filter(status="done").order_by("-generation")[0].entries.all())
     if len(ranked) > 3:
         BacklogItem.objects.filter(pk=ranked[-1].item_id).update(archived=True)
