@@ -103,7 +103,10 @@ class ItemForm(forms.ModelForm):
         help_texts = {
             "problem": "What residents or staff cannot do today, and why it matters",
             "owner": "The person accountable for this challenge",
-            "effort_days": f"Team-days to deliver, from 0 to {MAX_EFFORT_DAYS:,}",
+            "effort_days": f"Team-days to deliver, from 0 to {MAX_EFFORT_DAYS:,}. "
+            "The Effort score comes from this estimate.",
+            "remaining_days": "For work in progress: the team-days still to do. The plan "
+            "commits only these. Leave blank to use the whole estimate.",
             "one_off_cost": f"In pounds, from 0 to {MAX_COST_POUNDS:,}",
             "recurring_cost": f"In pounds a year, from 0 to {MAX_COST_POUNDS:,}",
         }
@@ -118,7 +121,7 @@ class ItemForm(forms.ModelForm):
         current_theme = self.instance.theme if self.instance.theme_id else None
         self.fields["theme"].queryset = _active_themes(council, keep=current_theme)
         self.fields["theme"].empty_label = "Choose a theme"
-        for name in ("effort_days", "one_off_cost", "recurring_cost"):
+        for name in ("effort_days", "remaining_days", "one_off_cost", "recurring_cost"):
             self.fields[name].localize = False
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version

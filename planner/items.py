@@ -26,6 +26,7 @@ ITEM_EDITABLE_FIELDS = [
     "status",
     "owner",
     "effort_days",
+    "remaining_days",
     "one_off_cost",
     "recurring_cost",
     "stage",
