@@ -25,7 +25,8 @@ REPEATS = {1_000: 7, 10_000: 5, 100_000: 3}
 NAIVE_SIZE = 1_000
 
 BASELINE_SQL = """
-INSERT INTO planner_rankedentry (run_id, item_id, score, rank, position, tied, contributions)
+INSERT INTO planner_rankedentry (run_id, item_id, score, rank, position, tied, contributions,
+                                 horizon, schedule_reason, schedule_details)
 WITH weights AS (
     SELECT * FROM unnest(%(ids)s::bigint[], %(weights)s::numeric[], %(costs)s::boolean[])
         AS w(criterion_id, weight, is_cost)
@@ -47,7 +48,7 @@ SELECT %(run)s, item_id, score,
        rank() OVER (ORDER BY score DESC),
        row_number() OVER (ORDER BY score DESC, created_at, item_id),
        count(*) OVER (PARTITION BY score) > 1,
-       contributions
+       contributions, '', '', '{}'::jsonb
 FROM scored
 """
 

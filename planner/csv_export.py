@@ -7,8 +7,9 @@ Text cells are neutralised against spreadsheet injection (csv_safety.neutralise)
 columns are written as plain numbers and never prefixed, so `-2` stays a number.
 
 Rows stream from one database query: scores and dependencies arrive as aggregated strings
-from correlated subqueries (parametrised ORM expressions, no raw SQL), so the query count is
-the same for ten rows or a hundred thousand, and only a chunk of rows is held at a time.
+from correlated subqueries (parametrised ORM expressions, no raw SQL), and the delivery plan's
+Horizon, Quarters and Why come from the run's stored entry in the same row, so the query count
+is the same for ten rows or a hundred thousand, and only a chunk of rows is held at a time.
 """
 
 from __future__ import annotations
@@ -34,18 +35,19 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from councils.models import Council
 from planner import ranking
 from planner.csv_safety import neutralise
+from planner.delivery import QuarterNamer
 from planner.models import (
     BacklogItem,
     Criterion,
     ExportRecord,
     Method,
     PublishedPlan,
-    RankedEntry,
     RankingRun,
     Stage,
     Status,
@@ -63,6 +65,8 @@ EFFORT = "Effort (team-days)"
 ONE_OFF_COST = "One-off cost (£)"
 RECURRING_COST = "Recurring cost (£)"
 HORIZON = "Horizon"
+QUARTERS = "Quarters"
+WHY = "Why"
 DEPENDS_ON = "Depends on"
 OWNER = "Owner"
 STAGE = "Delivery stage"
@@ -73,6 +77,8 @@ COLUMNS_AFTER_CRITERIA = (
     ONE_OFF_COST,
     RECURRING_COST,
     HORIZON,
+    QUARTERS,
+    WHY,
     DEPENDS_ON,
     OWNER,
     STAGE,
@@ -191,7 +197,6 @@ def _with_scores_and_dependencies(
 
 
 _ITEM_FIELDS = (
-    "pk",
     "reference",
     "title",
     "theme__name",
@@ -206,18 +211,24 @@ _ITEM_FIELDS = (
 )
 
 
-def _item_rows(values: Iterable[tuple[Any, ...]], horizons: dict[int, str]) -> Iterator[list[Any]]:
-    """Rows from values_list tuples of (rank, score, *_ITEM_FIELDS, *criterion scores).
+def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterator[list[Any]]:
+    """Rows from values_list tuples of (*entry fields, *_ITEM_FIELDS, *criterion scores),
+    the entry fields being rank, score, horizon, start and end quarter, and why.
 
     Numbers go to the csv writer as they are (it writes None as an empty cell), so they
     are never prefixed; only text passes through neutralise. This is the hot loop."""
     status_labels = STATUS_LABELS
     stage_labels = STAGE_LABELS
+    horizon_labels = HORIZON_LABELS
     safe = neutralise
+    spans: dict[tuple[int | None, int | None], str] = {}  # a few dozen at most
     for (
         rank,
         score,
-        pk,
+        horizon,
+        start,
+        end,
+        why,
         reference,
         title,
         theme,
@@ -231,6 +242,9 @@ def _item_rows(values: Iterable[tuple[Any, ...]], horizons: dict[int, str]) -> I
         dependencies,
         *scores,
     ) in values:
+        quarters = spans.get((start, end))
+        if quarters is None:
+            quarters = spans[start, end] = namer.span(start, end)
         yield [
             rank,
             reference,
@@ -242,7 +256,9 @@ def _item_rows(values: Iterable[tuple[Any, ...]], horizons: dict[int, str]) -> I
             effort,
             one_off,
             recurring,
-            horizons.get(pk, ""),
+            horizon_labels.get(horizon, "") if horizon else "",
+            quarters,
+            safe(why) if why else "",
             _sorted_references(dependencies) if dependencies else "",
             safe(owner),
             stage_labels.get(stage, stage),
@@ -281,19 +297,6 @@ def _sorted_references(joined: str) -> str:
     )
 
 
-def _horizons(run: RankingRun | None) -> dict[int, str]:
-    """Item id -> "Now"/"Next"/"Later"/"Not scheduled within the plan", as the run stored it."""
-    if run is None:
-        return {}
-    labels = HORIZON_LABELS
-    return {
-        item_id: labels.get(horizon, "")
-        for item_id, horizon in RankedEntry.objects.filter(run=run)
-        .values_list("item_id", "horizon")
-        .iterator(chunk_size=5_000)
-    }
-
-
 def _active_criteria(council: Council) -> list[Criterion]:
     return list(council.criteria.filter(active=True).order_by("position", "id"))
 
@@ -317,7 +320,7 @@ def export_ranking(*, council: Council, user: Any, run: RankingRun) -> CsvExport
         council=council,
         user=user,
         items=items,
-        rank_fields=(F("entry__rank"), F("entry__score")),
+        entry="entry",
         kind="ranking",
         description=f"Current ranking (run {run.generation})",
         run=run,
@@ -328,12 +331,12 @@ def export_backlog(
     *, council: Council, user: Any, items: QuerySet[BacklogItem], description: str = ""
 ) -> CsvExport:
     """The backlog as filtered on the backlog page. `items` comes from
-    backlog.filter_items, which annotates ranked_rank and ranked_score from the latest run."""
+    backlog.filter_items, which joins the latest run's entry as `latest_entry`."""
     return _export_items(
         council=council,
         user=user,
         items=items,
-        rank_fields=(F("ranked_rank"), F("ranked_score")),
+        entry="latest_entry",
         kind="backlog",
         description=f"Backlog{f' ({description})' if description else ''}",
         run=ranking.latest_done_run(council),
@@ -345,18 +348,32 @@ def _export_items(
     council: Council,
     user: Any,
     items: QuerySet[BacklogItem],
-    rank_fields: tuple[F, F],
+    entry: str,
     kind: str,
     description: str,
     run: RankingRun | None,
 ) -> CsvExport:
-    """Live items as CSV rows: record the export, then stream from one database cursor."""
+    """Live items as CSV rows: record the export, then stream from one database cursor.
+
+    `entry` names the run's entry joined onto each item (a FilteredRelation); its rank,
+    score and stored place in the delivery plan travel in the same row, so nothing is
+    built per item before the first row and memory stays flat."""
     criteria = _active_criteria(council)
     annotated, score_columns = _with_scores_and_dependencies(items, criteria)
-    values = annotated.values_list(*rank_fields, *_ITEM_FIELDS, *score_columns)
+    values = annotated.values_list(
+        F(f"{entry}__rank"),
+        F(f"{entry}__score"),
+        F(f"{entry}__horizon"),
+        F(f"{entry}__start_quarter"),
+        F(f"{entry}__end_quarter"),
+        KeyTextTransform("text", f"{entry}__schedule_details"),
+        *_ITEM_FIELDS,
+        *score_columns,
+    )
     filename = export_filename(council, kind)
     _record(council=council, user=user, kind=kind, description=description, filename=filename)
-    rows = _item_rows(_stream(values), _horizons(run))
+    namer = QuarterNamer.from_totals((run.plan or {}) if run else {})
+    rows = _item_rows(_stream(values), namer)
     return CsvExport(filename, csv_chunks(header(criteria), rows))
 
 
@@ -386,6 +403,8 @@ def _plan_rows(snapshot: dict[str, Any], criteria: list[dict[str, Any]]) -> Iter
             _number(entry.get("one_off_cost")),
             _number(entry.get("recurring_cost")),
             _text(_horizon_label(entry.get("horizon"))),
+            _text(entry.get("quarters")),
+            _text(entry.get("why")),
             _text(DEPENDENCY_SEPARATOR.join(str(ref) for ref in depends_on)),
             _text(entry.get("owner")),
             STAGE_LABELS.get(entry.get("stage"), _text(entry.get("stage"))),

@@ -19,13 +19,21 @@ from django.utils.text import slugify
 
 from councils.models import Council
 from planner import charts, ranking
-from planner.delivery import PLAN_HORIZONS, QuarterNamer, quarter_totals
+from planner.delivery import (
+    PLAN_HORIZONS,
+    QuarterNamer,
+    QuarterTotals,
+    YearTotals,
+    quarter_totals,
+    year_totals,
+)
 from planner.models import (
     BacklogItem,
     ItemScore,
     Method,
     PublishedPlan,
     RankingRun,
+    ScheduleMode,
 )
 from planner.quarters import HORIZON_LABELS, NOT_SCHEDULED, horizon_of
 from planner.ranked_rows import load_rows
@@ -220,6 +228,48 @@ def plan_horizons(snapshot: dict[str, Any]) -> list[PlanHorizon]:
         )
         for key in PLAN_HORIZONS
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTotals:
+    """A frozen plan's delivery plan figures: capacity per quarter, money per financial year,
+    and how it was scheduled. Empty for plans published before delivery plans."""
+
+    quarters: list[QuarterTotals]
+    years: list[YearTotals]
+    mode_label: str
+    best_value: bool
+    optimal: bool | None
+    gap: float | None
+    warnings: list[str]
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.quarters)
+
+    @property
+    def gap_percent(self) -> float | None:
+        return None if self.gap is None else round(100 * self.gap, 2)
+
+
+def plan_totals(snapshot: dict[str, Any]) -> PlanTotals:
+    """The figures of the plan as frozen: nothing here reads live data."""
+    totals = snapshot.get("plan") or {}
+    mode = totals.get("mode") or snapshot.get("schedule_mode") or ScheduleMode.RANK_ORDER
+    gap = totals.get("gap")
+    return PlanTotals(
+        quarters=quarter_totals(totals),
+        years=year_totals(totals),
+        mode_label=ScheduleMode(mode).label if mode in ScheduleMode.values else str(mode),
+        best_value=mode == ScheduleMode.BEST_VALUE,
+        optimal=totals.get("optimal"),
+        gap=None if gap is None else float(gap),
+        # Plans published before delivery plans kept the old roadmap's warnings.
+        warnings=[
+            str(w)
+            for w in totals.get("warnings") or (snapshot.get("roadmap") or {}).get("warnings") or []
+        ],
+    )
 
 
 def _horizon_capacity(key: str, quarters: list[Any]) -> float | None:

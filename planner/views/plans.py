@@ -65,6 +65,7 @@ def plan_detail(request: HttpRequest, slug: str, plan_slug: str) -> HttpResponse
         "plan": plan,
         "snapshot": plan.snapshot,
         "horizons": plan_service.plan_horizons(plan.snapshot),
+        "totals": plan_service.plan_totals(plan.snapshot),
     }
     return render(request, "planner/plan_detail.html", context)
 

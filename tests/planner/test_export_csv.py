@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from planner.csv_export import COLUMNS_AFTER_CRITERIA, COLUMNS_BEFORE_CRITERIA
-from planner.models import BacklogItem, ExportRecord, ItemScore, Status
+from planner.models import BacklogItem, ExportRecord, ItemScore, RankedEntry, Status
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,28 @@ def ranked(council):
     score_all(second, 2)
     second.depends_on.add(first)
     run = done_run_for(council, [first, second], scores=[80, 40])
+    store_plan(
+        run,
+        {
+            first: ("now", 0, 0, ""),
+            second: ("next", 1, 2, f"Waits for {first.reference}."),
+        },
+    )
     return run, first, second
+
+
+def store_plan(run, places) -> None:
+    """Give a factory-made run a stored delivery plan starting in Q1 2027/28: `places` maps
+    an item to (horizon, start quarter, end quarter, why), as planning.plan_run stores them."""
+    run.plan = {"start": "2027-04-01", "first_month": 4, "quarters": [], "years": []}
+    run.save(update_fields=["plan"])
+    for item, (horizon, start, end, why) in places.items():
+        RankedEntry.objects.filter(run=run, item=item).update(
+            horizon=horizon,
+            start_quarter=start,
+            end_quarter=end,
+            schedule_details={"text": why} if why else {},
+        )
 
 
 def test_ranking_export_starts_with_a_bom_and_uses_crlf_line_ends(viewer_client, council, ranked):
@@ -70,6 +91,8 @@ def test_ranking_export_header_is_in_the_documented_order(viewer_client, council
         "One-off cost (£)",
         "Recurring cost (£)",
         "Horizon",
+        "Quarters",
+        "Why",
         "Depends on",
         "Owner",
         "Delivery stage",
@@ -96,7 +119,10 @@ def test_ranking_export_rows_follow_the_ranking_with_scores_and_dependencies(
     assert top["Status"] == "New"
     assert below["Depends on"] == first.reference
     assert below["One-off cost (£)"] == "1500.00"
-    assert below["Horizon"] in {"Now", "Next", "Later"}
+    # The delivery plan's columns are the run's stored entry, as the worker wrote it.
+    assert (top["Horizon"], top["Quarters"], top["Why"]) == ("Now", "Q1 2027/28", "")
+    assert (below["Horizon"], below["Quarters"]) == ("Next", "Q2 2027/28 to Q3 2027/28")
+    assert below["Why"] == f"Waits for {first.reference}."
 
 
 def test_formula_like_text_is_prefixed_with_a_quote(viewer_client, council, ranked):

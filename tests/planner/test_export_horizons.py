@@ -1,99 +1,105 @@
-"""The export's lean Horizon column and chunked CSV writing (issue 6's speed and memory bar)."""
+"""The exports' delivery plan columns (Horizon, Quarters, Why), read from the run's stored
+entries in the streamed rows, and chunked CSV writing (issue 6's speed and memory bar)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.urls import reverse
-from planner.horizons import council_roadmap, horizon_labels_for_run, set_override
-from planner.roadmap import HORIZON_LABELS
 
-from planner import csv_export
+from councils.models import FinancialYearBudget
+from planner import csv_export, csv_import, pins, ranking
 from planner.models import Status
-from tests.factories import BacklogItemFactory, done_run_for
+from planner.quarters import HORIZON_LABELS
+from tests.factories import BacklogItemFactory, score_all
 
 pytestmark = pytest.mark.django_db
 
 
-def _roadmap_labels(run) -> dict[int, str]:
-    return {
-        item_id: HORIZON_LABELS[placement.horizon]
-        for item_id, placement in council_roadmap(council=run.council, run=run).placements().items()
-    }
+def _export(client, name: str, council) -> list[dict[str, str]]:
+    response = client.get(reverse(name, args=[council.slug]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 @pytest.fixture
-def mixed_run(council):
-    """Items that land in all three horizons for different reasons: capacity, status,
-    a ranked dependency, an unranked dependency, a done unranked dependency and a pin."""
-    council.capacity_days_per_quarter = 10
-    council.save(update_fields=["capacity_days_per_quarter"])
-    ready = [
-        BacklogItemFactory(council=council, status=Status.READY, effort_days=6) for _ in range(4)
-    ]
-    triage = BacklogItemFactory(council=council, status=Status.TRIAGE, effort_days=1)
-    parked = BacklogItemFactory(council=council, status=Status.PARKED, effort_days=1)
-    waiting = BacklogItemFactory(council=council, status=Status.READY, effort_days=1)
-    waiting.depends_on.add(ready[3])
-    unranked_dependency = BacklogItemFactory(council=council, status=Status.NEW)
-    blocked = BacklogItemFactory(council=council, status=Status.READY, effort_days=1)
-    blocked.depends_on.add(unranked_dependency)
-    done_dependency = BacklogItemFactory(council=council, status=Status.DONE)
-    unblocked = BacklogItemFactory(council=council, status=Status.READY, effort_days=1)
-    unblocked.depends_on.add(done_dependency)
-    pinned = BacklogItemFactory(council=council, status=Status.NEW, effort_days=2)
-    set_override(council=council, item=pinned, horizon="now", reason="Minister asked", set_by=None)
-    ranked = [*ready, triage, parked, waiting, blocked, unblocked, pinned]
-    return done_run_for(council, ranked)
+def planned(council):
+    """A real ranking run whose plan puts items in every horizon for different reasons."""
+    council.planning_start = date(2027, 4, 1)
+    council.capacity_days_per_quarter = 20
+    council.save()
+    items = []
+    for value, fields in (
+        (5, {"effort_days": 10}),
+        (5, {"effort_days": 5, "one_off_cost": 5_000}),
+        (4, {"effort_days": 45}),
+        (3, {"effort_days": 5, "status": Status.PARKED}),
+        (2, {"effort_days": None}),
+        (1, {"effort_days": 2}),
+    ):
+        item = BacklogItemFactory(
+            council=council, status=fields.pop("status", Status.READY), **fields
+        )
+        score_all(item, value)
+        items.append(item)
+    items[5].depends_on.add(items[4])  # waits on an item that needs an estimate
+    FinancialYearBudget.objects.create(council=council, year=2027, one_off=1_000)
+    pins.pin_item(
+        council=council, item=items[2], quarter=date(2027, 7, 1), reason="Statute", pinned_by=None
+    )
+    return ranking.run_now(council=council), items
 
 
-def test_horizon_labels_match_the_roadmap_pages_horizons(mixed_run):
-    labels = horizon_labels_for_run(mixed_run)
-    assert labels == _roadmap_labels(mixed_run)
-    assert set(labels.values()) == {"Now", "Next", "Later"}
+@pytest.mark.parametrize("export", ["ranking_export", "backlog_export"])
+def test_plan_columns_are_the_runs_stored_entries(viewer_client, council, planned, export):
+    run, _items = planned
+    rows = {row["Reference"]: row for row in _export(viewer_client, export, council)}
+    for entry in run.entries.select_related("item"):
+        row = rows[entry.item.reference]
+        assert row["Horizon"] == HORIZON_LABELS.get(entry.horizon, "")
+        assert row["Why"] == entry.schedule_details.get("text", "")
+    assert {row["Horizon"] for row in rows.values()} >= {"Now", "Next", "Later", ""}
 
 
-def test_horizon_labels_honour_a_pin(council, mixed_run):
-    pinned = council.items.get(horizon_override__isnull=False)
-    assert horizon_labels_for_run(mixed_run)[pinned.pk] == "Now"
+def test_plan_columns_name_quarters_and_reasons(viewer_client, council, planned):
+    _run, items = planned
+    rows = {row["Reference"]: row for row in _export(viewer_client, "ranking_export", council)}
+    first, costly, pinned, parked, unestimated, waiting = (rows[i.reference] for i in items)
+    assert (first["Horizon"], first["Quarters"], first["Why"]) == ("Now", "Q1 2027/28", "")
+    assert costly["Quarters"].startswith("Q1 2028/29")
+    assert costly["Why"] == "over the 2027/28 one-off budget by £4,000"
+    assert (pinned["Quarters"], pinned["Why"]) == ("Q2 2027/28 to Q4 2027/28", "pinned")
+    assert (parked["Horizon"], parked["Quarters"], parked["Why"]) == ("", "", "")
+    assert unestimated["Horizon"] == "Not scheduled within the plan"
+    assert unestimated["Why"] == "needs an estimate"
+    assert waiting["Why"] == f"waiting on {items[4].reference}"
 
 
-def test_horizon_labels_send_an_item_waiting_on_an_unranked_item_to_later(council, mixed_run):
-    blocked = council.items.get(depends_on__status=Status.NEW)
-    assert horizon_labels_for_run(mixed_run)[blocked.pk] == "Later"
-
-
-def test_horizon_labels_of_an_empty_run_are_empty(council):
-    assert horizon_labels_for_run(done_run_for(council, [])) == {}
+def test_an_exported_ranking_imports_with_the_plan_columns_ignored(viewer_client, council, planned):
+    response = viewer_client.get(reverse("ranking_export", args=[council.slug]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    preview = csv_import.validate(council=council, text=text)
+    assert not preview.file_errors
+    assert not any("Quarters" in w or "Why" in w for w in preview.warnings)
+    assert any("Quarters, Why are worked out by the planner" in note for note in preview.notes)
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_horizon_labels_query_count_does_not_grow_with_items(
-    council, count, django_assert_max_num_queries
+def test_ranking_export_query_count_with_plan_columns_does_not_grow(
+    viewer_client, council, count, django_assert_max_num_queries
 ):
     items = [BacklogItemFactory(council=council, effort_days=3) for _ in range(count)]
     for before, after in zip(items, items[1:], strict=False):
         after.depends_on.add(before)
-    items[-1].depends_on.add(BacklogItemFactory(council=council, status=Status.DONE))
-    run = done_run_for(council, items)
-    run.refresh_from_db()
-    with django_assert_max_num_queries(5):
-        labels = horizon_labels_for_run(run)
-    assert len(labels) == count
-
-
-def test_ranking_export_horizon_column_matches_the_roadmap(viewer_client, council, mixed_run):
-    response = viewer_client.get(reverse("ranking_export", args=[council.slug]))
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    by_reference = dict(council.items.values_list("reference", "pk"))
-    expected = _roadmap_labels(mixed_run)
-    assert {row["Reference"]: row["Horizon"] for row in rows} == {
-        reference: expected[by_reference[reference]]
-        for reference in (row["Reference"] for row in rows)
-    }
+        score_all(after, 3)
+    score_all(items[0], 3)
+    ranking.run_now(council=council)
+    with django_assert_max_num_queries(16):
+        rows = _export(viewer_client, "ranking_export", council)
+    assert len(rows) == count and all(row["Horizon"] for row in rows)
 
 
 def test_csv_chunks_yield_one_chunk_per_thousand_rows():

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from planner import ranking
 from planner.models import ExportRecord, PublishedPlan
-from tests.factories import BacklogItemFactory, done_run_for
+from tests.factories import BacklogItemFactory, done_run_for, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,18 @@ def test_plan_export_comes_from_the_snapshot(viewer_client, council, plan):
     )
     assert record["Depends on"] == "DIG-009;DIG-010"
     assert record["Owner"] == "'=cmd"
+    # Published before delivery plans: no quarters or reason were frozen, so none are shown.
+    assert (record["Quarters"], record["Why"]) == ("", "")
+
+
+def test_plan_export_has_the_frozen_quarters_and_why_neutralised(viewer_client, council, plan):
+    entry = plan.snapshot["entries"][0]
+    entry.update(quarters="Q2 2027/28 to Q3 2027/28", why="=waiting on DIG-009")
+    plan.save()
+    head, row = _rows(viewer_client.get(reverse("plan_export", args=[council.slug, plan.slug])))
+    record = dict(zip(head, row, strict=True))
+    assert record["Quarters"] == "Q2 2027/28 to Q3 2027/28"
+    assert record["Why"] == "'=waiting on DIG-009"
 
 
 def test_plan_export_filename_uses_the_plan_slug(viewer_client, council, plan):
@@ -116,8 +129,11 @@ def test_another_councils_plan_is_404(outsider_client, council, plan):
 def test_publishing_then_exporting_uses_the_real_snapshot(viewer_client, council):
     from planner.plans import publish_plan
 
-    item = BacklogItemFactory(council=council, title="Real snapshot")
-    done_run_for(council, [item])
+    council.planning_start = date(2027, 4, 1)
+    council.save(update_fields=["planning_start"])
+    item = BacklogItemFactory(council=council, title="Real snapshot")  # new: not ready yet
+    score_all(item, 3)
+    ranking.run_now(council=council)
     plan = publish_plan(
         council=council, title="Real plan", committee="Scrutiny", meeting_date=date(2027, 1, 1)
     )
@@ -125,4 +141,8 @@ def test_publishing_then_exporting_uses_the_real_snapshot(viewer_client, council
     record = dict(zip(head, row, strict=True))
     assert record["Title"] == "Real snapshot"
     assert record["Reference"] == item.reference
-    assert record["Horizon"] in {"Now", "Next", "Later"}
+    assert (record["Horizon"], record["Quarters"], record["Why"]) == (
+        "Next",
+        "Q2 2027/28",
+        "not ready",
+    )

@@ -7,8 +7,9 @@ import pytest
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from planner import plans, ranking
-from planner.models import HorizonOverride, ItemScore, PublishedPlan, Status
+from councils.models import FinancialYearBudget
+from planner import pins, plans, ranking
+from planner.models import ItemScore, PublishedPlan, Status
 from tests.factories import BacklogItemFactory, UserFactory, done_run_for, score_all
 
 PLAN_POST = {
@@ -29,6 +30,8 @@ def _rank_now(council):
 
 @pytest.fixture
 def scored(council):
+    council.planning_start = date(2027, 4, 1)
+    council.save(update_fields=["planning_start"])
     items = []
     for value in (5, 4, 3, 2):
         item = BacklogItemFactory(council=council, status=Status.READY, effort_days=40)
@@ -74,23 +77,57 @@ def test_snapshot_holds_entries_roadmap_weights_method_and_criteria(council, sco
     snapshot = plan.snapshot
     assert [e["reference"] for e in snapshot["entries"]] == [i.reference for i in scored]
     first = snapshot["entries"][0]
-    assert {"title", "theme", "status", "score", "rank_label", "horizon", "reasons"} <= set(first)
+    assert {"title", "theme", "status", "score", "rank_label", "horizon", "quarters", "why"} <= set(
+        first
+    )
     assert {c["criterion"] for c in first["contributions"]} == set(
         council.criteria.filter(active=True).values_list("name", flat=True)
     )
+    # 40 team-days each against 100 a quarter: two fit in the first quarter.
     assert [e["horizon"] for e in snapshot["entries"]] == ["now", "now", "next", "next"]
+    assert [e["quarters"] for e in snapshot["entries"]] == [
+        "Q1 2027/28",
+        "Q1 2027/28",
+        "Q2 2027/28",
+        "Q2 2027/28",
+    ]
+    assert snapshot["entries"][2]["why"] == "no capacity until Q2 2027/28"
     assert snapshot["method"] == run.method and snapshot["profile_name"] == run.profile_name
     assert {c["name"]: c["weight"] for c in snapshot["criteria"]}["Citizen impact"] == 25
     assert snapshot["capacity"] == council.capacity_days_per_quarter
     assert snapshot["method_formula"]
 
 
-def test_snapshot_keeps_an_override_and_its_reason(council, scored):
+def test_snapshot_freezes_the_schedule_quarters_totals_and_mode(council, scored):
+    run = _rank_now(council)
+    snapshot = _publish(council).snapshot
+    assert snapshot["plan"] == run.plan
+    assert snapshot["schedule_mode"] == run.schedule_mode == "rank_order"
+    assert [q["short"] for q in snapshot["plan"]["quarters"]][:2] == ["Q1 2027/28", "Q2 2027/28"]
+    assert [q["new"] for q in snapshot["plan"]["quarters"]][:3] == [80, 80, 0]
+    stored = {
+        entry.item_id: (entry.start_quarter, entry.end_quarter, entry.horizon)
+        for entry in run.entries.all()
+    }
+    assert {
+        e["item_id"]: (e["start_quarter"], e["end_quarter"], e["horizon"])
+        for e in snapshot["entries"]
+    } == stored
+
+
+def test_snapshot_keeps_a_pin_and_its_reason(council, scored):
+    pins.pin_item(
+        council=council,
+        item=scored[3],
+        quarter=date(2027, 4, 1),
+        reason="Minister's priority",
+        pinned_by=None,
+    )
     _rank_now(council)
-    HorizonOverride.objects.create(item=scored[3], horizon="now", reason="Minister's priority")
     entry = _publish(council).snapshot["entries"][3]
-    assert entry["horizon"] == "now" and entry["overridden"]
-    assert entry["reasons"] == ["pinned: Minister's priority"]
+    assert (entry["horizon"], entry["quarters"]) == ("now", "Q1 2027/28")
+    assert entry["pinned"] and entry["schedule_reason"] == "pinned"
+    assert entry["why"] == "pinned"
 
 
 @pytest.mark.parametrize("role_client", ["viewer_client", "editor_client"])
@@ -185,15 +222,24 @@ def test_plan_page_is_byte_identical_after_edits_and_reranking(viewer_client, co
     scored[1].archived = True
     scored[1].save()
     score_all(BacklogItemFactory(council=council, status=Status.READY), 5)
-    HorizonOverride.objects.create(item=scored[2], horizon="later", reason="Paused")
+    pins.pin_item(
+        council=council, item=scored[2], quarter=date(2028, 1, 1), reason="Paused", pinned_by=None
+    )
     council.capacity_days_per_quarter = 10
+    council.planning_start = date(2028, 4, 1)
     council.save()
+    scored[0].one_off_cost = 50_000
+    scored[0].save()
+    FinancialYearBudget.objects.create(council=council, year=2028, one_off=1)
     _rank_now(council)
     _rank_now(council)
 
     assert council.runs.filter(status="done").count() == 3
     after = _content(viewer_client.get(url))
     assert scored[0].reference in before
+    # The frozen schedule is on the page: quarters, why, capacity and money tables.
+    for text in ("Q1 2027/28", "Q2 2027/28", "Capacity by quarter", "Money by financial year"):
+        assert text in before
     assert after.encode() == before.encode()
     assert "Renamed after publication" not in after
 
@@ -227,6 +273,72 @@ def test_plan_page_shows_ranking_roadmap_weights_and_method(viewer_client, counc
         assert text in page
     assert scored[0].reference in page
     assert "Agreed at the digital board." in page
+
+
+def test_plan_page_shows_quarters_why_and_the_capacity_and_money_tables(
+    viewer_client, council, scored
+):
+    FinancialYearBudget.objects.create(council=council, year=2027, one_off=1_000)
+    scored[1].one_off_cost = 5_000
+    scored[1].save()
+    _rank_now(council)
+    plan = _publish(council)
+    page = viewer_client.get(reverse("plan_detail", args=[council.slug, plan.slug])).text
+    assert "Over the 2027/28 one-off budget by £4,000" in page
+    for text in (
+        "Capacity by quarter",
+        "Q1 2027/28 (Apr–Jun 2027)",
+        "Money by financial year",
+        "Scheduled by rank order (transparent)",
+    ):
+        assert text in page
+    assert plan.snapshot["plan"]["years"][0]["one_off_budget"] == 1_000
+
+
+def test_a_plan_published_before_delivery_plans_still_renders(viewer_client, council):
+    item = BacklogItemFactory(council=council, effort_days=5)
+    run = done_run_for(council, [item])
+    entry = {
+        "item_id": item.pk,
+        "reference": item.reference,
+        "title": item.title,
+        "theme": "Digital",
+        "status": "ready",
+        "status_label": "Ready",
+        "score": "90",
+        "rank": 1,
+        "tied": False,
+        "rank_label": "1",
+        "position": 1,
+        "effort_days": "5",
+        "horizon": "now",
+        "overridden": False,
+        "oversized": False,
+        "reasons": ["fits in Now"],
+        "contributions": [],
+        "scores": {},
+    }
+    old = PublishedPlan.objects.create(
+        council=council,
+        run=run,
+        title="Old plan",
+        slug="old-plan",
+        committee="Cabinet",
+        meeting_date=date(2026, 1, 1),
+        snapshot={
+            "version": 1,
+            "entries": [entry],
+            "criteria": [],
+            "capacity": 120,
+            "roadmap": {"load": {"now": 5}, "warnings": ["Old roadmap warning"]},
+        },
+    )
+    response = viewer_client.get(reverse("plan_detail", args=[council.slug, old.slug]))
+    assert response.status_code == 200
+    page = response.text
+    assert "fits in Now" in page and "Old roadmap warning" in page
+    assert re.search(r"Now: 1 item,\s+5 team-days", page)  # no capacity invented
+    assert "Capacity by quarter" not in page
 
 
 def test_plan_of_another_council_is_not_found(viewer_client, council, other_council):
