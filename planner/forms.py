@@ -335,7 +335,10 @@ class PinForm(forms.Form):
     )
     quarter = forms.ChoiceField(
         label="Quarter",
-        error_messages={"required": "Select a quarter, or remove the pin"},
+        error_messages={
+            "required": "Select a quarter, or remove the pin",
+            "invalid_choice": "Select a quarter within the plan, or remove the pin",
+        },
     )
     reason = forms.CharField(
         label="Reason",
@@ -657,8 +660,8 @@ class PlanningSettingsForm(forms.Form):
         error_messages={
             "required": "Enter the discount per quarter, from 0 to 50",
             "invalid": "Enter the discount per quarter as a number, from 0 to 50",
-            "min_value": "The discount cannot be less than 0%",
-            "max_value": "The discount can be at most 50%",
+            "min_value": "The discount cannot be less than 0%%",
+            "max_value": "The discount can be at most 50%%",
             "max_decimal_places": "Give the discount to at most 1 decimal place",
         },
     )
@@ -741,6 +744,13 @@ class PlanningSettingsForm(forms.Form):
 
     def band_fields(self) -> list[forms.BoundField]:
         return [self[f"band_{level}"] for level in range(1, 5)]
+
+    def report_stale(self, message: str) -> None:
+        """Show `message` in the error summary of an unbound form that holds the settings
+        someone else saved, so nothing the user typed is silently kept or lost unnoticed."""
+        self.full_clean()
+        self.cleaned_data = {}
+        self.add_error(None, message)
 
     def clean_planning_start(self) -> Any:
         key = self.cleaned_data["planning_start"]

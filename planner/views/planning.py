@@ -55,7 +55,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
     except planning_settings.StaleSettings:
         council.refresh_from_db()
         fresh = _form(council)
-        fresh.add_error(None, STALE_MESSAGE)
+        fresh.report_stale(STALE_MESSAGE)
         return _render(request, council, fresh, status=409)
     messages.success(request, "Planning settings saved. The plan is being rebuilt.")
     return redirect(reverse("roadmap", args=[council.slug]))
