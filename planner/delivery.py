@@ -225,17 +225,19 @@ class DeliveryPlan:
     @cached_property
     def _timeline_all(self) -> list[PlanRow]:
         last = len(self.quarters) - 1
-        return [
+        rows = [
             row
             for group in self.groups
             if group.key != cal.NOT_SCHEDULED
             for row in group.rows
             if row.entry.start_quarter is not None and row.entry.start_quarter <= last
         ]
+        # By start, then rank: the bars step down the quarters like a Gantt chart does.
+        return sorted(rows, key=lambda row: (row.entry.start_quarter, row.entry.position))
 
     @property
     def timeline_rows(self) -> list[PlanRow]:
-        """The items the timeline draws, in plan order: Now, Next, Later, by rank in each."""
+        """The items the timeline draws: by start quarter, then by rank."""
         return self._timeline_all[:TIMELINE_LIMIT]
 
     @property

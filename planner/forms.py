@@ -706,7 +706,7 @@ class PlanningSettingsForm(forms.Form):
                 )
         for level in range(1, 5):
             self.fields[f"band_{level}"] = forms.DecimalField(
-                label=f"Level {level} up to",
+                label=f"Level {level}: up to (team-days)",
                 min_value=0,
                 max_digits=7,
                 decimal_places=1,
