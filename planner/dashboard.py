@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from councils.models import Council
-from planner import backlog, charts, ranking
+from planner import backlog, charts, delivery, ranking
 from planner.models import (
     Direction,
     RankingRun,
@@ -50,6 +50,9 @@ class Dashboard:
     matrix: charts.Matrix
     ranked_count: int = 0
     unestimated: list[RankedRow] = field(default_factory=list)
+    # This year's cost against budget and the capacity used in Now and Next, from the plan
+    # stored on the run (no query of its own).
+    plan: delivery.PlanHeadline | None = None
 
     @property
     def matrix_table(self) -> list[charts.MatrixPoint]:
@@ -121,6 +124,7 @@ def dashboard_for(*, council: Council) -> Dashboard:
         matrix=charts.value_effort_matrix(points),
         ranked_count=len(entries),
         unestimated=unestimated,
+        plan=delivery.headline(latest_run.plan or {}) if latest_run is not None else None,
     )
 
 

@@ -19,6 +19,11 @@ from planner.models import HorizonOverride, RankingRun, ScheduleMode
 from planner.ranked_rows import RankedRow, load_rows
 
 PLAN_HORIZONS = (cal.NOW, cal.NEXT, cal.LATER, cal.NOT_SCHEDULED)
+# Bars on the timeline: beyond a few dozen rows a Gantt is unreadable and slow to render; the
+# horizon tables below it list every item with the same quarters.
+TIMELINE_LIMIT = 40
+# Now and Next together: the planning start's quarter and the two after it.
+NEAR_QUARTERS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,53 @@ class YearTotals:
     @property
     def recurring_over(self) -> bool:
         return self.recurring_budget is not None and self.recurring > self.recurring_budget + 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHeadline:
+    """The dashboard's figures: the plan's first financial year against its budgets, and the
+    capacity used in Now and Next."""
+
+    year_label: str
+    one_off: float
+    one_off_budget: float | None
+    recurring: float
+    recurring_budget: float | None
+    near_used: float
+    near_capacity: float
+    near_label: str  # the quarters Now and Next cover
+
+    @property
+    def near_percent(self) -> int:
+        return round(100 * self.near_used / self.near_capacity) if self.near_capacity else 0
+
+    @property
+    def one_off_over(self) -> bool:
+        return self.one_off_budget is not None and self.one_off > self.one_off_budget + 0.005
+
+    @property
+    def recurring_over(self) -> bool:
+        return self.recurring_budget is not None and self.recurring > self.recurring_budget + 0.005
+
+
+def headline(totals: dict[str, Any]) -> PlanHeadline | None:
+    """The headline figures of a stored plan (None for a run made without one). No queries."""
+    quarters = quarter_totals(totals)
+    years = year_totals(totals)
+    if not quarters or not years:
+        return None
+    near = quarters[:NEAR_QUARTERS]
+    year = years[0]
+    return PlanHeadline(
+        year_label=year.label,
+        one_off=year.one_off,
+        one_off_budget=year.one_off_budget,
+        recurring=year.recurring,
+        recurring_budget=year.recurring_budget,
+        near_used=sum(q.used for q in near),
+        near_capacity=sum(q.capacity for q in near),
+        near_label=near[0].short if len(near) == 1 else f"{near[0].short} to {near[-1].short}",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +185,64 @@ class DeliveryPlan:
     def warnings(self) -> list[str]:
         return list(self.totals.get("warnings", []))
 
+    @property
+    def solver_status(self) -> str:
+        """Whether best value's plan is proven the best possible, or how far off it may be."""
+        if not self.best_value:
+            return ""
+        if self.totals.get("optimal"):
+            return "Proven optimal: no plan within these limits delivers more value."
+        gap = self.totals.get("gap")
+        if gap is None:
+            return "The solver stopped at its time limit before it could bound the result."
+        return (
+            "The solver stopped at its time limit: the best possible plan delivers at most "
+            f"{100 * float(gap):.2g}% more value than this one."
+        )
+
+    @property
+    def usual_capacity(self) -> float:
+        return float(self.totals.get("reference_capacity") or 0)
+
+    @property
+    def capacity_changes(self) -> list[QuarterTotals]:
+        """Quarters whose capacity differs from the usual (holidays, a vacancy, a new hire)."""
+        return [q for q in self.quarters if abs(q.capacity - self.usual_capacity) > 1e-6]
+
+    @property
+    def span(self) -> str:
+        if not self.quarters:
+            return ""
+        return f"{self.quarters[0].label} to {self.quarters[-1].label}"
+
+    @property
+    def headline(self) -> PlanHeadline | None:
+        return headline(self.totals)
+
     def group(self, key: str) -> HorizonGroup | None:
         return next((group for group in self.groups if group.key == key), None)
+
+    @cached_property
+    def _timeline_all(self) -> list[PlanRow]:
+        last = len(self.quarters) - 1
+        rows = [
+            row
+            for group in self.groups
+            if group.key != cal.NOT_SCHEDULED
+            for row in group.rows
+            if row.entry.start_quarter is not None and row.entry.start_quarter <= last
+        ]
+        # By start, then rank: the bars step down the quarters like a Gantt chart does.
+        return sorted(rows, key=lambda row: (row.entry.start_quarter, row.entry.position))
+
+    @property
+    def timeline_rows(self) -> list[PlanRow]:
+        """The items the timeline draws: by start quarter, then by rank."""
+        return self._timeline_all[:TIMELINE_LIMIT]
+
+    @property
+    def timeline_rest(self) -> int:
+        return max(len(self._timeline_all) - TIMELINE_LIMIT, 0)
 
     @cached_property
     def timeline_chart(self) -> plan_charts.Timeline:
@@ -143,15 +251,13 @@ class DeliveryPlan:
             plan_charts.TimelineInput(
                 reference=row.entry.reference,
                 title=row.entry.title,
-                start=row.entry.start_quarter,
+                start=max(row.entry.start_quarter, 0),
                 end=min(row.entry.end_quarter if row.entry.end_quarter is not None else 0, last),
                 committed=row.entry.committed,
                 pinned=row.entry.pinned,
             )
-            for group in self.groups
-            if group.key != cal.NOT_SCHEDULED
-            for row in group.rows
-            if row.entry.start_quarter is not None and row.entry.start_quarter <= last
+            for row in self.timeline_rows
+            if row.entry.start_quarter is not None
         ]
         return plan_charts.timeline(rows, [q.short for q in self.quarters])
 
@@ -176,6 +282,14 @@ class DeliveryPlan:
             money=True,
             width=480,
         )
+
+    @property
+    def money_charts(self) -> list[tuple[plan_charts.LimitedChart, str, str]]:
+        """(chart, what it counts, id prefix) for the money section."""
+        return [
+            (self.one_off_chart, "one-off", "one-off"),
+            (self.recurring_chart, "recurring", "recurring"),
+        ]
 
     @cached_property
     def recurring_chart(self) -> plan_charts.LimitedChart:

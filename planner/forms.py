@@ -13,6 +13,8 @@ from django.utils.text import slugify
 
 from councils.models import Council
 from planner import backlog
+from planner import quarters as cal
+from planner.effort import validate_bands
 from planner.items import ITEM_EDITABLE_FIELDS
 from planner.models import (
     MAX_COST_POUNDS,
@@ -336,7 +338,10 @@ class PinForm(forms.Form):
     )
     quarter = forms.ChoiceField(
         label="Quarter",
-        error_messages={"required": "Select a quarter, or remove the pin"},
+        error_messages={
+            "required": "Select a quarter, or remove the pin",
+            "invalid_choice": "Select a quarter within the plan, or remove the pin",
+        },
     )
     reason = forms.CharField(
         label="Reason",
@@ -551,3 +556,235 @@ class PlanCompareForm(forms.Form):
         if cleaned.get("a") and cleaned.get("a") == cleaned.get("b"):
             self.add_error("b", "Select two different plans")
         return cleaned
+
+
+# --- Planning settings (issue 9) -----------------------------------------------------------
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+CURRENT_QUARTER = ""
+MAX_TEAM_DAYS = 100_000
+MAX_BUDGET_POUNDS = 999_999_999_999
+
+
+class PoundsField(forms.DecimalField):
+    """Whole pounds; people type "£40,000", so the pound sign, commas and spaces are allowed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_BUDGET_POUNDS)
+        kwargs.setdefault("decimal_places", 0)
+        kwargs.setdefault("max_digits", 12)
+        super().__init__(**kwargs)
+        self.localize = False
+        self.widget.input_type = "text"
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace("£", "").replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+
+class PlanningSettingsForm(forms.Form):
+    """The delivery plan's settings. Per-quarter capacities and per-year budgets have one
+    field each, for the quarters and financial years of the plan as it stands."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    planning_start = forms.ChoiceField(
+        label="Planning start",
+        help_text="The plan’s first quarter, which is Now. “The current quarter” moves on by "
+        "itself as time passes",
+        error_messages={"invalid_choice": "Choose a quarter from the list"},
+        required=False,
+    )
+    horizon_quarters = forms.IntegerField(
+        label="Planning horizon, in quarters",
+        help_text="From 1 to 20; 8 is two years",
+        min_value=1,
+        max_value=20,
+        error_messages={
+            "required": "Enter the planning horizon in quarters",
+            "invalid": "Enter the planning horizon as a whole number of quarters, from 1 to 20",
+            "min_value": "The planning horizon must be at least 1 quarter",
+            "max_value": "The planning horizon can be at most 20 quarters",
+        },
+    )
+    capacity_days = forms.IntegerField(
+        label="Team capacity, in team-days a quarter",
+        help_text="The usual capacity; change single quarters below",
+        min_value=1,
+        max_value=MAX_TEAM_DAYS,
+        error_messages={
+            "required": "Enter the team capacity in team-days a quarter",
+            "invalid": "Enter the team capacity as a whole number of team-days",
+            "min_value": "The team capacity must be at least 1 team-day a quarter",
+            "max_value": f"The team capacity can be at most {MAX_TEAM_DAYS:,} team-days",
+        },
+    )
+    first_month = forms.TypedChoiceField(
+        label="First month of the financial year",
+        help_text="April for UK councils",
+        coerce=int,
+        choices=[(number, name) for number, name in enumerate(MONTH_NAMES, start=1)],
+        error_messages={
+            "required": "Choose the first month of the financial year",
+            "invalid_choice": "Choose the first month of the financial year",
+        },
+    )
+    schedule_mode = forms.ChoiceField(
+        label="How to build the plan",
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "rank_order",
+                "Rank order (transparent): each item in turn, at the earliest quarter with room",
+            ),
+            (
+                "best_value",
+                "Best value within limits (optimised): the most score delivered, "
+                "sooner, within the same limits",
+            ),
+        ],  # fmt: skip
+        error_messages={
+            "required": "Choose how to build the plan",
+            "invalid_choice": "Choose how to build the plan",
+        },
+    )
+    discount_percent = forms.DecimalField(
+        label="Best value: discount per quarter (%)",
+        help_text="Score delivered a quarter later counts this much less; from 0 to 50",
+        min_value=0,
+        max_value=50,
+        max_digits=4,
+        decimal_places=1,
+        error_messages={
+            "required": "Enter the discount per quarter, from 0 to 50",
+            "invalid": "Enter the discount per quarter as a number, from 0 to 50",
+            "min_value": "The discount cannot be less than 0%%",
+            "max_value": "The discount can be at most 50%%",
+            "max_decimal_places": "Give the discount to at most 1 decimal place",
+        },
+    )
+
+    def __init__(
+        self, *args: Any, quarters: list[cal.Quarter], start_choices: list[cal.Quarter],
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.quarters = quarters
+        self.start_quarters = {quarter.start.isoformat(): quarter for quarter in start_choices}
+        self.fields["planning_start"].choices = [
+            (CURRENT_QUARTER, "The current quarter"),
+            *((key, quarter.label) for key, quarter in self.start_quarters.items()),
+        ]
+        for quarter in quarters:
+            self.fields[self.capacity_name(quarter)] = forms.IntegerField(
+                label=f"Capacity in {quarter.label}",
+                required=False,
+                min_value=0,
+                max_value=MAX_TEAM_DAYS,
+                error_messages={
+                    "invalid": f"Enter the capacity in {quarter.short_label} as a whole "
+                    "number of team-days, or leave it blank",
+                    "min_value": f"The capacity in {quarter.short_label} cannot be negative",
+                    "max_value": f"The capacity in {quarter.short_label} can be at most "
+                    f"{MAX_TEAM_DAYS:,} team-days",
+                },
+            )
+        for year, label in self.years:
+            for kind, noun in (("one_off", "one-off"), ("recurring", "recurring")):
+                self.fields[f"{kind}_{year}"] = PoundsField(
+                    label=f"{label} {noun} budget, £",
+                    error_messages={
+                        "invalid": f"Enter the {label} {noun} budget in whole pounds, or "
+                        "leave it blank",
+                        "min_value": f"The {label} {noun} budget cannot be negative",
+                        "max_value": f"The {label} {noun} budget is too large",
+                        "max_decimal_places": f"Enter the {label} {noun} budget in whole pounds",
+                        "max_digits": f"The {label} {noun} budget is too large",
+                    },
+                )
+        for level in range(1, 5):
+            self.fields[f"band_{level}"] = forms.DecimalField(
+                label=f"Level {level}: up to (team-days)",
+                min_value=0,
+                max_digits=7,
+                decimal_places=1,
+                error_messages={
+                    "required": f"Enter the upper limit of Effort level {level} in team-days",
+                    "invalid": f"Enter the upper limit of Effort level {level} as a number "
+                    "of team-days",
+                    "min_value": f"The limit of Effort level {level} cannot be negative",
+                    "max_digits": f"The limit of Effort level {level} is too large",
+                    "max_decimal_places": f"Give the limit of Effort level {level} to at "
+                    "most 1 decimal place",
+                },
+            )
+            self.fields[f"band_{level}"].localize = False
+        for name in ("discount_percent",):
+            self.fields[name].localize = False
+
+    @staticmethod
+    def capacity_name(quarter: cal.Quarter) -> str:
+        return f"capacity_{quarter.start:%Y_%m}"
+
+    @property
+    def years(self) -> list[tuple[int, str]]:
+        seen = {quarter.year: quarter.financial_year_label for quarter in self.quarters}
+        return sorted(seen.items())
+
+    def capacity_fields(self) -> list[tuple[cal.Quarter, forms.BoundField]]:
+        return [(quarter, self[self.capacity_name(quarter)]) for quarter in self.quarters]
+
+    def budget_fields(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [
+            (label, self[f"one_off_{year}"], self[f"recurring_{year}"])
+            for year, label in self.years
+        ]
+
+    def band_fields(self) -> list[forms.BoundField]:
+        return [self[f"band_{level}"] for level in range(1, 5)]
+
+    def report_stale(self, message: str) -> None:
+        """Show `message` in the error summary of an unbound form that holds the settings
+        someone else saved, so nothing the user typed is silently kept or lost unnoticed."""
+        self.full_clean()
+        self.cleaned_data = {}
+        self.add_error(None, message)
+
+    def clean_planning_start(self) -> Any:
+        key = self.cleaned_data["planning_start"]
+        return None if key == CURRENT_QUARTER else self.start_quarters[key].start
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        bands = [cleaned.get(f"band_{level}") for level in range(1, 5)]
+        if all(band is not None for band in bands):
+            try:
+                validate_bands(bands)
+            except ValueError as error:
+                self.add_error("band_1", str(error).rstrip("."))
+        return cleaned
+
+    def planning_settings(self) -> dict[str, Any]:
+        """The cleaned values, shaped for planner.planning_settings.PlanningSettings."""
+        data = self.cleaned_data
+        return {
+            "planning_start": data["planning_start"],
+            "horizon_quarters": data["horizon_quarters"],
+            "capacity_days": data["capacity_days"],
+            "first_month": data["first_month"],
+            "quarter_capacities": {
+                quarter.start: data.get(self.capacity_name(quarter)) for quarter in self.quarters
+            },
+            "budgets": {
+                year: (data.get(f"one_off_{year}"), data.get(f"recurring_{year}"))
+                for year, _label in self.years
+            },
+            "effort_bands": [float(data[f"band_{level}"]) for level in range(1, 5)],
+            "schedule_mode": data["schedule_mode"],
+            "discount_percent": data["discount_percent"],
+        }

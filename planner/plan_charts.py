@@ -145,6 +145,14 @@ class LimitedColumn:
     limit_label: str
     over: bool
 
+    @property
+    def value_y(self) -> float:
+        """Where the total's label goes: above the column, and above the limit line too when
+        the line runs just over the column, so the two never overlap."""
+        if self.limit_y is not None and self.limit_y < self.total_y + 14:
+            return round(min(self.total_y, self.limit_y - 5), 2)
+        return self.total_y
+
 
 @dataclass(frozen=True, slots=True)
 class LimitedChart:

@@ -23,7 +23,7 @@ def test_cio_reads_dashboard_roadmap_latest_plan_and_compares_it(page):
     for horizon in ("Now", "Next", "Later"):
         assert page.locator(f"#horizon-{horizon.lower()}").is_visible()
     # A viewer reads the roadmap but has no controls to change it.
-    assert page.get_by_role("heading", name="Override an item’s horizon").count() == 0
+    assert page.get_by_role("heading", name="Pin an item to a quarter").count() == 0
     assert axe_violations(page) == []
     save_screenshot(page, "cio-roadmap")
 
@@ -66,7 +66,7 @@ def test_roadmap_and_plan_print_without_navigation_or_controls(page):
     page.emulate_media(media="print")
     page.goto("/c/gwynedd/roadmap/")
     assert not page.locator(".govuk-service-navigation").is_visible()
-    assert not page.locator("#override").is_visible()
+    assert not page.locator("#pin").is_visible()
     assert page.locator("#horizon-later").is_visible()
     page.goto("/c/gwynedd/plans/digital-priorities-winter-update/")
     assert not page.locator(".govuk-footer").is_visible()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
 
+from councils.models import FinancialYearBudget
+from planner import ranking
 from planner.models import ItemScore, Status
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
@@ -164,3 +166,48 @@ def test_dashboard_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = viewer_client.get(_url(council))
     assert response.status_code == 200
+
+
+@pytest.fixture
+def planned(council):
+    """A real run with a plan: 100 team-days a quarter from Q1 2027/28, a £50,000 one-off
+    budget for 2027/28, one item costing £20,000 and £3,000 a year."""
+    council.planning_start = date(2027, 4, 1)
+    council.capacity_days_per_quarter = 100
+    council.save()
+    FinancialYearBudget.objects.create(council=council, year=2027, one_off=50000)
+    item = BacklogItemFactory(
+        council=council,
+        status=Status.READY,
+        effort_days=60,
+        one_off_cost=20000,
+        recurring_cost=3000,
+    )
+    score_all(item)
+    ranking.run_now(council=council)
+    return item
+
+
+def test_dashboard_shows_this_years_cost_against_budget(viewer_client, council, planned):
+    text = viewer_client.get(_url(council)).text
+    assert "One-off cost in 2027/28" in text
+    assert "£20,000" in text and "of a £50,000 budget" in text
+    assert "No recurring budget set" in text
+
+
+def test_dashboard_shows_capacity_used_in_now_and_next(viewer_client, council, planned):
+    headline = viewer_client.get(_url(council)).context["summary"].plan
+    assert (headline.near_used, headline.near_capacity, headline.near_percent) == (60, 300, 20)
+    assert headline.near_label == "Q1 2027/28 to Q3 2027/28"
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_dashboard_with_a_plan_runs_a_constant_number_of_queries(
+    viewer_client, council, planned, extra, django_assert_max_num_queries
+):
+    for n in range(extra):
+        score_all(BacklogItemFactory(council=council, status=Status.READY, effort_days=n + 1))
+    ranking.run_now(council=council)
+    with django_assert_max_num_queries(12):
+        response = viewer_client.get(_url(council))
+    assert response.context["summary"].plan is not None

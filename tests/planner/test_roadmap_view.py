@@ -1,29 +1,56 @@
+"""The roadmap page: the stored delivery plan by horizon, with its charts and tables."""
+
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from django.urls import reverse
-from planner.roadmap import LATER
 
-from planner.models import HorizonOverride, Status
-from tests.factories import BacklogItemFactory, done_run_for
+from councils.models import FinancialYearBudget
+from planner import ranking
+from planner.models import HorizonOverride, ScheduleMode, Status
+from tests.factories import BacklogItemFactory, score_all
 
-
-@pytest.fixture
-def ranked(council):
-    items = [
-        BacklogItemFactory(council=council, status=Status.READY, effort_days=60, title=f"Item {n}")
-        for n in range(4)
-    ]
-    done_run_for(council, items)
-    return items
+START = date(2027, 4, 1)  # Q1 2027/28
 
 
 def _url(council):
     return reverse("roadmap", args=[council.slug])
 
 
-def _override(council):
-    return reverse("roadmap_override", args=[council.slug])
+def _item(council, title, *, score=3, **fields):
+    fields.setdefault("status", Status.READY)
+    item = BacklogItemFactory(council=council, title=title, **fields)
+    score_all(item, score)
+    return item
+
+
+def _run(council):
+    return ranking.run_now(council=council)
+
+
+@pytest.fixture
+def planned(council):
+    """Capacity 100 a quarter from Q1 2027/28: work in progress, two 60-day items (one fits
+    in Now, one waits for room), a parked item and an unestimated one."""
+    council.planning_start = START
+    council.capacity_days_per_quarter = 100
+    council.save()
+    items = {
+        "first": _item(council, "Online payments", score=5, effort_days=60, one_off_cost=20000),
+        "second": _item(council, "Bin day finder", score=4, effort_days=60, recurring_cost=1500),
+        "doing": _item(council, "Website rebuild", score=1, effort_days=30, status="in_progress"),
+        "parked": _item(council, "Chatbot", score=5, effort_days=10, status=Status.PARKED),
+        "unestimated": _item(council, "Data sharing hub", score=5, effort_days=None),
+    }
+    _run(council)
+    return items
+
+
+def _rows(response, key):
+    group = response.context["plan"].group(key)
+    return {row.entry.reference: row for row in group.rows}
 
 
 def test_roadmap_without_a_ranking_says_so(viewer_client, council):
@@ -32,155 +59,140 @@ def test_roadmap_without_a_ranking_says_so(viewer_client, council):
     assert "There is no ranking yet" in response.text
 
 
-def test_roadmap_lays_items_into_now_next_and_later_with_reasons(viewer_client, council, ranked):
+def test_committed_work_and_the_top_item_are_in_now(viewer_client, council, planned):
     response = viewer_client.get(_url(council))
-    columns = {column.key: column for column in response.context["roadmap"].columns}
-    assert [len(columns[key].rows) for key in ("now", "next", "later")] == [1, 1, 2]
-    assert "over capacity" in response.text
-    assert ranked[0].reference in response.text
+    now = _rows(response, "now")
+    assert set(now) == {planned["first"].reference, planned["doing"].reference}
+    assert now[planned["doing"].reference].entry.committed
 
 
-def test_viewer_sees_no_override_controls(viewer_client, council, ranked):
+def test_an_item_without_room_in_now_goes_to_next_and_says_why(viewer_client, council, planned):
     response = viewer_client.get(_url(council))
-    assert "Override an item’s horizon" not in response.text
-    assert "?item=" not in response.text
+    row = _rows(response, "next")[planned["second"].reference]
+    assert row.quarters == "Q2 2027/28"
+    assert row.entry.why == "no capacity until Q2 2027/28"
+    assert "No capacity until Q2 2027/28" in response.text
 
 
-def test_editor_sees_override_form_prefilled_from_the_change_link(editor_client, council, ranked):
-    response = editor_client.get(_url(council), {"item": ranked[2].reference})
-    assert "Override an item’s horizon" in response.text
-    assert f'value="{ranked[2].reference}"' in response.text
+def test_parked_items_are_not_on_the_roadmap(viewer_client, council, planned):
+    response = viewer_client.get(_url(council))
+    assert planned["parked"].reference not in response.text
 
 
-def test_roadmap_fragment_for_htmx_is_just_the_horizons(viewer_client, council, ranked):
+def test_unestimated_items_are_listed_as_needing_an_estimate(viewer_client, council, planned):
+    response = viewer_client.get(_url(council))
+    references = [reference for reference, _title in response.context["plan"].needs_estimate]
+    assert references == [planned["unestimated"].reference]
+    for key in ("now", "next", "later"):
+        assert planned["unestimated"].reference not in _rows(response, key)
+
+
+def test_rows_show_team_days_and_money(viewer_client, council, planned):
+    text = viewer_client.get(_url(council)).text
+    assert "£20,000" in text and "£1,500" in text
+
+
+def test_committed_work_is_tagged_in_progress_in_table_and_timeline(
+    viewer_client, council, planned
+):
+    text = viewer_client.get(_url(council)).text
+    assert '<strong class="govuk-tag govuk-tag--blue app-tag-small">In progress</strong>' in text
+    assert 'fill="url(#hatch-timeline)"' in text
+    assert (
+        f"{planned['doing'].reference} Website rebuild: Q1 2027/28 (committed, in progress)" in text
+    )
+
+
+def test_charts_are_accessible_svg_with_tables(viewer_client, council, planned):
+    text = viewer_client.get(_url(council)).text
+    for chart in ("timeline", "capacity", "one-off", "recurring"):
+        assert f'aria-labelledby="{chart}-title {chart}-desc"' in text
+    assert "Show the timeline as a table" in text
+    assert "Capacity by quarter (table)" in text
+    assert "Money by financial year (table)" in text
+
+
+def test_summary_names_the_quarters_capacity_and_mode(viewer_client, council, planned):
+    text = viewer_client.get(_url(council)).text
+    assert "8 quarters, from Q1 2027/28 (Apr–Jun 2027) to Q4 2028/29 (Jan–Mar 2029)" in text
+    assert "100 team-days a quarter" in text
+    assert "Rank order (transparent)" in text
+
+
+def test_best_value_shows_the_solver_status_and_discount(viewer_client, council, planned):
+    council.profiles.filter(is_active=True).update(
+        schedule_mode=ScheduleMode.BEST_VALUE, value_discount_percent=7
+    )
+    _run(council)
+    text = viewer_client.get(_url(council)).text
+    assert "Best value within limits (optimised)" in text
+    assert "worth 7% less" in text
+    assert "Proven optimal" in text
+
+
+def test_a_money_limit_moves_an_item_with_a_money_reason(viewer_client, council, planned):
+    FinancialYearBudget.objects.create(council=council, year=2027, one_off=5000)
+    _run(council)
+    response = viewer_client.get(_url(council))
+    row = _rows(response, "later")[planned["first"].reference]
+    assert row.entry.why == "over the 2027/28 one-off budget by £15,000"
+    assert row.quarters == "Q1 2028/29"
+
+
+def test_pin_breaking_capacity_shows_a_warning(editor_client, council, planned):
+    big = _item(council, "Statutory return", score=1, effort_days=90)
+    HorizonOverride.objects.create(
+        item=big, quarter=START, reason="Mandated", set_by=editor_client.user
+    )
+    _run(council)
+    text = editor_client.get(_url(council)).text
+    assert "Pins break the plan’s limits" in text
+    assert "Pinned by" in text and "Mandated" in text
+
+
+def test_roadmap_fragment_for_htmx_is_just_the_horizons(viewer_client, council, planned):
     response = viewer_client.get(_url(council), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="roadmap-horizons"')
+    assert 'hx-trigger="ranking-updated from:body"' in response.text
     assert "<html" not in response.text
 
 
-def test_editor_override_pins_item_and_page_shows_it_as_overridden(editor_client, council, ranked):
-    response = editor_client.post(
-        _override(council),
-        {"item": ranked[0].reference.lower(), "horizon": LATER, "reason": "Supplier delay"},
-    )
-    assert response.status_code == 302
-    override = HorizonOverride.objects.get(item=ranked[0])
-    assert (override.horizon, override.reason, override.set_by) == (
-        LATER,
-        "Supplier delay",
-        editor_client.user,
-    )
-    page = editor_client.get(_url(council)).text
-    assert "Overridden" in page and "pinned: Supplier delay" in page
+def test_viewer_sees_no_pin_form_or_settings_link(viewer_client, council, planned):
+    text = viewer_client.get(_url(council)).text
+    assert "Pin an item to a quarter" not in text
+    assert "Change the planning settings" not in text
 
 
-def test_admin_can_override_too(admin_client_for_council, council, ranked):
-    response = admin_client_for_council.post(
-        _override(council), {"item": ranked[1].reference, "horizon": "now", "reason": "Mandate"}
-    )
-    assert response.status_code == 302
-    assert HorizonOverride.objects.filter(item=ranked[1], horizon="now").exists()
+def test_editor_sees_the_pin_form_prefilled_from_the_row_link(editor_client, council, planned):
+    text = editor_client.get(_url(council), {"item": planned["second"].reference}).text
+    assert "Pin an item to a quarter" in text
+    assert f'value="{planned["second"].reference}"' in text
+    assert "Change the planning settings" not in text
 
 
-def test_override_without_a_reason_shows_an_error_and_saves_nothing(editor_client, council, ranked):
-    response = editor_client.post(
-        _override(council), {"item": ranked[0].reference, "horizon": LATER, "reason": " "}
-    )
-    assert response.status_code == 400
-    assert "There is a problem" in response.text
-    assert "Enter the reason for the override" in response.text
-    assert not HorizonOverride.objects.exists()
+def test_admin_sees_the_planning_settings_link(admin_client_for_council, council, planned):
+    text = admin_client_for_council.get(_url(council)).text
+    assert reverse("planning_settings", args=[council.slug]) in text
 
 
-def test_override_of_an_unknown_reference_shows_an_error(editor_client, council, ranked):
-    response = editor_client.post(
-        _override(council), {"item": "DIG-999", "horizon": LATER, "reason": "x"}
-    )
-    assert response.status_code == 400
-    assert "There is no open item with that reference" in response.text
+def test_print_layout_keeps_sections_and_hides_controls(editor_client, council, planned):
+    text = editor_client.get(_url(council)).text
+    assert 'class="app-horizon app-print-section"' in text
+    assert '<section id="pin" class="app-no-print"' in text
 
 
-def test_override_with_a_bad_horizon_shows_an_error(editor_client, council, ranked):
-    response = editor_client.post(
-        _override(council), {"item": ranked[0].reference, "horizon": "someday", "reason": "x"}
-    )
-    assert response.status_code == 400
-    assert not HorizonOverride.objects.exists()
+def _grow(council, count):
+    for n in range(count):
+        _item(council, f"Extra {n}", effort_days=10 + n, one_off_cost=1000 * n)
 
 
-def test_override_cannot_reach_another_councils_item(editor_client, council, other_council):
-    theirs = BacklogItemFactory(council=other_council)
-    response = editor_client.post(
-        _override(council), {"item": theirs.reference, "horizon": LATER, "reason": "x"}
-    )
-    # Factory numbers are global, so this reference does not exist in `council`.
-    assert response.status_code == 400
-    assert not HorizonOverride.objects.exists()
-
-
-def test_viewer_cannot_override(viewer_client, council, ranked):
-    response = viewer_client.post(
-        _override(council), {"item": ranked[0].reference, "horizon": LATER, "reason": "x"}
-    )
-    assert response.status_code == 403
-    assert not HorizonOverride.objects.exists()
-
-
-def test_outsider_gets_404_for_roadmap_and_override(outsider_client, council, ranked):
-    assert outsider_client.get(_url(council)).status_code == 404
-    response = outsider_client.post(
-        _override(council), {"item": ranked[0].reference, "horizon": LATER, "reason": "x"}
-    )
-    assert response.status_code == 404
-
-
-def test_clearing_an_override_returns_the_item_to_its_ranked_horizon(
-    editor_client, council, ranked
+@pytest.mark.parametrize("extra", [0, 30])
+def test_roadmap_query_count_is_constant(
+    viewer_client, council, planned, extra, django_assert_max_num_queries
 ):
-    HorizonOverride.objects.create(item=ranked[0], horizon=LATER, reason="r")
-    response = editor_client.post(
-        _override(council), {"item": ranked[0].reference, "horizon": "clear", "reason": "Unblocked"}
-    )
-    assert response.status_code == 302
-    assert not HorizonOverride.objects.exists()
-    assert HorizonOverride.history.filter(history_type="-").get().history_change_reason == (
-        "Unblocked"
-    )
-
-
-def _rank(council, size):
-    items = [
-        BacklogItemFactory(council=council, status=Status.READY, effort_days=10)
-        for _ in range(size)
-    ]
-    for index in range(1, size, 3):
-        items[index].depends_on.add(items[index - 1])
-    done_run_for(council, items)
-    HorizonOverride.objects.create(item=items[-1], horizon="now", reason="r")
-
-
-@pytest.mark.parametrize("size", [3, 60])
-def test_roadmap_runs_a_constant_number_of_queries(
-    editor_client, council, size, django_assert_max_num_queries
-):
-    _rank(council, size)
-    with django_assert_max_num_queries(10):
-        response = editor_client.get(_url(council))
+    _grow(council, extra)
+    _run(council)
+    with django_assert_max_num_queries(12):
+        response = viewer_client.get(_url(council))
     assert response.status_code == 200
-
-
-def test_each_roadmap_row_links_to_its_item(viewer_client, council, ranked):
-    page = viewer_client.get(_url(council)).text
-    assert f'href="{reverse("item_detail", args=[council.slug, ranked[0].reference])}"' in page
-
-
-def test_long_horizons_show_the_first_rows_and_a_show_all_link(
-    viewer_client, council, ranked, monkeypatch
-):
-    monkeypatch.setattr("planner.views.roadmap.ROWS_PER_HORIZON", 1)
-    page = viewer_client.get(_url(council)).text
-    assert "Showing the first 1 of 2 items in Later" in page
-    assert ranked[3].reference not in page
-    everything = viewer_client.get(_url(council), {"all": "1"}).text
-    assert ranked[3].reference in everything and "Showing the first" not in everything

@@ -1,0 +1,66 @@
+"""The delivery plan's settings (admins): quarters, capacity, money, effort bands and how the
+plan is built. The administration issue will move them under /c/<slug>/settings/."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods
+
+from councils.access import council_for
+from councils.models import Council, Role
+from planner import planning, planning_settings
+from planner.forms import PlanningSettingsForm
+
+STALE_MESSAGE = (
+    "Someone else saved the planning settings while you were editing them. Nothing you "
+    "entered has been saved: the form now shows their settings. Make your changes again."
+)
+
+
+def _form(council: Council, data=None) -> PlanningSettingsForm:
+    quarters = planning.plan_quarters(council)
+    return PlanningSettingsForm(
+        data,
+        initial=planning_settings.current_values(council, quarters),
+        quarters=quarters,
+        start_choices=planning_settings.start_choices(council),
+    )
+
+
+def _render(request, council: Council, form: PlanningSettingsForm, status: int = 200):
+    context = {"council": council, "nav": "roadmap", "form": form}
+    return render(request, "planner/planning_settings.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    council = council_for(request, slug, min_role=Role.ADMIN)
+    if request.method != "POST":
+        return _render(request, council, _form(council))
+    form = _form(council, data=request.POST)
+    if not form.is_valid():
+        return _render(request, council, form, status=400)
+    try:
+        planning_settings.save_planning_settings(
+            council=council,
+            version=form.cleaned_data["version"],
+            settings=planning_settings.PlanningSettings(**form.planning_settings()),
+            user=request.user,
+        )
+    except planning_settings.StaleSettings:
+        council.refresh_from_db()
+        fresh = _form(council)
+        fresh.report_stale(STALE_MESSAGE)
+        return _render(request, council, fresh, status=409)
+    messages.success(request, "Planning settings saved. The plan is being rebuilt.")
+    return redirect(reverse("roadmap", args=[council.slug]))
+
+
+urlpatterns = [
+    path("roadmap/settings/", settings_page, name="planning_settings"),
+]
