@@ -82,7 +82,9 @@ class Council(models.Model):
 class QuarterCapacity(models.Model):
     """A quarter whose team capacity differs from the usual (holidays, a vacancy, a new hire)."""
 
-    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="quarter_capacities")
+    council = models.ForeignKey(
+        Council, on_delete=models.CASCADE, related_name="quarter_capacities"
+    )
     quarter_start = models.DateField()
     days = models.PositiveIntegerField(
         "team-days", validators=[MinValueValidator(0), MaxValueValidator(100_000)]
