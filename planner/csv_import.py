@@ -38,6 +38,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from councils.models import Council
 from planner import csv_export as columns
 from planner import ranking
+from planner.audit import record_history_user
 from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
 from planner.dependencies import find_cycle
 from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers, dependency_edges
@@ -751,7 +752,7 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
             if plan.depends_on is not None and (
                 plan.action == "create" or "Depends on" in plan.changes
             ):
-                item._history_user = user
+                record_history_user(item, user)
                 item.depends_on.set([items[ref].pk for ref in plan.depends_on])
 
         if new_items or score_changes or status_changed:
@@ -797,7 +798,7 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
             to_update, ItemScore, ["value", "set_by", "set_at", "version"], default_user=user
         )
     for score in to_delete:
-        score._history_user = user
+        record_history_user(score, user)
         score.delete()  # one at a time, so history records who removed it
     return len(to_create) + len(to_update) + len(to_delete)
 
