@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -78,9 +79,15 @@ ITEM_COLUMNS = {
     columns.PROBLEM: "problem",
 }
 REQUIRED_COLUMNS = (columns.TITLE, columns.THEME)
-TEXT_LIMITS = {
-    name: BacklogItem._meta.get_field(name).max_length for name in ("title", "owner", "problem")
-}
+
+
+def _max_length(name: str) -> int:
+    field = BacklogItem._meta.get_field(name)
+    assert isinstance(field, Field) and field.max_length is not None, name
+    return field.max_length
+
+
+TEXT_LIMITS = {name: _max_length(name) for name in ("title", "owner", "problem")}
 NUMBER_RULES = {
     # field: (decimal places, maximum, column)
     "effort_days": (1, MAX_EFFORT_DAYS, columns.EFFORT),
@@ -785,7 +792,7 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
                 )
             elif score is not None and value is None:
                 to_delete.append(score)
-            elif score is not None and score.value != value:
+            elif score is not None and value is not None and score.value != value:
                 score.value = value
                 score.set_by = user
                 score.set_at = now

@@ -4,10 +4,11 @@ database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 
 from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
+from django.db.models.expressions import Combinable
 
 from planner.models import RankedEntry, RankingRun, Status
 from planner.scoring import format_rank
@@ -30,6 +31,7 @@ class RankedRow:
     rank: int
     tied: bool
     position: int
+    _: KW_ONLY
     contributions: dict[str, float] | None = None
     benefit_points: float | None = None
 
@@ -100,7 +102,7 @@ def load_rows(
     benefit = None
     if benefit_keys is not None:
         parts = [_ContributionPoints(key) for key in benefit_keys]
-        total = parts[0] if parts else Value(0.0)
+        total: Combinable = parts[0] if parts else Value(0.0)
         for part in parts[1:]:
             total = total + part
         queryset = queryset.annotate(benefit_points=ExpressionWrapper(total, FloatField()))

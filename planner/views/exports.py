@@ -16,6 +16,7 @@ from councils.models import Council, Role
 from planner import backlog, csv_export, ranking
 from planner.csv_export import CsvExport
 from planner.forms import BacklogFilterForm
+from planner.models import RankingRun
 from planner.views.helpers import HtmxHttpRequest
 
 EXPORTS_PER_PAGE = 50
@@ -79,6 +80,7 @@ def method_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse:
     access = council_for(request, slug)
     council = access.council
     plan = None
+    run: RankingRun | None
     if plan_slug := request.GET.get("plan"):
         plan = get_object_or_404(council.plans.select_related("run"), slug=plan_slug)
         run = plan.run
