@@ -66,8 +66,9 @@ class BacklogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         theme = model_choice(self, "theme")
         theme.queryset = council.themes.all()
-        # A list, so rendering runs one query rather than a COUNT and then a SELECT.
-        theme.choices = list(cast(ModelChoiceIterator, theme.choices))
+        # A list, so rendering runs one query rather than a COUNT and then a SELECT (iter():
+        # list() alone asks the iterator its length, which is that COUNT).
+        theme.choices = list(iter(cast(ModelChoiceIterator, theme.choices)))
         choice(self, "owner").choices = [
             ("", "All owners"),
             *((owner, owner) for owner in backlog.owners(council)),
@@ -99,7 +100,7 @@ class QuickAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         theme = model_choice(self, "theme")
         theme.queryset = _active_themes(council)
-        theme.choices = list(cast(ModelChoiceIterator, theme.choices))
+        theme.choices = list(iter(cast(ModelChoiceIterator, theme.choices)))
 
 
 REFERENCE_SPLIT = re.compile(r"[\s,;]+")
