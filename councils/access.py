@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from councils.models import Council, Membership, Role
 
 
-def council_for(request: HttpRequest, slug: str, *, min_role: Role = Role.VIEWER) -> Council:
-    """Return the council if the user belongs to it with at least `min_role`.
+@dataclass(frozen=True, slots=True)
+class CouncilAccess:
+    """A signed-in member's way into one council: the council and their membership.
+
+    Views pass it to templates as `access` (the page header shows `access.membership`'s
+    role, the menu offers what `access.role` allows).
+    """
+
+    council: Council
+    membership: Membership
+
+    @property
+    def role(self) -> Role:
+        return Role(self.membership.role)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.membership.can_edit
+
+    @property
+    def is_admin(self) -> bool:
+        return self.membership.is_admin
+
+
+def council_for(request: HttpRequest, slug: str, *, min_role: Role = Role.VIEWER) -> CouncilAccess:
+    """The council and the user's membership of it, if they have at least `min_role`.
 
     A non-member gets a 404 whether or not the council exists, so the URL space
     never reveals another council. A member whose role is too low gets a 403.
     Anonymous visitors never reach here: views are wrapped in `login_required`.
-    The membership is attached as `council.membership` for templates and views.
     """
     user = request.user
     if not user.is_authenticated:
@@ -26,6 +51,4 @@ def council_for(request: HttpRequest, slug: str, *, min_role: Role = Role.VIEWER
         raise Http404("No council found.")
     if membership.role < min_role:
         raise PermissionDenied("Your role in this council does not allow this.")
-    council = membership.council
-    council.membership = membership
-    return council
+    return CouncilAccess(council=membership.council, membership=membership)

@@ -47,7 +47,7 @@ def nice_ceiling(value: float) -> float:
     """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`, so axis ticks read cleanly."""
     if not math.isfinite(value) or value <= 0:
         return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
+    magnitude: float = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if step * magnitude >= value - 1e-9:
             return step * magnitude

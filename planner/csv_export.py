@@ -188,7 +188,8 @@ def _with_scores_and_dependencies(
                 delimiter=Value(DEPENDENCY_SEPARATOR),
             )
         )
-        .values("joined")
+        # django-stubs cannot see an annotation made after values(): "joined" is one.
+        .values("joined")  # type: ignore[misc]
     )
     annotated = items.annotate(
         **joins, export_dependencies=Subquery(dependencies, output_field=CharField())

@@ -32,12 +32,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from councils.models import Council
 from planner import csv_export as columns
 from planner import estimates, ranking
+from planner.audit import record_history_user
 from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
 from planner.dependencies import find_cycle
 from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers, dependency_edges
@@ -77,9 +79,15 @@ ITEM_COLUMNS = {
     columns.PROBLEM: "problem",
 }
 REQUIRED_COLUMNS = (columns.TITLE, columns.THEME)
-TEXT_LIMITS = {
-    name: BacklogItem._meta.get_field(name).max_length for name in ("title", "owner", "problem")
-}
+
+
+def _max_length(name: str) -> int:
+    field = BacklogItem._meta.get_field(name)
+    assert isinstance(field, Field) and field.max_length is not None, name
+    return field.max_length
+
+
+TEXT_LIMITS = {name: _max_length(name) for name in ("title", "owner", "problem")}
 NUMBER_RULES = {
     # field: (decimal places, maximum, column)
     "effort_days": (1, MAX_EFFORT_DAYS, columns.EFFORT),
@@ -758,7 +766,7 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
             if plan.depends_on is not None and (
                 plan.action == "create" or "Depends on" in plan.changes
             ):
-                item._history_user = user
+                record_history_user(item, user)
                 item.depends_on.set([items[ref].pk for ref in plan.depends_on])
 
         touched = [item.pk for item in [*new_items, *changed_items]]
@@ -795,7 +803,7 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
                 )
             elif score is not None and value is None:
                 to_delete.append(score)
-            elif score is not None and score.value != value:
+            elif score is not None and value is not None and score.value != value:
                 score.value = value
                 score.set_by = user
                 score.set_at = now
@@ -808,7 +816,7 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
             to_update, ItemScore, ["value", "set_by", "set_at", "version"], default_user=user
         )
     for score in to_delete:
-        score._history_user = user
+        record_history_user(score, user)
         score.delete()  # one at a time, so history records who removed it
     return len(to_create) + len(to_update) + len(to_delete)
 

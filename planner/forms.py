@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.forms.models import ModelChoiceIterator
 from django.utils.text import slugify
 
 from councils.models import Council
@@ -36,6 +37,20 @@ SORT_CHOICES = [
 ]
 
 
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """`form.fields[name]`, typed as the model choice field it is declared as."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), name
+    return field
+
+
+def choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """`form.fields[name]`, typed as the choice field it is declared as."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field
+
+
 class BacklogFilterForm(forms.Form):
     """The backlog's filters, search and sort, read from the query string."""
 
@@ -50,10 +65,12 @@ class BacklogFilterForm(forms.Form):
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = council.themes.all()
-        # A list, so rendering runs one query rather than a COUNT and then a SELECT.
-        self.fields["theme"].choices = list(iter(self.fields["theme"].choices))
-        self.fields["owner"].choices = [
+        theme = model_choice(self, "theme")
+        theme.queryset = council.themes.all()
+        # A list, so rendering runs one query rather than a COUNT and then a SELECT (iter():
+        # list() alone asks the iterator its length, which is that COUNT).
+        theme.choices = list(iter(cast(ModelChoiceIterator, theme.choices)))
+        choice(self, "owner").choices = [
             ("", "All owners"),
             *((owner, owner) for owner in backlog.owners(council)),
         ]
@@ -82,8 +99,9 @@ class QuickAddForm(forms.Form):
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = _active_themes(council)
-        self.fields["theme"].choices = list(iter(self.fields["theme"].choices))
+        theme = model_choice(self, "theme")
+        theme.queryset = _active_themes(council)
+        theme.choices = list(iter(cast(ModelChoiceIterator, theme.choices)))
 
 
 REFERENCE_SPLIT = re.compile(r"[\s,;]+")
@@ -121,8 +139,9 @@ class ItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.council = council
         current_theme = self.instance.theme if self.instance.theme_id else None
-        self.fields["theme"].queryset = _active_themes(council, keep=current_theme)
-        self.fields["theme"].empty_label = "Choose a theme"
+        theme = model_choice(self, "theme")
+        theme.queryset = _active_themes(council, keep=current_theme)
+        theme.empty_label = "Choose a theme"
         for name in ("effort_days", "remaining_days", "one_off_cost", "recurring_cost"):
             self.fields[name].localize = False
         if self.instance.pk:
@@ -172,7 +191,7 @@ class ScoreForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criterion = criterion
         self.fields["value"].label = criterion.name
-        self.fields["value"].choices = [
+        choice(self, "value").choices = [
             (level, f"{level}: {text}") for level, text in criterion.levels
         ]
 
@@ -203,8 +222,8 @@ class BulkChangeForm(forms.Form):
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["items"].queryset = council.items.filter(archived=False)
-        self.fields["change"].choices = [
+        model_choice(self, "items").queryset = council.items.filter(archived=False)
+        choice(self, "change").choices = [
             ("", "Choose a change"),
             ("Set status to", [(f"status:{value}", label) for value, label in Status.choices]),
             (
@@ -216,6 +235,7 @@ class BulkChangeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         kind, _, value = (cleaned.get("change") or "").partition(":")
         cleaned["status"] = value if kind == "status" else None
         cleaned["theme"] = (
@@ -433,7 +453,7 @@ class WeightsForm(forms.Form):
         from planner.models import Method
 
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = Method.choices
+        choice(self, "method").choices = Method.choices
         self.criteria = criteria
         for criterion in criteria:
             name = criterion.name
@@ -459,6 +479,7 @@ class WeightsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         values = [cleaned.get(f"weight_{criterion.pk}") for criterion in self.criteria]
         if self.criteria and all(value is not None for value in values) and not any(values):
             raise ValidationError("Give at least one criterion a weight above 0")
@@ -494,7 +515,9 @@ class ProfileNameForm(forms.Form):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise ValidationError("Enter a name for the profile")
-        taken = self.council.profiles.filter(name__iexact=name).exclude(pk=self.exclude_pk)
+        taken = self.council.profiles.filter(name__iexact=name)
+        if self.exclude_pk is not None:
+            taken = taken.exclude(pk=self.exclude_pk)
         if taken.exists():
             raise ValidationError("A profile with that name already exists: choose another")
         return name
@@ -548,11 +571,12 @@ class PlanCompareForm(forms.Form):
         ]
         invalid = {"invalid_choice": "Select a published plan from the list"}
         for name in ("a", "b"):
-            self.fields[name].choices = choices
+            choice(self, name).choices = choices
             self.fields[name].error_messages.update(invalid)
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if cleaned.get("a") and cleaned.get("a") == cleaned.get("b"):
             self.add_error("b", "Select two different plans")
         return cleaned

@@ -6,6 +6,9 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Field
+from django.utils.functional import Promise
+
 from planner.items import ITEM_EDITABLE_FIELDS
 from planner.models import BacklogItem, Criterion, ItemScore, Stage, Status
 
@@ -38,14 +41,17 @@ def _display(item_field: str, value: Any, themes: dict[int, str]) -> str:
     return str(value)
 
 
+def _verbose_name(name: str) -> str | Promise:
+    field = BacklogItem._meta.get_field(name)
+    assert isinstance(field, Field), name  # a field of the item, not a reverse relation
+    return field.verbose_name
+
+
 def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEntry]:
     """Who changed what on the item and its scores, newest first, from and to, in a fixed
     number of queries (diffs are computed here, not with one query per record)."""
     themes = dict(item.council.themes.values_list("pk", "name"))
-    labels = {
-        name: BacklogItem._meta.get_field(name.removesuffix("_id")).verbose_name
-        for name in ITEM_HISTORY_FIELDS
-    }
+    labels = {name: _verbose_name(name.removesuffix("_id")) for name in ITEM_HISTORY_FIELDS}
     entries: list[HistoryEntry] = []
     records = list(
         item.history.select_related("history_user").order_by("history_date", "history_id")[

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_update_with_history
 
 from councils.models import Council
 from planner import estimates, ranking
+from planner.audit import record_history_user
 from planner.dependencies import find_cycle
 from planner.models import BacklogItem, Criterion, ItemScore, Theme
 
@@ -77,7 +78,7 @@ def create_item(*, council: Council, user: Any, data: dict[str, Any]) -> Backlog
         reference=BacklogItem.format_reference(number),
         **data,
     )
-    item._history_user = user
+    record_history_user(item, user)
     item.full_clean()
     item.save()
     if depends_on:
@@ -101,7 +102,7 @@ def update_item(*, item: BacklogItem, user: Any, data: dict[str, Any], version: 
     for field, value in data.items():
         setattr(current, field, value)
     current.version = version + 1
-    current._history_user = user
+    record_history_user(current, user)
     current.full_clean()
     current.save()
     if depends_on is not None:
@@ -122,7 +123,7 @@ def archive_item(*, item: BacklogItem, user: Any) -> BacklogItem:
     if not current.archived:
         current.archived = True
         current.version += 1
-        current._history_user = user
+        record_history_user(current, user)
         current.save()
         ranking.request_run(council=current.council, requested_by=user)
     return current
@@ -191,7 +192,7 @@ def set_score(
         score.rationale = rationale
         score.version += 1
     score.set_by = user
-    score._history_user = user
+    record_history_user(score, user)
     score.full_clean(validate_unique=False)
     score.save()
     ranking.request_run(council=item.council, requested_by=user)

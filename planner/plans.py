@@ -99,7 +99,7 @@ def publish_plan(
     )
 
 
-def _number(value: Decimal | float | None) -> str | None:
+def _number(value: Decimal | float | str | None) -> str | None:
     return None if value is None else format(Decimal(value).normalize(), "f")
 
 
@@ -149,7 +149,8 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
                 "position": entry.position,
                 "contributions": [
                     {"criterion": names.get(key, f"criterion {key}"), "points": points}
-                    for key, points in entry.contributions.items()
+                    # load_rows(with_contributions=True): never None here
+                    for key, points in (entry.contributions or {}).items()
                 ],
                 "scores": scores.get(item_id, {}),
                 "effort_days": _number(entry.effort_days),

@@ -4,11 +4,12 @@ database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
+from django.db.models.expressions import Combinable
 
 from planner.models import RankedEntry, RankingRun, Status
 from planner.schedule import COMMITTED, PINNED
@@ -40,6 +41,7 @@ class RankedRow:
     horizon: str
     schedule_reason: str
     schedule_details: dict[str, Any]
+    _: KW_ONLY
     contributions: dict[str, float] | None = None
     benefit_points: float | None = None
 
@@ -130,7 +132,7 @@ def load_rows(
     benefit = None
     if benefit_keys is not None:
         parts = [_ContributionPoints(key) for key in benefit_keys]
-        total = parts[0] if parts else Value(0.0)
+        total: Combinable = parts[0] if parts else Value(0.0)
         for part in parts[1:]:
             total = total + part
         queryset = queryset.annotate(benefit_points=ExpressionWrapper(total, FloatField()))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from operator import itemgetter
@@ -446,9 +447,12 @@ def _copy_entries(
     if len(criterion_ids) == 1:
         only = criterion_ids[0]
 
-        def contributions_of(contributions: dict[int, float]) -> tuple[float, ...]:
+        def only_contribution(contributions: dict[int, float]) -> tuple[float, ...]:
             return (contributions[only],)
+
+        contributions_of: Callable[[dict[int, float]], tuple[float, ...]] = only_contribution
     else:
+        # itemgetter of several keys returns their tuple, as the function above does.
         contributions_of = itemgetter(*criterion_ids)
     as_json = "{" + ", ".join(f'"{criterion_id}": %r' for criterion_id in criterion_ids) + "}"
     row = f"{run_id}\t%d\t%.2f\t%d\t%d\t%s\t{as_json}\t%s\t%s\t%s\t%s\t%s\n"

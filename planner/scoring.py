@@ -319,7 +319,8 @@ def _values(plan: _Plan, scores: Mapping[int, int]) -> tuple[int, ...] | None:
         value = scores.get(criterion_id)
         if value is None:
             missing = True
-        elif value not in table:
+            continue
+        if value not in table:
             raise ValueError(f"score {value!r} is outside the scale of criterion {criterion_id}")
         values.append(value)
     return None if missing else tuple(values)

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from councils.models import Council
 from planner import ranking
+from planner.audit import record_history_user
 from planner.models import Criterion, Theme
 
 
@@ -22,7 +23,7 @@ def add_theme(*, council: Council, user: Any, name: str, position: int | None) -
     if position is None:
         position = (council.themes.aggregate(last=Max("position"))["last"] or 0) + 1
     theme = Theme(council=council, name=name, position=position)
-    theme._history_user = user
+    record_history_user(theme, user)
     theme.save()
     return theme
 
@@ -33,7 +34,7 @@ def change_theme(
 ) -> Theme | None:
     """Rename or reorder (save), retire, restore or delete one theme. Returns None once
     deleted; raises ThemeInUseError for a theme that items still use."""
-    theme._history_user = user
+    record_history_user(theme, user)
     if action == "delete":
         if theme.items.exists():
             raise ThemeInUseError(theme.name)
@@ -65,7 +66,7 @@ def save_criterion(*, council: Council, user: Any, criterion: Criterion) -> Crit
         criterion.key = _unique_criterion_key(council, criterion.name)
         if not criterion.position:
             criterion.position = (council.criteria.aggregate(last=Max("position"))["last"] or 0) + 1
-    criterion._history_user = user
+    record_history_user(criterion, user)
     criterion.save()
     ranking.request_run(council=council, requested_by=user)
     return criterion

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 from councils.models import Role
@@ -61,35 +62,41 @@ def other_council(db):
     return CouncilFactory(name="Elsewhere Borough Council")
 
 
-def _member_client(council, role: Role) -> Client:
-    user = UserFactory(username=f"{role.label.lower()}-{council.slug}")
+class MemberClient(Client):
+    """A test client signed in as `user`, a member of the council."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__()
+        self.user = user
+        self.force_login(user)
+
+
+def _member_client(council, role: Role) -> MemberClient:
+    user = UserFactory.create(username=f"{role.label.lower()}-{council.slug}")
     MembershipFactory(user=user, council=council, role=role)
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
+    return MemberClient(user)
 
 
 @pytest.fixture
-def viewer_client(council) -> Client:
+def viewer_client(council) -> MemberClient:
     """Signed in as a viewer (CIO, councillor) of `council`."""
     return _member_client(council, Role.VIEWER)
 
 
 @pytest.fixture
-def editor_client(council) -> Client:
+def editor_client(council) -> MemberClient:
     """Signed in as an editor (digital lead) of `council`."""
     return _member_client(council, Role.EDITOR)
 
 
 @pytest.fixture
-def admin_client_for_council(council) -> Client:
+def admin_client_for_council(council) -> MemberClient:
     """Signed in as an admin (head of digital) of `council`."""
     return _member_client(council, Role.ADMIN)
 
 
 @pytest.fixture
-def outsider_client(other_council) -> Client:
+def outsider_client(other_council) -> MemberClient:
     """Signed in as an admin of another council only."""
     return _member_client(other_council, Role.ADMIN)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from councils.models import Council, CouncilType, Membership, Nation, Role
@@ -16,7 +17,7 @@ from planner.models import BacklogItem, ItemScore, Method, RankedEntry, RankingR
 PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -31,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class CouncilFactory(factory.django.DjangoModelFactory):
+class CouncilFactory(factory.django.DjangoModelFactory[Council]):
     class Meta:
         model = Council
         skip_postgeneration_save = True
@@ -48,7 +49,7 @@ class CouncilFactory(factory.django.DjangoModelFactory):
             ensure_council_defaults(obj)
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -57,7 +58,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.VIEWER
 
 
-class BacklogItemFactory(factory.django.DjangoModelFactory):
+class BacklogItemFactory(factory.django.DjangoModelFactory[BacklogItem]):
     class Meta:
         model = BacklogItem
 
@@ -80,7 +81,7 @@ def score_all(item: BacklogItem, value: int = 3) -> None:
     sync_effort_scores(council=item.council, item_ids=[item.pk])
 
 
-class RankingRunFactory(factory.django.DjangoModelFactory):
+class RankingRunFactory(factory.django.DjangoModelFactory[RankingRun]):
     """A finished ranking run (status done), for pages that read the latest ranking."""
 
     class Meta:
@@ -95,7 +96,7 @@ class RankingRunFactory(factory.django.DjangoModelFactory):
     finished_at = factory.LazyFunction(timezone.now)
 
 
-class RankedEntryFactory(factory.django.DjangoModelFactory):
+class RankedEntryFactory(factory.django.DjangoModelFactory[RankedEntry]):
     class Meta:
         model = RankedEntry
 
@@ -111,7 +112,7 @@ def done_run_for(council, items, *, scores=None, generation=None) -> RankingRun:
     """A done run ranking `items` in the order given (scores 90, 89, ... unless given), with
     each criterion's contribution stored as the engine would: weight-share × level."""
     latest = council.runs.order_by("-generation").values_list("generation", flat=True).first()
-    run = RankingRunFactory(council=council, generation=generation or (latest or 0) + 1)
+    run = RankingRunFactory.create(council=council, generation=generation or (latest or 0) + 1)
     criteria = list(council.criteria.filter(active=True))
     entries = []
     for position, item in enumerate(items, start=1):

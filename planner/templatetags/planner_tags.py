@@ -6,7 +6,8 @@ from django import template
 from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 
-from councils.models import Role
+from councils.access import CouncilAccess
+from councils.models import Council, Role
 from planner.scoring import format_rank
 
 register = template.Library()
@@ -26,9 +27,11 @@ COUNCIL_NAV = [
 
 
 @register.inclusion_tag("includes/council_nav.html")
-def council_nav(council, current: str = "") -> dict:
-    membership = getattr(council, "membership", None)
-    role = membership.role if membership is not None else Role.VIEWER
+def council_nav(
+    council: Council, current: str = "", access: CouncilAccess | None = None
+) -> dict[str, Any]:
+    """The council's menu: the pages that `access` (the member's role) may open."""
+    role = access.role if access is not None else Role.VIEWER
     links = []
     for name, label, min_role in COUNCIL_NAV:
         if role < min_role:

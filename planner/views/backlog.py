@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from councils.access import council_for
+from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import backlog, items, ranking
 from planner.forms import BacklogFilterForm, BulkChangeForm, QuickAddForm
 from planner.models import BacklogItem, Criterion, Status
-from planner.views.helpers import safe_next
+from planner.views.helpers import HtmxHttpRequest, safe_next
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from planner.backlog import BacklogAnnotations
+
+    BacklogListItem = WithAnnotations[BacklogItem, BacklogAnnotations]
 
 
-def backlog_url(request: HttpRequest, council: Council) -> str:
+def backlog_url(request: HtmxHttpRequest, council: Council) -> str:
     """The backlog with the current filters: where no-JS posts return, what htmx refreshes."""
     query = request.GET.urlencode()
     return reverse("backlog", args=[council.slug]) + (f"?{query}" if query else "")
@@ -77,56 +85,75 @@ def score_cells(
     return cells
 
 
-def _annotate_row(
-    item: BacklogItem, criteria: list[Criterion], score_cells: list[dict[str, Any]] | None
-) -> None:
-    item.needs_scoring = item.scored_count < len(criteria)
-    item.status_tag = STATUS_TAGS.get(item.status, "govuk-tag--grey")
-    # Always set: a missing attribute makes the template engine call dir() on the item.
-    item.score_cells = score_cells
+@dataclass(frozen=True, slots=True)
+class BacklogRow:
+    """One row of the backlog table: an item from `backlog.filter_items` (so with its
+    ranking annotated) and what the row shows beside it."""
+
+    item: BacklogListItem
+    needs_scoring: bool
+    status_tag: str
+    # The open row's scoring controls (one row at a time); None when closed.
+    score_cells: list[dict[str, Any]] | None
+
+
+def backlog_row(
+    item: BacklogListItem,
+    criteria: list[Criterion],
+    score_cells: list[dict[str, Any]] | None = None,
+) -> BacklogRow:
+    return BacklogRow(
+        item=item,
+        needs_scoring=item.scored_count < len(criteria),
+        status_tag=STATUS_TAGS.get(Status(item.status), "govuk-tag--grey"),
+        score_cells=score_cells,
+    )
 
 
 def row_context(
-    request: HttpRequest, council: Council, item: BacklogItem, *, slot: dict[str, Any]
+    request: HtmxHttpRequest, council: Council, item: BacklogItem, *, slot: dict[str, Any]
 ) -> dict[str, Any]:
     """One backlog row with its scoring open, after an inline score from that row."""
     criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     row_item = backlog.filter_items(council, {}).get(pk=item.pk)
-    _annotate_row(row_item, criteria, score_cells(row_item, criteria, slot))
     return {
         "council": council,
-        "item": row_item,
+        "row": backlog_row(row_item, criteria, score_cells(row_item, criteria, slot)),
         "can_edit": True,
         "backlog_url": safe_next(request, reverse("backlog", args=[council.slug])),
     }
 
 
 def backlog_context(
-    request: HttpRequest,
-    council: Council,
+    request: HtmxHttpRequest,
+    access: CouncilAccess,
     *,
     quick_add_form: QuickAddForm | None = None,
     bulk_form: BulkChangeForm | None = None,
     just_added: BacklogItem | None = None,
 ) -> dict[str, Any]:
     """Everything the page and its table partial show, in a fixed number of queries."""
+    council = access.council
     filter_form = BacklogFilterForm(request.GET, council=council)
     filters = filter_form.filters()
     page = Paginator(backlog.filter_items(council, filters), backlog.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     items = list(page.object_list)
+    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
+    can_edit = access.can_edit
+    # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
+    scoring_ref = request.GET.get("score", "") if can_edit else ""
+
+    def row(item: BacklogListItem) -> BacklogRow:
+        cells = score_cells(item, criteria) if item.reference == scoring_ref else None
+        return backlog_row(item, criteria, cells)
+
+    added_row = None
     if just_added is not None:
         # The new row shows at once, above the table's ordering, wherever it would sort.
         items = [item for item in items if item.pk != just_added.pk]
-        just_added = backlog.filter_items(council, {}).get(pk=just_added.pk)
-    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
-    can_edit = council.membership.role >= Role.EDITOR
-    # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
-    scoring_ref = request.GET.get("score", "") if can_edit else ""
-    for item in [*items, *([just_added] if just_added else [])]:
-        cells = score_cells(item, criteria) if item.reference == scoring_ref else None
-        _annotate_row(item, criteria, cells)
+        added_row = row(backlog.filter_items(council, {}).get(pk=just_added.pk))
     sort = filters.get("sort", backlog.DEFAULT_SORT)
     without_score = request.GET.copy()
     without_score.pop("score", None)
@@ -138,6 +165,7 @@ def backlog_context(
     }
     return {
         "urls": urls,
+        "access": access,
         "council": council,
         "nav": "backlog",
         "filter_form": filter_form,
@@ -146,10 +174,11 @@ def backlog_context(
         "columns": sort_columns(sort),
         "page": page,
         "items": items,
-        "just_added": just_added,
+        "rows": [row(item) for item in items],
+        "just_added": added_row,
         "criteria_count": len(criteria),
         "can_edit": can_edit,
-        "is_admin": council.membership.role >= Role.ADMIN,
+        "is_admin": access.is_admin,
         "quick_add_form": quick_add_form or QuickAddForm(council=council, prefix="add"),
         "bulk_form": bulk_form or BulkChangeForm(council=council),
         "backlog_url": backlog_url(request, council),
@@ -158,42 +187,44 @@ def backlog_context(
     }
 
 
-def render_backlog(request: HttpRequest, context: dict[str, Any], status: int = 200):
+def render_backlog(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200):
     template = "planner/backlog.html#table" if request.htmx else "planner/backlog.html"
     return render(request, template, context, status=status)
 
 
 @login_required
 @require_safe
-def backlog_page(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug)
-    context = backlog_context(request, council)
+def backlog_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug)
+    context = backlog_context(request, access)
     status = 400 if context["filter_form"].errors else 200
     return render_backlog(request, context, status)
 
 
 @login_required
 @require_POST
-def backlog_quick_add(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def backlog_quick_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     form = QuickAddForm(request.POST, council=council, prefix="add")
     if not form.is_valid():
-        context = backlog_context(request, council, quick_add_form=form)
+        context = backlog_context(request, access, quick_add_form=form)
         return render_backlog(request, context, status=400)
     item = items.create_item(council=council, user=request.user, data=dict(form.cleaned_data))
     if not request.htmx:
         return redirect(backlog_url(request, council))
-    context = backlog_context(request, council, just_added=item)
+    context = backlog_context(request, access, just_added=item)
     return render_backlog(request, context)
 
 
 @login_required
 @require_POST
-def backlog_bulk(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def backlog_bulk(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     form = BulkChangeForm(request.POST, council=council)
     if not form.is_valid():
-        context = backlog_context(request, council, bulk_form=form)
+        context = backlog_context(request, access, bulk_form=form)
         return render_backlog(request, context, status=400)
     items.bulk_change(
         council=council,
@@ -204,7 +235,7 @@ def backlog_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if not request.htmx:
         return redirect(backlog_url(request, council))
-    return render_backlog(request, backlog_context(request, council))
+    return render_backlog(request, backlog_context(request, access))
 
 
 urlpatterns = [

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
 from councils.access import council_for
 from planner.dashboard import dashboard_for
+from planner.views.helpers import HtmxHttpRequest
 
 
 @login_required
 @require_safe
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug)
+def dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     summary = dashboard_for(council=council)
     context = {
+        "access": access,
         "council": council,
         "nav": "dashboard",
         "summary": summary,

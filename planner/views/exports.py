@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.views.decorators.http import require_safe
@@ -16,6 +16,8 @@ from councils.models import Council, Role
 from planner import backlog, csv_export, ranking
 from planner.csv_export import CsvExport
 from planner.forms import BacklogFilterForm
+from planner.models import RankingRun
+from planner.views.helpers import HtmxHttpRequest
 
 EXPORTS_PER_PAGE = 50
 
@@ -30,8 +32,9 @@ def _download(export: CsvExport) -> StreamingHttpResponse:
 
 @login_required
 @require_safe
-def ranking_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
-    council = council_for(request, slug)
+def ranking_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     run = ranking.latest_done_run(council)
     if run is None:
         raise Http404("There is no finished ranking to export yet.")
@@ -48,8 +51,9 @@ def _backlog_filters(council: Council, query: QueryDict) -> tuple[dict[str, Any]
 
 @login_required
 @require_safe
-def backlog_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
-    council = council_for(request, slug)
+def backlog_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     filters, description = _backlog_filters(council, request.GET)
     items = backlog.filter_items(council, filters)
     return _download(
@@ -61,19 +65,22 @@ def backlog_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 @login_required
 @require_safe
-def plan_export(request: HttpRequest, slug: str, plan_slug: str) -> StreamingHttpResponse:
-    council = council_for(request, slug)
+def plan_export(request: HtmxHttpRequest, slug: str, plan_slug: str) -> StreamingHttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     plan = get_object_or_404(council.plans, slug=plan_slug)
     return _download(csv_export.export_plan(council=council, user=request.user, plan=plan))
 
 
 @login_required
 @require_safe
-def method_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+def method_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse:
     """The companion method file: for a published plan with ?plan=<slug>, else the current
     ranking."""
-    council = council_for(request, slug)
+    access = council_for(request, slug)
+    council = access.council
     plan = None
+    run: RankingRun | None
     if plan_slug := request.GET.get("plan"):
         plan = get_object_or_404(council.plans.select_related("run"), slug=plan_slug)
         run = plan.run
@@ -88,14 +95,15 @@ def method_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 @login_required
 @require_safe
-def exports(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def exports(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     records = council.exports.select_related("user").order_by("-created_at", "-pk")
     page = Paginator(records, EXPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "planner/exports.html",
-        {"council": council, "nav": "exports", "page": page},
+        {"access": access, "council": council, "nav": "exports", "page": page},
     )
 
 

@@ -7,22 +7,23 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from councils.access import council_for
+from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import csv_import
 from planner.csv_safety import CsvFileError
 from planner.forms import ImportUploadForm
 from planner.models import PendingImport
+from planner.views.helpers import HtmxHttpRequest
 
 
 def _page(
-    request: HttpRequest,
-    council: Council,
+    request: HtmxHttpRequest,
+    access: CouncilAccess,
     *,
     form: ImportUploadForm,
     pending: PendingImport | None = None,
@@ -33,7 +34,8 @@ def _page(
         request,
         "planner/import.html",
         {
-            "council": council,
+            "access": access,
+            "council": access.council,
             "nav": "import",
             "form": form,
             "pending": pending,
@@ -46,10 +48,11 @@ def _page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def import_(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     if request.method == "GET":
-        return _page(request, council, form=ImportUploadForm())
+        return _page(request, access, form=ImportUploadForm())
     form = ImportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -60,10 +63,10 @@ def import_(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("file", str(error))
         else:
             return redirect("import_preview", council.slug, pending.token)
-    return _page(request, council, form=form, status=400)
+    return _page(request, access, form=form, status=400)
 
 
-def _pending(council: Council, request: HttpRequest, token: UUID) -> PendingImport:
+def _pending(council: Council, request: HtmxHttpRequest, token: UUID) -> PendingImport:
     pending = csv_import.pending_for(council=council, user=request.user, token=token)
     if pending is None:
         raise Http404("This upload has expired or is not yours. Upload the file again.")
@@ -72,17 +75,19 @@ def _pending(council: Council, request: HttpRequest, token: UUID) -> PendingImpo
 
 @login_required
 @require_safe
-def import_preview(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def import_preview(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     pending = _pending(council, request, token)
     preview = csv_import.validate(council=council, text=pending.text, encoding=pending.encoding)
-    return _page(request, council, form=ImportUploadForm(), pending=pending, preview=preview)
+    return _page(request, access, form=ImportUploadForm(), pending=pending, preview=preview)
 
 
 @login_required
 @require_POST
-def import_apply(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def import_apply(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     pending = _pending(council, request, token)
     try:
         result = csv_import.apply_pending(council=council, user=request.user, pending=pending)
@@ -90,7 +95,7 @@ def import_apply(request: HttpRequest, slug: str, token: UUID) -> HttpResponse:
         # Something changed since the preview (or the file was never valid): show why.
         return _page(
             request,
-            council,
+            access,
             form=ImportUploadForm(),
             pending=pending,
             preview=invalid.preview,

@@ -7,19 +7,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from councils.access import council_for
+from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import backlog, explain, history, items
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
 from planner.views.backlog import row_context
-from planner.views.helpers import safe_next
+from planner.views.helpers import HtmxHttpRequest, safe_next
 
 COMPARED_FIELDS = ItemForm.Meta.fields
 
@@ -56,8 +56,9 @@ def _score_slot(
 
 
 def _item_context(
-    council: Council, item: BacklogItem, *, slot_override: dict[str, Any] | None = None
+    access: CouncilAccess, item: BacklogItem, *, slot_override: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    council = access.council
     criteria = list(council.criteria.filter(active=True))
     scores = {
         score.criterion_id: score
@@ -73,6 +74,7 @@ def _item_context(
         "ranked_score", "ranked_rank", "ranked_tied"
     )[0]
     return {
+        "access": access,
         "council": council,
         "nav": "backlog",
         "item": item,
@@ -82,17 +84,18 @@ def _item_context(
         "slots": slots,
         "scored_count": len(scores),
         "history": history.item_history(item, criteria),
-        "can_edit": council.membership.role >= Role.EDITOR and not item.archived,
+        "can_edit": access.can_edit and not item.archived,
         "explanation": explain.explain_item(council=council, item=item),
     }
 
 
 @login_required
 @require_safe
-def item_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
-    council = council_for(request, slug)
+def item_detail(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     item = _get_item(council, ref)
-    return render(request, "planner/item_detail.html", _item_context(council, item))
+    return render(request, "planner/item_detail.html", _item_context(access, item))
 
 
 def _refusing_cycles(
@@ -113,8 +116,9 @@ def _refusing_cycles(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_new(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def item_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     form = ItemForm(request.POST or None, council=council, instance=BacklogItem(council=council))
     if request.method == "POST" and form.is_valid():
         item = _refusing_cycles(
@@ -126,7 +130,7 @@ def item_new(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"{item.reference} added to the backlog.")
             return redirect("item_detail", council.slug, item.reference)
     status = 400 if form.errors else 200
-    context = {"council": council, "nav": "backlog", "form": form, "item": None}
+    context = {"access": access, "council": council, "nav": "backlog", "form": form, "item": None}
     return render(request, "planner/item_form.html", context, status=status)
 
 
@@ -147,14 +151,21 @@ def _their_changes(current: BacklogItem, form: ItemForm) -> list[tuple[str, str]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def item_edit(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     item = _get_item(council, ref)
     if item.archived:
         messages.error(request, f"{item.reference} is archived and cannot be edited.")
         return redirect("item_detail", council.slug, item.reference)
     form = ItemForm(request.POST or None, council=council, instance=item)
-    context: dict[str, Any] = {"council": council, "nav": "backlog", "form": form, "item": item}
+    context: dict[str, Any] = {
+        "access": access,
+        "council": council,
+        "nav": "backlog",
+        "form": form,
+        "item": item,
+    }
     if request.method == "POST" and form.is_valid():
         try:
             saved = _refusing_cycles(
@@ -188,8 +199,9 @@ def item_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def item_archive(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     item = _get_item(council, ref)
     items.archive_item(item=item, user=request.user)
     messages.success(request, f"{item.reference} archived. It no longer appears in the backlog.")
@@ -200,28 +212,30 @@ def item_archive(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
 
 
 def _render_score(
-    request: HttpRequest,
-    council: Council,
+    request: HtmxHttpRequest,
+    access: CouncilAccess,
     item: BacklogItem,
     slot: dict[str, Any],
     status: int = 200,
 ) -> HttpResponse:
     """The row (from the backlog) or the panel (from the item page) that was scored; the
     whole item page when JavaScript is off."""
+    council = access.council
     if request.htmx and request.POST.get("from") == "row":
         context = row_context(request, council, item, slot=slot)
         return render(request, "planner/backlog.html#row", context, status=status)
     if request.htmx:
         context = {"council": council, "item": item, "slot": slot, "can_edit": True}
         return render(request, "planner/item_detail.html#score_panel", context, status=status)
-    context = _item_context(council, item, slot_override=slot)
+    context = _item_context(access, item, slot_override=slot)
     return render(request, "planner/item_detail.html", context, status=status)
 
 
 @login_required
 @require_POST
-def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def item_score(request: HtmxHttpRequest, slug: str, ref: str, criterion_id: int) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     item = _get_item(council, ref)
     criterion = get_object_or_404(
         council.criteria, pk=criterion_id, active=True, derived_from_estimate=False
@@ -231,7 +245,7 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
     if item.archived or not form.is_valid():
         if item.archived:
             form.add_error(None, "This item is archived: its scores cannot change")
-        return _render_score(request, council, item, _score_slot(criterion, existing, form), 400)
+        return _render_score(request, access, item, _score_slot(criterion, existing, form), 400)
     try:
         score = items.set_score(
             item=item,
@@ -248,12 +262,12 @@ def item_score(request: HttpRequest, slug: str, ref: str, criterion_id: int) -> 
         retry = ScoreForm(data, criterion=criterion)
         slot = _score_slot(criterion, current, retry, stale=current)
         slot["stale_conflict"] = True
-        return _render_score(request, council, item, slot, 409)
+        return _render_score(request, access, item, slot, 409)
     if not request.htmx:
         messages.success(request, f"{criterion.name} scored {score.value} for {item.reference}.")
         fallback = reverse("item_detail", args=[council.slug, item.reference])
         return redirect(safe_next(request, fallback))
-    return _render_score(request, council, item, _score_slot(criterion, score, saved=True))
+    return _render_score(request, access, item, _score_slot(criterion, score, saved=True))
 
 
 urlpatterns = [

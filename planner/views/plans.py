@@ -1,45 +1,51 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST, require_safe
 
-from councils.access import council_for
-from councils.models import Council, Role
+from councils.access import CouncilAccess, council_for
+from councils.models import Role
 from planner import plans as plan_service
 from planner import ranking
 from planner.forms import PlanCompareForm, PublishPlanForm
+from planner.views.helpers import HtmxHttpRequest
 
 
-def _list_context(council: Council, form: PublishPlanForm) -> dict:
+def _list_context(access: CouncilAccess, form: PublishPlanForm) -> dict[str, Any]:
+    council = access.council
     all_plans = list(
         council.plans.select_related("published_by").order_by("-meeting_date", "-published_at")
     )
     return {
+        "access": access,
         "council": council,
         "nav": "plans",
         "plans": all_plans,
         "form": form,
         "compare_form": PlanCompareForm(plans=all_plans),
         "latest_run": ranking.latest_done_run(council),
-        "is_admin": council.membership.is_admin,
+        "is_admin": access.is_admin,
     }
 
 
 @login_required
 @require_safe
-def plans(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug)
-    return render(request, "planner/plans.html", _list_context(council, PublishPlanForm()))
+def plans(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug)
+    return render(request, "planner/plans.html", _list_context(access, PublishPlanForm()))
 
 
 @login_required
 @require_POST
-def plan_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def plan_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     form = PublishPlanForm(request.POST)
     if form.is_valid():
         try:
@@ -51,15 +57,17 @@ def plan_publish(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"Published “{plan.title}” for {plan.committee}.")
             return redirect("plan_detail", slug=council.slug, plan_slug=plan.slug)
-    return render(request, "planner/plans.html", _list_context(council, form), status=400)
+    return render(request, "planner/plans.html", _list_context(access, form), status=400)
 
 
 @login_required
 @require_safe
-def plan_detail(request: HttpRequest, slug: str, plan_slug: str) -> HttpResponse:
-    council = council_for(request, slug)
+def plan_detail(request: HtmxHttpRequest, slug: str, plan_slug: str) -> HttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     plan = get_object_or_404(council.plans.select_related("published_by"), slug=plan_slug)
     context = {
+        "access": access,
         "council": council,
         "nav": "plans",
         "plan": plan,
@@ -72,8 +80,9 @@ def plan_detail(request: HttpRequest, slug: str, plan_slug: str) -> HttpResponse
 
 @login_required
 @require_safe
-def plan_compare(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug)
+def plan_compare(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug)
+    council = access.council
     all_plans = list(council.plans.order_by("-meeting_date", "-published_at"))
     asked = "a" in request.GET or "b" in request.GET
     form = PlanCompareForm(request.GET if asked else None, plans=all_plans)
@@ -84,6 +93,7 @@ def plan_compare(request: HttpRequest, slug: str) -> HttpResponse:
             by_slug[form.cleaned_data["a"]], by_slug[form.cleaned_data["b"]]
         )
     context = {
+        "access": access,
         "council": council,
         "nav": "plans",
         "form": form,

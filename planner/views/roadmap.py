@@ -2,22 +2,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from councils.access import council_for
+from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import delivery, pins, planning, ranking
 from planner.forms import CLEAR_PIN, PinForm
+from planner.views.helpers import HtmxHttpRequest
 
 # Rows shown per horizon unless the reader asks for all: a long Later list would otherwise
 # make the page slow to render and to read.
 ROWS_PER_HORIZON = 100
 
 
-def _pin_form(council: Council, data=None, initial=None) -> PinForm:
+def _pin_form(
+    council: Council, data: object = None, initial: dict[str, str] | None = None
+) -> PinForm:
     return PinForm(
         data,
         initial=initial,
@@ -26,7 +29,8 @@ def _pin_form(council: Council, data=None, initial=None) -> PinForm:
     )
 
 
-def _roadmap_context(request: HttpRequest, council: Council, form: PinForm) -> dict:
+def _roadmap_context(request: HtmxHttpRequest, access: CouncilAccess, form: PinForm) -> dict:
+    council = access.council
     latest_run = ranking.latest_done_run(council)
     show_all = request.GET.get("all") == "1"
     return {
@@ -39,29 +43,31 @@ def _roadmap_context(request: HttpRequest, council: Council, form: PinForm) -> d
         "pending_run": ranking.pending_or_failed_run(council),
         "plan": delivery.delivery_plan(council=council, run=latest_run),
         "form": form,
-        "can_edit": council.membership.can_edit,
-        "can_plan": council.membership.is_admin,
+        "access": access,
+        "can_edit": access.can_edit,
+        "can_plan": access.is_admin,
     }
 
 
 @login_required
 @require_safe
-def roadmap(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug)
+def roadmap(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug)
     # "Pin" links on each row prefill the pin form with that item's reference.
-    form = _pin_form(council, initial={"item": request.GET.get("item", "")[:20]})
-    context = _roadmap_context(request, council, form)
+    form = _pin_form(access.council, initial={"item": request.GET.get("item", "")[:20]})
+    context = _roadmap_context(request, access, form)
     template = "planner/roadmap.html#horizons" if request.htmx else "planner/roadmap.html"
     return render(request, template, context)
 
 
 @login_required
 @require_POST
-def roadmap_pin(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.EDITOR)
+def roadmap_pin(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     form = _pin_form(council, data=request.POST)
     if not form.is_valid():
-        context = _roadmap_context(request, council, form)
+        context = _roadmap_context(request, access, form)
         return render(request, "planner/roadmap.html", context, status=400)
     item = form.cleaned_data["item"]
     quarter = form.cleaned_data["quarter"]

@@ -3,17 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from councils.access import council_for
-from councils.models import Council, Role
+from councils.access import CouncilAccess, council_for
+from councils.models import Role
 from planner import ranking
 from planner.models import RankingRun
-from planner.views.helpers import safe_next
+from planner.views.helpers import HtmxHttpRequest, safe_next
 
 # Fired on <body> when a run the page was waiting for finishes; tables listen for it.
 RANKING_UPDATED = "ranking-updated"
@@ -27,20 +27,21 @@ def refresh_when_ranked(response: HttpResponse, pending_run: RankingRun | None) 
     return response
 
 
-def _status_context(council: Council) -> dict[str, Any]:
+def _status_context(access: CouncilAccess) -> dict[str, Any]:
     return {
-        "council": council,
-        "pending_run": ranking.pending_or_failed_run(council),
-        "latest_run": ranking.latest_done_run(council),
+        "access": access,
+        "council": access.council,
+        "pending_run": ranking.pending_or_failed_run(access.council),
+        "latest_run": ranking.latest_done_run(access.council),
     }
 
 
 @login_required
 @require_safe
-def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
+def ranking_status(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The ranking progress indicator; htmx polls it while a run is queued or running."""
-    council = council_for(request, slug)
-    context = _status_context(council)
+    access = council_for(request, slug)
+    context = _status_context(access)
     if not request.htmx:
         return render(request, "planner/run_status.html", context)
     response = render(request, "planner/run_status.html#status", context)
@@ -50,13 +51,14 @@ def ranking_status(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ranking_retry(request: HttpRequest, slug: str) -> HttpResponse:
+def ranking_retry(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """ "Try again" after a failed run: editors queue a fresh run."""
-    council = council_for(request, slug, min_role=Role.EDITOR)
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
     # A fresh run rather than resetting the failed one, so the failure stays on record.
     ranking.request_run(council=council, requested_by=request.user)
     if request.htmx:
-        context = _status_context(council)
+        context = _status_context(access)
         response = render(request, "planner/run_status.html#status", context)
         return refresh_when_ranked(response, context["pending_run"])
     return redirect(safe_next(request, reverse("dashboard", args=[council.slug])))

@@ -8,15 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from councils.access import council_for
-from councils.models import Council, Role
+from councils.access import CouncilAccess, council_for
+from councils.models import Role
 from planner import setup
 from planner.forms import CriterionForm, ThemeEditForm, ThemeForm
+from planner.views.helpers import HtmxHttpRequest
 
 
 def _edit_rows(
@@ -35,8 +36,9 @@ def _edit_rows(
 
 
 def _themes_context(
-    council: Council, *, add_form: ThemeForm | None = None, failed: ThemeEditForm | None = None
+    access: CouncilAccess, *, add_form: ThemeForm | None = None, failed: ThemeEditForm | None = None
 ) -> dict[str, Any]:
+    council = access.council
     rows = _edit_rows(
         council.themes.annotate(item_count=Count("items")),
         "theme",
@@ -44,6 +46,7 @@ def _themes_context(
         lambda theme: ThemeEditForm(instance=theme, council=council, prefix=f"theme-{theme.pk}"),
     )
     return {
+        "access": access,
         "council": council,
         "nav": "themes",
         "rows": rows,
@@ -54,8 +57,9 @@ def _themes_context(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def themes(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def themes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     form = ThemeForm(request.POST or None, council=council)
     if request.method == "POST":
         if form.is_valid():
@@ -67,15 +71,16 @@ def themes(request: HttpRequest, slug: str) -> HttpResponse:
             )
             messages.success(request, f"Theme “{theme.name}” added.")
             return redirect("themes", council.slug)
-        context = _themes_context(council, add_form=form)
+        context = _themes_context(access, add_form=form)
         return render(request, "planner/themes.html", context, status=400)
-    return render(request, "planner/themes.html", _themes_context(council))
+    return render(request, "planner/themes.html", _themes_context(access))
 
 
 @login_required
 @require_POST
-def theme_edit(request: HttpRequest, slug: str, theme_id: int) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def theme_edit(request: HtmxHttpRequest, slug: str, theme_id: int) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     theme = get_object_or_404(council.themes, pk=theme_id)
     form = ThemeEditForm(request.POST, instance=theme, council=council, prefix=f"theme-{theme.pk}")
     if form.is_valid():
@@ -97,13 +102,17 @@ def theme_edit(request: HttpRequest, slug: str, theme_id: int) -> HttpResponse:
             )
             return redirect("themes", council.slug)
     theme.refresh_from_db()
-    context = _themes_context(council, failed=form)
+    context = _themes_context(access, failed=form)
     return render(request, "planner/themes.html", context, status=400)
 
 
 def _criteria_context(
-    council: Council, *, add_form: CriterionForm | None = None, failed: CriterionForm | None = None
+    access: CouncilAccess,
+    *,
+    add_form: CriterionForm | None = None,
+    failed: CriterionForm | None = None,
 ) -> dict[str, Any]:
+    council = access.council
     rows = _edit_rows(
         council.criteria.all(),
         "criterion",
@@ -113,6 +122,7 @@ def _criteria_context(
         ),
     )
     return {
+        "access": access,
         "council": council,
         "nav": "criteria",
         "rows": rows,
@@ -123,8 +133,9 @@ def _criteria_context(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def criteria(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def criteria(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     form = CriterionForm(request.POST or None, council=council, prefix="new")
     if request.method == "POST":
         if form.is_valid():
@@ -133,15 +144,16 @@ def criteria(request: HttpRequest, slug: str) -> HttpResponse:
             )
             messages.success(request, f"Criterion “{criterion.name}” added.")
             return redirect("criteria", council.slug)
-        context = _criteria_context(council, add_form=form)
+        context = _criteria_context(access, add_form=form)
         return render(request, "planner/criteria.html", context, status=400)
-    return render(request, "planner/criteria.html", _criteria_context(council))
+    return render(request, "planner/criteria.html", _criteria_context(access))
 
 
 @login_required
 @require_POST
-def criterion_edit(request: HttpRequest, slug: str, criterion_id: int) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def criterion_edit(request: HtmxHttpRequest, slug: str, criterion_id: int) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     criterion = get_object_or_404(council.criteria, pk=criterion_id)
     form = CriterionForm(
         request.POST, instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
@@ -151,7 +163,7 @@ def criterion_edit(request: HttpRequest, slug: str, criterion_id: int) -> HttpRe
         setup.save_criterion(council=council, user=request.user, criterion=changed)
         messages.success(request, f"Criterion “{criterion.name}” saved.")
         return redirect("criteria", council.slug)
-    context = _criteria_context(council, failed=form)
+    context = _criteria_context(access, failed=form)
     return render(request, "planner/criteria.html", context, status=400)
 
 

@@ -10,17 +10,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from councils.access import council_for
+from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import ranking, weightings
 from planner.forms import ProfileForm, ProfileNameForm, WeightsForm
-from planner.models import Method, WeightingProfile
+from planner.models import Criterion, Method, WeightingProfile
 from planner.scoring import METHOD_FORMULAS
+from planner.views.helpers import HtmxHttpRequest
 from planner.views.runs import refresh_when_ranked
 
 PAGE = "planner/weightings.html"
@@ -32,7 +33,7 @@ def _profile_url(profile: WeightingProfile) -> str:
     return reverse("weighting_profile", args=[profile.council.slug, profile.pk])
 
 
-def _initial(profile: WeightingProfile, criteria: list) -> dict[str, Any]:
+def _initial(profile: WeightingProfile, criteria: list[Criterion]) -> dict[str, Any]:
     initial: dict[str, Any] = {"name": profile.name, "method": profile.method}
     for criterion in criteria:
         weight = profile.weight_for(criterion)
@@ -41,12 +42,13 @@ def _initial(profile: WeightingProfile, criteria: list) -> dict[str, Any]:
 
 
 def _context(
-    council: Council,
+    access: CouncilAccess,
     profile: WeightingProfile,
-    criteria: list,
+    criteria: list[Criterion],
     form: ProfileForm | None = None,
     preview: weightings.Preview | None = None,
 ) -> dict[str, Any]:
+    council = access.council
     form = form or ProfileForm(
         initial=_initial(profile, criteria),
         council=council,
@@ -56,6 +58,7 @@ def _context(
     latest_run = ranking.latest_done_run(council)
     mappings = weightings.method_mappings(profile=profile, criteria=criteria)
     return {
+        "access": access,
         "council": council,
         "nav": "weightings",
         "profile": profile,
@@ -63,7 +66,7 @@ def _context(
         "criteria": criteria,
         "form": form,
         "action": _profile_url(profile),
-        "is_admin": council.membership.role >= Role.ADMIN,
+        "is_admin": access.is_admin,
         "methods": [
             (value, label, METHOD_FORMULAS.get(value, ""), mappings.get(value, ""))
             for value, label in Method.choices
@@ -78,20 +81,34 @@ def _context(
     }
 
 
-def _page(request: HttpRequest, council: Council, profile: WeightingProfile) -> HttpResponse:
+def _shown_profile(council: Council) -> WeightingProfile:
+    """The profile the page shows by default: the active one, else the oldest; a council
+    with no profile at all (set-up gives every council one) gets a 404."""
+    profile = weightings.active_profile(council)
+    if profile is None:
+        profile = get_object_or_404(council.profiles.order_by("pk")[:1])
+    return profile
+
+
+def _page(
+    request: HtmxHttpRequest, access: CouncilAccess, profile: WeightingProfile
+) -> HttpResponse:
     """GET: the page; an htmx GET (the `ranking-updated` refresh) gets the current table."""
-    criteria = weightings.active_criteria(council)
-    context = _context(council, profile, criteria)
+    criteria = weightings.active_criteria(access.council)
+    context = _context(access, profile, criteria)
     if request.htmx:
         return render(request, f"{PAGE}#current", context)
     return render(request, PAGE, context)
 
 
-def _save(request: HttpRequest, council: Council, profile: WeightingProfile) -> HttpResponse:
+def _save(
+    request: HtmxHttpRequest, access: CouncilAccess, profile: WeightingProfile
+) -> HttpResponse:
+    council = access.council
     criteria = weightings.active_criteria(council)
     form = ProfileForm(request.POST, council=council, criteria=criteria, exclude_pk=profile.pk)
     if not form.is_valid():
-        context = _context(council, profile, criteria, form=form)
+        context = _context(access, profile, criteria, form=form)
         if request.htmx:
             return render(request, f"{PAGE}#editor", context, status=422)
         return render(request, PAGE, context, status=400)
@@ -106,7 +123,7 @@ def _save(request: HttpRequest, council: Council, profile: WeightingProfile) -> 
     if not request.htmx:
         messages.success(request, notice)
         return redirect(_profile_url(profile))
-    context = _context(council, profile, criteria)
+    context = _context(access, profile, criteria)
     context["notice"] = notice
     response = render(request, f"{PAGE}#editor", context)
     # Eager Celery (or a very fast worker) may have finished already: then refresh tables now.
@@ -115,52 +132,51 @@ def _save(request: HttpRequest, council: Council, profile: WeightingProfile) -> 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def weightings_page(request: HttpRequest, slug: str) -> HttpResponse:
+def weightings_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The active profile. POST (admins) saves it and queues a ranking run."""
-    council = council_for(
+    access = council_for(
         request, slug, min_role=Role.ADMIN if request.method == "POST" else Role.VIEWER
     )
-    profile = weightings.active_profile(council)
-    if profile is None:
-        profile = get_object_or_404(council.profiles.order_by("pk")[:1])
+    council = access.council
+    profile = _shown_profile(council)
     if request.method == "POST":
-        return _save(request, council, profile)
-    return _page(request, council, profile)
+        return _save(request, access, profile)
+    return _page(request, access, profile)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def weighting_profile(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def weighting_profile(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Any profile: view it, or (admins) rename it and change its method and weights."""
-    council = council_for(
+    access = council_for(
         request, slug, min_role=Role.ADMIN if request.method == "POST" else Role.VIEWER
     )
+    council = access.council
     profile = get_object_or_404(council.profiles, pk=pk)
     if request.method == "POST":
-        return _save(request, council, profile)
-    return _page(request, council, profile)
+        return _save(request, access, profile)
+    return _page(request, access, profile)
 
 
 @login_required
 @require_safe
-def weightings_preview(request: HttpRequest, slug: str) -> HttpResponse:
+def weightings_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The top 10 these weights would give, computed in the request and never saved."""
-    council = council_for(request, slug)
+    access = council_for(request, slug)
+    council = access.council
     criteria = weightings.active_criteria(council)
     profile_pk = request.GET.get("profile", "")
     profile = None
     if profile_pk.isdigit():
         profile = council.profiles.filter(pk=int(profile_pk)).first()
-    profile = profile or weightings.active_profile(council)
-    if profile is None:
-        profile = get_object_or_404(council.profiles.order_by("pk")[:1])
+    profile = profile or _shown_profile(council)
     form = WeightsForm(request.GET, criteria=criteria)
     preview = None
     if form.is_valid():
         preview = weightings.preview(
             council=council, method=form.cleaned_data["method"], weights=form.weights()
         )
-    context = _context(council, profile, criteria, preview=preview)
+    context = _context(access, profile, criteria, preview=preview)
     context["preview_form"] = form
     status = 200 if preview is not None and not preview.error else 400
     if request.htmx:
@@ -174,28 +190,30 @@ def weightings_preview(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def weighting_profile_new(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
-    return _create(request, council, source=None)
+def weighting_profile_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    return _create(request, access, source=None)
 
 
 @login_required
 @require_POST
-def weighting_profile_copy(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def weighting_profile_copy(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     source = get_object_or_404(council.profiles, pk=pk)
-    return _create(request, council, source=source)
+    return _create(request, access, source=source)
 
 
 def _create(
-    request: HttpRequest, council: Council, source: WeightingProfile | None
+    request: HtmxHttpRequest, access: CouncilAccess, source: WeightingProfile | None
 ) -> HttpResponse:
+    council = access.council
     prefix = "new" if source is None else "copy"
     form = ProfileNameForm(request.POST, council=council, prefix=prefix)
     if not form.is_valid():
-        profile = source or weightings.active_profile(council)
+        profile = source or _shown_profile(council)
         criteria = weightings.active_criteria(council)
-        context = _context(council, profile, criteria)
+        context = _context(access, profile, criteria)
         context[f"{prefix}_form"] = form
         return render(request, PAGE, context, status=400)
     name = form.cleaned_data["name"]
@@ -210,8 +228,9 @@ def _create(
 
 @login_required
 @require_POST
-def weighting_profile_activate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def weighting_profile_activate(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     profile = get_object_or_404(council.profiles, pk=pk)
     weightings.activate_profile(profile=profile, activated_by=request.user)
     messages.success(request, f"“{profile.name}” is now the active profile. Ranking again.")

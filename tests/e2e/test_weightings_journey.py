@@ -32,6 +32,7 @@ def _current_refs(page) -> list[str]:
 def _expected_refs() -> list[str]:
     council = Council.objects.get(slug=SLUG)
     run = ranking.latest_done_run(council)
+    assert run is not None
     return list(run.entries.values_list("item__reference", flat=True)[:10])
 
 

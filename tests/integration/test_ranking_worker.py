@@ -26,7 +26,7 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 def _council_with_items(count: int = 12):
     council = CouncilFactory()
     for number in range(count):
-        item = BacklogItemFactory(council=council)
+        item = BacklogItemFactory.create(council=council)
         score_all(item, 3)
         # Vary the scores so the ranking has order and ties to get right.
         ItemScore.objects.filter(item=item, criterion__key="citizen_impact").update(

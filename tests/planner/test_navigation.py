@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
+
+from tests.factories import BacklogItemFactory
 
 
 @pytest.mark.parametrize(
@@ -19,3 +22,36 @@ def test_menu_offers_only_pages_the_role_may_use(request, council, client_fixtur
         assert f">{label}<" in menu
     for label in hidden:
         assert f">{label}<" not in menu
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "dashboard",
+        "backlog",
+        "roadmap",
+        "plans",
+        "plan_compare",
+        "weightings",
+        "import",
+        "themes",
+        "criteria",
+        "exports",
+        "item_new",
+        "item_detail",
+        "ranking_status",
+    ],
+)
+def test_every_council_page_shows_the_members_role_and_menu(
+    admin_client_for_council, council, page
+):
+    # Each view hands the template its `access` (council and membership): the header shows
+    # the role and the menu offers the admin-only pages.
+    args = [council.slug]
+    if page == "item_detail":
+        args.append(BacklogItemFactory(council=council).reference)
+    html = admin_client_for_council.get(reverse(page, args=args)).content.decode()
+    assert "(your role:</span>" in html
+    assert '<strong class="govuk-tag govuk-tag--grey">Admin</strong>' in html
+    menu = html[html.index('id="navigation"') : html.index("</nav>")]
+    assert ">Themes<" in menu

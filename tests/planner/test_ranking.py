@@ -35,7 +35,7 @@ def _queued_run(council, generation: int | None = None) -> RankingRun:
 def _scored_items(council, count: int, value: int = 3) -> list[BacklogItem]:
     items = []
     for _ in range(count):
-        item = BacklogItemFactory(council=council)
+        item = BacklogItemFactory.create(council=council)
         score_all(item, value)
         items.append(item)
     return items

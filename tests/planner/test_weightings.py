@@ -321,6 +321,25 @@ def test_blank_profile_name_is_refused(admin_client_for_council, council):
     assert "Enter a name for the profile" in response.content.decode()
 
 
+def test_refused_new_profile_without_an_active_one_shows_the_oldest(
+    admin_client_for_council, council, profile
+):
+    council.profiles.update(is_active=False)
+    response = admin_client_for_council.post(
+        _url(council, "weighting_profile_new"), {"new-name": "   "}
+    )
+    assert response.status_code == 400
+    assert response.context["profile"] == council.profiles.order_by("pk").first()
+
+
+def test_refused_new_profile_with_no_profile_at_all_is_not_found(admin_client_for_council, council):
+    council.profiles.all().delete()
+    response = admin_client_for_council.post(
+        _url(council, "weighting_profile_new"), {"new-name": "   "}
+    )
+    assert response.status_code == 404
+
+
 def test_admin_copies_a_profile(admin_client_for_council, council, profile):
     WeightingProfile.objects.filter(pk=profile.pk).update(method=Method.RICE)
     admin_client_for_council.post(
