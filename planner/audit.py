@@ -14,3 +14,8 @@ def record_history_user(instance: models.Model, user: AbstractBaseUser | None) -
     simple-history reads the private `_history_user` attribute: set it only through here.
     """
     instance._history_user = user  # type: ignore[attr-defined]  # simple-history's hook
+
+
+def record_change_reason(instance: models.Model, reason: str) -> None:
+    """Record why `instance` changed, on its next history row (simple-history's hook)."""
+    instance._change_reason = reason  # type: ignore[attr-defined]  # simple-history's hook

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from councils.models import Council
+from planner.audit import record_change_reason, record_history_user
 from planner.effort import effort_level
 from planner.models import BacklogItem, Criterion, ItemScore
 
@@ -54,8 +55,8 @@ def _sync_one(item_id, criterion, score, days, bands, user) -> int:
     if days is None:
         if score is None:
             return 0
-        score._change_reason = "No estimate: Effort comes from the team-days estimate"
-        score._history_user = user
+        record_change_reason(score, "No estimate: Effort comes from the team-days estimate")
+        record_history_user(score, user)
         score.delete()
         return 1
     level = effort_level(days, bands)
@@ -69,7 +70,7 @@ def _sync_one(item_id, criterion, score, days, bands, user) -> int:
     score.value = level
     score.rationale = reason
     score.set_by = user
-    score._change_reason = reason
-    score._history_user = user
+    record_change_reason(score, reason)
+    record_history_user(score, user)
     score.save()
     return 1

@@ -375,7 +375,7 @@ class PinForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = items
         self.quarters = {quarter.key: quarter for quarter in quarters}
-        self.fields["quarter"].choices = [
+        choice(self, "quarter").choices = [
             ("", "Choose a quarter"),
             *((quarter.key, quarter.label) for quarter in quarters),
             (CLEAR_PIN, "Remove the pin: follow the ranking"),
@@ -700,7 +700,7 @@ class PlanningSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.quarters = quarters
         self.start_quarters = {quarter.start.isoformat(): quarter for quarter in start_choices}
-        self.fields["planning_start"].choices = [
+        choice(self, "planning_start").choices = [
             (CURRENT_QUARTER, "The current quarter"),
             *((key, quarter.label) for key, quarter in self.start_quarters.items()),
         ]
@@ -784,11 +784,11 @@ class PlanningSettingsForm(forms.Form):
         return None if key == CURRENT_QUARTER else self.start_quarters[key].start
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         bands = [cleaned.get(f"band_{level}") for level in range(1, 5)]
         if all(band is not None for band in bands):
             try:
-                validate_bands(bands)
+                validate_bands([float(band) for band in bands if band is not None])
             except ValueError as error:
                 self.add_error("band_1", str(error).rstrip("."))
         return cleaned

@@ -14,6 +14,7 @@ from django.db import transaction
 from councils.models import Council
 from planner import quarters as cal
 from planner import ranking
+from planner.audit import record_change_reason, record_history_user
 from planner.models import BacklogItem, HorizonOverride
 
 
@@ -33,7 +34,7 @@ def pin_item(
     pin.quarter = start
     pin.reason = reason
     pin.set_by = pinned_by
-    pin._change_reason = reason
+    record_change_reason(pin, reason)
     pin.save()
     ranking.request_run(council=council, requested_by=pinned_by)
     return pin
@@ -47,9 +48,9 @@ def unpin_item(*, council: Council, item: BacklogItem, reason: str, unpinned_by:
     pin = HorizonOverride.objects.filter(item=item).first()
     if pin is None:
         return False
-    pin._change_reason = reason.strip()
+    record_change_reason(pin, reason.strip())
     if unpinned_by is not None:
-        pin._history_user = unpinned_by
+        record_history_user(pin, unpinned_by)
     pin.delete()
     ranking.request_run(council=council, requested_by=unpinned_by)
     return True

@@ -19,6 +19,7 @@ from django.utils import timezone
 from councils.models import Council, FinancialYearBudget, QuarterCapacity
 from planner import estimates, ranking
 from planner import quarters as cal
+from planner.audit import record_change_reason
 from planner.effort import band_descriptions, validate_bands
 from planner.models import Criterion, ScheduleMode, WeightingProfile
 
@@ -106,7 +107,7 @@ def _save_mode(council: Council, mode: str, discount: Decimal) -> None:
     if profile.schedule_mode != mode or profile.value_discount_percent != discount:
         profile.schedule_mode = mode
         profile.value_discount_percent = discount
-        profile._change_reason = "Planning settings: how the plan is built"
+        record_change_reason(profile, "Planning settings: how the plan is built")
         profile.save(update_fields=["schedule_mode", "value_discount_percent", "updated_at"])
 
 
@@ -117,7 +118,7 @@ def _derive_effort(council: Council, bands: Sequence[float], user: Any) -> None:
     for criterion in Criterion.objects.filter(council=council, derived_from_estimate=True):
         for level, text in enumerate(texts, start=1):
             setattr(criterion, f"level_{level}", text)
-        criterion._change_reason = "Effort bands changed"
+        record_change_reason(criterion, "Effort bands changed")
         criterion.save()
     estimates.sync_effort_scores(council=council, user=user)
 

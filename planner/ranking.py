@@ -281,13 +281,15 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
     profile_id, profile_name, profile_method, profile_weights = profile or (None, "", "", {})
     method = method or profile_method
     weights = profile_weights if weights is None else weights
-    criteria_rows = list(
+    rows_with_derived = list(
         Criterion.objects.filter(council_id=council_id, active=True)
         .order_by("position", "pk")
         .values_list("pk", "key", "name", "direction", "derived_from_estimate")
     )
-    hand_scored = frozenset(row[0] for row in criteria_rows if not row[4])
-    criteria_rows = [row[:4] for row in criteria_rows]
+    hand_scored = frozenset(row[0] for row in rows_with_derived if not row[4])
+    criteria_rows = [
+        (pk, key, name, direction) for pk, key, name, direction, _ in rows_with_derived
+    ]
     criteria = [
         scoring.CriterionInput(
             id=pk, key=key, direction=direction, weight=_weight(weights, pk, name)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from councils.access import council_for
+from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import planning, planning_settings
 from planner.forms import PlanningSettingsForm
+from planner.views.helpers import HtmxHttpRequest
 
 STALE_MESSAGE = (
     "Someone else saved the planning settings while you were editing them. Nothing you "
@@ -21,7 +22,7 @@ STALE_MESSAGE = (
 )
 
 
-def _form(council: Council, data=None) -> PlanningSettingsForm:
+def _form(council: Council, data: object = None) -> PlanningSettingsForm:
     quarters = planning.plan_quarters(council)
     return PlanningSettingsForm(
         data,
@@ -31,20 +32,23 @@ def _form(council: Council, data=None) -> PlanningSettingsForm:
     )
 
 
-def _render(request, council: Council, form: PlanningSettingsForm, status: int = 200):
-    context = {"council": council, "nav": "roadmap", "form": form}
+def _render(
+    request: HtmxHttpRequest, access: CouncilAccess, form: PlanningSettingsForm, status: int = 200
+) -> HttpResponse:
+    context = {"council": access.council, "access": access, "nav": "roadmap", "form": form}
     return render(request, "planner/planning_settings.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
-    council = council_for(request, slug, min_role=Role.ADMIN)
+def settings_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    access = council_for(request, slug, min_role=Role.ADMIN)
+    council = access.council
     if request.method != "POST":
-        return _render(request, council, _form(council))
+        return _render(request, access, _form(council))
     form = _form(council, data=request.POST)
     if not form.is_valid():
-        return _render(request, council, form, status=400)
+        return _render(request, access, form, status=400)
     try:
         planning_settings.save_planning_settings(
             council=council,
@@ -56,7 +60,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         council.refresh_from_db()
         fresh = _form(council)
         fresh.report_stale(STALE_MESSAGE)
-        return _render(request, council, fresh, status=409)
+        return _render(request, access, fresh, status=409)
     messages.success(request, "Planning settings saved. The plan is being rebuilt.")
     return redirect(reverse("roadmap", args=[council.slug]))
 

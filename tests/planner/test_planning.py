@@ -29,7 +29,7 @@ def council(council):
     return council
 
 
-def _item(council, value: int, **fields):
+def _item(council, value, **fields):
     """An item scored `value` (1-5) on every criterion: a higher value ranks higher."""
     fields.setdefault("status", Status.READY)
     item = BacklogItemFactory(council=council, **fields)

@@ -187,7 +187,7 @@ def seed_demo_items(council: Council) -> None:
         remaining = None
         if number in IN_PROGRESS_NUMBERS:
             status = Status.IN_PROGRESS
-            remaining = (effort * Decimal("0.4")).quantize(Decimal("1"))
+            remaining = (effort * Decimal("0.4")).quantize(Decimal("1")) if effort else None
         elif number in (*UNESTIMATED_NUMBERS, LONG_ITEM_NUMBER):
             status = Status.READY
         item = _create_item(
@@ -264,7 +264,7 @@ def seed_bulk_council(*, slug: str, items: int) -> Council:
             ItemScore(
                 item=item,
                 criterion=criterion,
-                value=effort_level(item.effort_days, bands)
+                value=effort_level(item.effort_days or 0, bands)
                 if criterion.derived_from_estimate
                 else rng.randint(1, 5),
             )
