@@ -149,8 +149,9 @@ class LimitedColumn:
     def value_y(self) -> float:
         """Where the total's label goes: above the column, and above the limit line too when
         the line runs just over the column, so the two never overlap."""
-        if self.limit_y is not None and self.limit_y < self.total_y + 14:
-            return round(min(self.total_y, self.limit_y - 5), 2)
+        # The label's text sits about 14 units above its baseline (total_y).
+        if self.limit_y is not None and self.total_y - 16 < self.limit_y < self.total_y + 4:
+            return round(self.limit_y - 5, 2)
         return self.total_y
 
 

@@ -81,6 +81,12 @@ def test_total_label_moves_above_a_limit_line_that_runs_just_over_the_column():
     assert column.value_y < column.limit_y < column.total_y + 14
 
 
+def test_total_label_stays_on_its_column_when_the_limit_is_well_above_it():
+    chart = plan_charts.limited_columns([plan_charts.LimitedInput("Q1", [("new", 50)], 100)])
+    column = chart.columns[0]
+    assert column.value_y == column.total_y and column.limit_y < column.total_y - 16
+
+
 def test_item_page_shows_its_quarters_and_why(viewer_client, council, planned):
     items, _plan = planned
     url = reverse("item_detail", args=[council.slug, items[1].reference])
