@@ -28,7 +28,8 @@ def setup_django(name: str) -> None:
     parsed = dj_database_url.parse(base)
     if parsed["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("Benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
-    database = f"planner_bench_{name}"
+    # BENCH_DB_PREFIX keeps parallel benchmark runs (one per engineer) apart.
+    database = f"{os.environ.get('BENCH_DB_PREFIX', 'planner_bench')}_{name}"
     with _admin_connection(parsed) as admin:
         admin.execute(_sql("DROP DATABASE IF EXISTS {} WITH (FORCE)", database))
         admin.execute(_sql("CREATE DATABASE {}", database))

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
+from django.db.models import Case, DecimalField, F, FloatField, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from councils.models import Council, FinancialYearBudget, QuarterCapacity
@@ -48,13 +51,10 @@ class RunPlan:
     needs_estimate: list[int]
 
 
-@dataclass(frozen=True, slots=True)
-class _ItemFacts:
-    reference: str
-    status: str
-    effort: float | None
-    one_off: float
-    recurring: float
+# An item's facts as the plan reads them: (reference, status, effort or None, one-off cost,
+# recurring cost), the numbers already floats. Plain tuples: 10,000 of them per run.
+_ItemFacts = tuple[str, str, float | None, float, float]
+_REFERENCE, _STATUS, _EFFORT, _ONE_OFF, _RECURRING = range(5)
 
 
 def plan_quarters(council: Council, today: date | None = None) -> list[cal.Quarter]:
@@ -108,14 +108,29 @@ def plan_run(
     depends = _dependencies(council_id)
     pins = _pins(council_id, quarters)
     ranked_ids = {item_id for item_id, _position, _score in ranked}
-    plan_items = [
-        _plan_item(item_id, position, score, facts[item_id], depends, pins)
-        for item_id, position, score in ranked
-        if facts[item_id].status in CANDIDATE_STATUSES
-    ]
+    candidates = CANDIDATE_STATUSES
+    no_deps: tuple[int, ...] = ()
+    plan_items = []
+    for item_id, position, score in ranked:
+        reference, status, effort, one_off, recurring = facts[item_id]
+        if status in candidates:
+            plan_items.append(
+                schedule.PlanItem(
+                    item_id,
+                    reference,
+                    position,
+                    float(score),
+                    effort,
+                    one_off,
+                    recurring,
+                    status,
+                    depends.get(item_id, no_deps),
+                    pins.get(item_id),
+                )
+            )
     candidate_ids = {item.id for item in plan_items}
     outside = {
-        dep: facts[dep].reference
+        dep: facts[dep][_REFERENCE]
         for item in plan_items
         for dep in item.depends_on
         if dep not in candidate_ids
@@ -128,15 +143,13 @@ def plan_run(
         time_limit_seconds=DEFAULT_TIME_LIMIT_SECONDS,
         outside_dependencies=outside,
     )
-    entries = {
-        placement.item_id: _planned_entry(placement, limits) for placement in result.placements
-    }
+    entries = _planned_entries(result.placements, limits)
     for item_id in ranked_ids - candidate_ids:  # parked: ranked, never planned
-        entries[item_id] = PlannedEntry(None, None, "", facts[item_id].status, {})
+        entries[item_id] = PlannedEntry(None, None, "", facts[item_id][_STATUS], {})
     needs_estimate = [
         item_id
         for item_id in [*(item_id for item_id, _p, _s in ranked), *unranked_ids]
-        if facts[item_id].effort is None and facts[item_id].status in CANDIDATE_STATUSES
+        if facts[item_id][_EFFORT] is None and facts[item_id][_STATUS] in candidates
     ]
     totals = _totals(result, quarters, limits, discount)
     return RunPlan(mode=mode, totals=totals, entries=entries, needs_estimate=needs_estimate)
@@ -154,30 +167,29 @@ def _mode_of(council_id: int) -> tuple[str, float]:
 
 
 def _item_facts(council_id: int) -> dict[int, _ItemFacts]:
+    """Every item's facts in one round trip, as driver tuples with the numbers cast to
+    floats by the database (no Decimal per value). Work under way commits only what is left
+    of it, when the team has said."""
+    effort = Case(
+        When(
+            status=Status.IN_PROGRESS,
+            remaining_days__isnull=False,
+            then=F("remaining_days"),
+        ),
+        default=F("effort_days"),
+    )
     rows = BacklogItem.objects.filter(council_id=council_id).values_list(
         "pk",
         "reference",
         "status",
-        "effort_days",
-        "remaining_days",
-        "one_off_cost",
-        "recurring_cost",
+        Cast(effort, FloatField()),
+        Cast(Coalesce("one_off_cost", Value(0), output_field=DecimalField()), FloatField()),
+        Cast(Coalesce("recurring_cost", Value(0), output_field=DecimalField()), FloatField()),
     )
-    facts = {}
-    for pk, reference, status, effort, remaining, one_off, recurring in rows.iterator(
-        chunk_size=5_000
-    ):
-        # Work under way commits only what is left of it, when the team has said.
-        if status == Status.IN_PROGRESS and remaining is not None:
-            effort = remaining
-        facts[pk] = _ItemFacts(
-            reference=reference,
-            status=status,
-            effort=None if effort is None else float(effort),
-            one_off=float(one_off or 0),
-            recurring=float(recurring or 0),
-        )
-    return facts
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 def _dependencies(council_id: int) -> dict[int, tuple[int, ...]]:
@@ -207,26 +219,38 @@ def _pins(council_id: int, quarters: Sequence[cal.Quarter]) -> dict[int, int]:
     }
 
 
-def _plan_item(item_id, position, score, facts: _ItemFacts, depends, pins) -> schedule.PlanItem:
-    return schedule.PlanItem(
-        id=item_id,
-        reference=facts.reference,
-        position=position,
-        score=float(score),
-        effort_days=facts.effort,
-        one_off_cost=facts.one_off,
-        recurring_cost=facts.recurring,
-        status=facts.status,
-        depends_on=depends.get(item_id, ()),
-        pinned_quarter=pins.get(item_id),
-    )
+def _planned_entries(
+    placements: Sequence[schedule.Placement], limits: schedule.PlanLimits
+) -> dict[int, PlannedEntry]:
+    """Item id -> its PlannedEntry. Most placements repeat a few dozen (place, reason,
+    details, days) combinations, so each is built once, with its reason text, and shared:
+    treat the entries and their details as read-only."""
+    shared: dict[tuple[Any, ...], PlannedEntry] = {}
+    entries = {}
+    for placement in placements:
+        load = placement.load
+        days = round(load * placement.duration, 1) if load else None
+        key = (
+            placement.start,
+            placement.end,
+            placement.reason,
+            repr(placement.details),
+            days,
+        )
+        entry = shared.get(key)
+        if entry is None:
+            entry = shared[key] = _planned_entry(placement, limits, days)
+        entries[placement.item_id] = entry
+    return entries
 
 
-def _planned_entry(placement: schedule.Placement, limits: schedule.PlanLimits) -> PlannedEntry:
+def _planned_entry(
+    placement: schedule.Placement, limits: schedule.PlanLimits, days: float | None
+) -> PlannedEntry:
     horizon = cal.horizon_of(placement.start)
     details = dict(placement.details)
     details["text"] = schedule.reason_text(placement, limits.quarter_labels, limits.year_labels)
-    details["days"] = round(placement.load * placement.duration, 1) if placement.load else None
+    details["days"] = days
     return PlannedEntry(
         start_quarter=placement.start,
         end_quarter=placement.end,

@@ -457,23 +457,32 @@ def _copy_entries(
         # itemgetter of several keys returns their tuple, as the function above does.
         contributions_of = itemgetter(*criterion_ids)
     as_json = "{" + ", ".join(f'"{criterion_id}": %r' for criterion_id in criterion_ids) + "}"
-    row = f"{run_id}\t%d\t%.2f\t%d\t%d\t%s\t{as_json}\t%s\t%s\t%s\t%s\t%s\n"
+    row = f"{run_id}\t%d\t%.2f\t%d\t%d\t%s\t{as_json}\t%s\n"
+    # The plan's part of a row, encoded once per distinct PlannedEntry: planning shares one
+    # object between the many entries with the same place and reason.
+    tails: dict[int, str] = {}
     unplanned = planning.UNPLANNED
+    get_plan = planned.get
     lines = []
     for entry in ranked:
-        plan = planned.get(entry.item_id, unplanned)
-        lines.append(
-            row
-            % (
-                (entry.item_id, entry.score, entry.rank, entry.position, "t" if entry.tied else "f")
-                + contributions_of(entry.contributions)
-                + (
+        plan = get_plan(entry.item_id, unplanned)
+        tail = tails.get(id(plan))
+        if tail is None:
+            tail = tails[id(plan)] = "\t".join(
+                (
                     _copy_field(plan.start_quarter),
                     _copy_field(plan.end_quarter),
                     plan.horizon,
                     plan.reason,
                     _copy_json(plan.details),
                 )
+            )
+        lines.append(
+            row
+            % (
+                (entry.item_id, entry.score, entry.rank, entry.position, "t" if entry.tied else "f")
+                + contributions_of(entry.contributions)
+                + (tail,)
             )
         )
     text = "".join(lines)

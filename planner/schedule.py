@@ -438,6 +438,10 @@ class _Plan:
     ) -> tuple[int | None, Reason]:
         """Scan the plan for the job's earliest start; with none, say why (PLANNING.md)."""
         after = self.running(job, starts)
+        if max(ledger.capacity, default=0.0) < job.load - EPSILON:
+            # No quarter has room for it (most of a long backlog once the plan is full):
+            # every start is blocked, so skip the scan and say why.
+            return None, self._why_not(job, after, ledger)
         last_blocker: Reason = (PLACED, {})
         for start in range(self.limits.horizon - job.duration + 1):
             blocker = ledger.blocker(job, start, after)
@@ -455,6 +459,8 @@ class _Plan:
         first = max([job.earliest, *(end + 1 for end in after.values())])
         if first > last:
             return WAITING_ON, {"ids": sorted(d for d, end in after.items() if end >= last)}
+        if max(ledger.capacity, default=0.0) < job.load - EPSILON:
+            return NO_CAPACITY, {"until": None}
         for start in range(first, last + 1):
             if ledger.fits_capacity(job, start):
                 money = ledger.budget_blocker(job, start)
