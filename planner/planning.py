@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from django.db import connection
 from django.db.models import Case, DecimalField, F, FloatField, Value, When
@@ -54,7 +54,10 @@ class RunPlan:
 # An item's facts as the plan reads them: (reference, status, effort or None, one-off cost,
 # recurring cost), the numbers already floats. Plain tuples: 10,000 of them per run.
 _ItemFacts = tuple[str, str, float | None, float, float]
-_REFERENCE, _STATUS, _EFFORT, _ONE_OFF, _RECURRING = range(5)
+# Final, so that mypy reads each as its literal index into the tuple.
+_REFERENCE: Final = 0
+_STATUS: Final = 1
+_EFFORT: Final = 2
 
 
 def plan_quarters(council: Council, today: date | None = None) -> list[cal.Quarter]:
