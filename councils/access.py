@@ -34,6 +34,16 @@ class CouncilAccess:
         return self.membership.is_admin
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """Whether the path or any query parameter (name or value) holds a NUL byte."""
+    if "\x00" in request.path_info:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
 def council_for(request: HttpRequest, slug: str, *, min_role: Role = Role.VIEWER) -> CouncilAccess:
     """The council and the user's membership of it, if they have at least `min_role`.
 
@@ -44,6 +54,10 @@ def council_for(request: HttpRequest, slug: str, *, min_role: Role = Role.VIEWER
     user = request.user
     if not user.is_authenticated:
         raise Http404
+    if _has_nul(request):
+        # PostgreSQL refuses NUL in a text value with an error; no reference, slug or
+        # filter value has one, so the page does not exist.
+        raise Http404("No such page.")
     membership = (
         Membership.objects.select_related("council").filter(user=user, council__slug=slug).first()
     )

@@ -253,12 +253,20 @@ class _CouncilListForm(forms.ModelForm):
     """A named, ordered entry in one of the council's set-up lists (themes, criteria)."""
 
     noun = ""
+    # Optimistic locking: an edit form carries the version it was rendered with.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.council = council
         self.fields["position"].required = False
         self.fields["position"].validators.append(MaxValueValidator(1000))
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = (
+                f"Reload the page and make your change to this {self.noun} again"
+            )
 
     def siblings(self) -> Any:
         raise NotImplementedError
@@ -370,6 +378,10 @@ class PinForm(forms.Form):
         help_text="Committees ask why the plan differs from the ranking",
         error_messages={"required": "Enter the reason for the pin"},
     )
+    # Optimistic locking: the version of `version_item`'s pin when the form was rendered
+    # (0: it had none). A reference typed by hand was not loaded, so it carries no version.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    version_item = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
 
     def __init__(self, *args, items=None, quarters=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -393,6 +405,13 @@ class PinForm(forms.Form):
         if key == CLEAR_PIN:
             return CLEAR_PIN
         return self.quarters[key]
+
+    def seen_version(self) -> int | None:
+        """The pin version the page showed for the chosen item, or None if it showed none."""
+        item = self.cleaned_data["item"]
+        if self.cleaned_data.get("version_item", "").strip().upper() != item.reference:
+            return None
+        return self.cleaned_data.get("version")
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -527,6 +546,12 @@ class ProfileForm(WeightsForm, ProfileNameForm):
     """Rename a profile and set its method and weights, all in one save."""
 
     field_order = ["name", "method"]
+    # Optimistic locking: the editor carries the profile's version it was rendered with.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={"required": "Reload the page and make your change to the weights again"},
+    )
 
     def __init__(self, *args: Any, council: Council, criteria: list[Criterion], **kwargs):
         super().__init__(*args, criteria=criteria, council=council, **kwargs)

@@ -58,6 +58,8 @@ class Theme(models.Model):
     name = models.CharField(max_length=80)
     position = models.PositiveIntegerField(default=0)
     retired = models.BooleanField(default=False)
+    # Optimistic locking: an edit form carries the version it was rendered with.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -165,6 +167,8 @@ class Criterion(models.Model):
     # Effort is estimated once, in team-days; this criterion's level is derived from the
     # estimate by the council's bands and is never scored by hand.
     derived_from_estimate = models.BooleanField(default=False)
+    # Optimistic locking: an edit form carries the version it was rendered with.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -245,6 +249,8 @@ class WeightingProfile(models.Model):
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: the editor carries the version it was rendered with.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -410,6 +416,8 @@ class HorizonOverride(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     set_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: the pin form carries the version it was rendered with (0: no pin).
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

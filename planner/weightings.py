@@ -11,13 +11,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from councils.models import Council
 from planner import ranking, scoring
 from planner.models import Criterion, Method, WeightingProfile
 
 PREVIEW_SIZE = 10
+
+
+class StaleProfileError(Exception):
+    """Someone else saved this profile after the editor was loaded; `current` is the profile
+    as saved now."""
+
+    def __init__(self, current: WeightingProfile) -> None:
+        super().__init__("stale profile")
+        self.current = current
+
+
+class ProfileNameTakenError(Exception):
+    """Another profile of the council took this name first (a concurrent save)."""
+
+
+def _save_unique(profile: WeightingProfile, **kwargs: Any) -> None:
+    try:
+        with transaction.atomic():
+            profile.save(**kwargs)
+    except IntegrityError as error:
+        raise ProfileNameTakenError(profile.name) from error
 
 
 def active_profile(council: Council) -> WeightingProfile | None:
@@ -35,13 +56,15 @@ def create_profile(
     """A new, inactive profile. It starts from `source` (a copy) or else from the active
     profile, so a council never starts from a blank, all-zero set of weights."""
     source = source or active_profile(council)
-    return WeightingProfile.objects.create(
+    profile = WeightingProfile(
         council=council,
         name=name,
         method=source.method if source else Method.WEIGHTED_SUM,
         weights=dict(source.weights) if source else {},
         is_active=False,
     )
+    _save_unique(profile)
+    return profile
 
 
 def copy_profile(*, profile: WeightingProfile, name: str) -> WeightingProfile:
@@ -55,19 +78,25 @@ def update_profile(
     name: str | None = None,
     method: str,
     weights: dict[str, float],
+    version: int,
     changed_by=None,
 ) -> WeightingProfile:
-    """Save a profile's name, method and weights; re-rank if it is the active one.
+    """Save a profile's name, method and weights, edited from a page rendered at `version`;
+    re-rank if it is the active one. Raises StaleProfileError when someone else saved the
+    profile in between, ProfileNameTakenError when a concurrent save took the name.
 
     Weights for criteria not on the form (inactive ones) are kept, so re-activating a
     criterion brings its old weight back.
     """
     profile = WeightingProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.version != version:
+        raise StaleProfileError(profile)
     if name is not None:
         profile.name = name
     profile.method = method
     profile.weights = {**profile.weights, **weights}
-    profile.save()
+    profile.version = version + 1
+    _save_unique(profile)
     if profile.is_active:
         ranking.request_run(council=profile.council, requested_by=changed_by)
     return profile
@@ -75,8 +104,11 @@ def update_profile(
 
 @transaction.atomic
 def activate_profile(*, profile: WeightingProfile, activated_by=None) -> WeightingProfile:
-    """Make this the council's one active profile and re-rank with it."""
-    council = profile.council
+    """Make this the council's one active profile and re-rank with it. Two activations at
+    once are serialised on the council's row, so the later one wins instead of meeting the
+    one-active-profile constraint."""
+    council = Council.objects.select_for_update().get(pk=profile.council_id)
+    profile = WeightingProfile.objects.get(pk=profile.pk)
     # Deactivate first: the partial unique constraint allows one active row at a time.
     council.profiles.filter(is_active=True).exclude(pk=profile.pk).update(is_active=False)
     if not profile.is_active:
@@ -162,7 +194,7 @@ def weight_history(
             method=labels.get(record.method, record.method),
             is_active=record.is_active,
             weights=[
-                (names[key], _format_weight(value))
+                (names[key], format_weight(value))
                 for key, value in record.weights.items()
                 if key in names
             ],
@@ -171,7 +203,7 @@ def weight_history(
     ]
 
 
-def _format_weight(value: Any) -> str:
+def format_weight(value: Any) -> str:
     number = float(value)
     return str(int(number)) if number.is_integer() else f"{number:g}"
 

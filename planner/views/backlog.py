@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
 from councils.access import CouncilAccess, council_for
@@ -108,6 +109,22 @@ def backlog_row(
         status_tag=STATUS_TAGS.get(Status(item.status), "govuk-tag--grey"),
         score_cells=score_cells,
     )
+
+
+def archived_row(request: HtmxHttpRequest, council: Council, item: BacklogItem) -> HttpResponse:
+    """400: the row's item was archived meanwhile (it has left the backlog), so the row
+    cannot be drawn again; it says so and offers the refreshed backlog."""
+    backlog_url = safe_next(request, reverse("backlog", args=[council.slug]))
+    html = format_html(
+        '<tr class="govuk-table__row" id="row-{}"><td class="govuk-table__cell" colspan="20">'
+        '<p class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> '
+        "{} is archived: its scores cannot change.</p>"
+        '<a class="govuk-link" href="{}">Reload the backlog</a></td></tr>',
+        item.reference,
+        item.reference,
+        backlog_url,
+    )
+    return HttpResponse(html, status=400)
 
 
 def row_context(

@@ -35,6 +35,43 @@ def _edit_rows(
     ]
 
 
+def _who_saved(current: Any) -> str:
+    record = current.history.select_related("history_user").first()
+    user = record.history_user if record is not None else None
+    return user.get_username() if user is not None else "Another person"
+
+
+def _conflict(form: Any, noun: str, stale: setup.StaleEditError, shown: str | None) -> None:
+    """Keep the typing, carry the version saved now (so saving again is a deliberate choice
+    to replace theirs) and say what the other person saved."""
+    current = stale.current
+    if current is None:
+        form.add_error(None, f"Someone else deleted this {noun} while you were editing it.")
+        return
+    form.data = form.data.copy()
+    form.data[form.add_prefix("version")] = str(current.version)
+    form.add_error(
+        None,
+        f"{_who_saved(current)} saved this {noun} while you were editing it, so your changes "
+        f"have not been saved. It is now: {shown}. Check your version; saving again "
+        "replaces theirs.",
+    )
+
+
+def _theme_shown(theme: Any) -> str:
+    status = "retired" if theme.retired else "in use"
+    return f"name “{theme.name}”, order {theme.position}, {status}"
+
+
+def _criterion_shown(criterion: Any) -> str:
+    levels = "; ".join(f"{level} means “{text}”" for level, text in criterion.levels)
+    return (
+        f"name “{criterion.name}”, {criterion.get_direction_display().lower()}, "
+        f"order {criterion.position}, {'in use' if criterion.active else 'not in use'}, "
+        f"what it measures “{criterion.help_text}”; {levels}"
+    )
+
+
 def _themes_context(
     access: CouncilAccess, *, add_form: ThemeForm | None = None, failed: ThemeEditForm | None = None
 ) -> dict[str, Any]:
@@ -63,14 +100,18 @@ def themes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = ThemeForm(request.POST or None, council=council)
     if request.method == "POST":
         if form.is_valid():
-            theme = setup.add_theme(
-                council=council,
-                user=request.user,
-                name=form.cleaned_data["name"],
-                position=form.cleaned_data["position"],
-            )
-            messages.success(request, f"Theme “{theme.name}” added.")
-            return redirect("themes", council.slug)
+            try:
+                theme = setup.add_theme(
+                    council=council,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    position=form.cleaned_data["position"],
+                )
+            except setup.NameTakenError:
+                form.add_error("name", f"A theme called {form.cleaned_data['name']} already exists")
+            else:
+                messages.success(request, f"Theme “{theme.name}” added.")
+                return redirect("themes", council.slug)
         context = _themes_context(access, add_form=form)
         return render(request, "planner/themes.html", context, status=400)
     return render(request, "planner/themes.html", _themes_context(access))
@@ -83,6 +124,7 @@ def theme_edit(request: HtmxHttpRequest, slug: str, theme_id: int) -> HttpRespon
     council = access.council
     theme = get_object_or_404(council.themes, pk=theme_id)
     form = ThemeEditForm(request.POST, instance=theme, council=council, prefix=f"theme-{theme.pk}")
+    status = 400
     if form.is_valid():
         try:
             changed = setup.change_theme(
@@ -91,19 +133,24 @@ def theme_edit(request: HtmxHttpRequest, slug: str, theme_id: int) -> HttpRespon
                 action=form.cleaned_data["action"],
                 name=form.cleaned_data["name"],
                 position=form.cleaned_data["position"],
+                version=form.cleaned_data["version"],
             )
         except setup.ThemeInUseError:
             form.add_error(
                 None, f"“{theme.name}” is used by items, so retire it instead of deleting it."
             )
+        except setup.NameTakenError:
+            form.add_error("name", f"A theme called {form.cleaned_data['name']} already exists")
+        except setup.StaleEditError as stale:
+            status = 409
+            _conflict(form, "theme", stale, stale.current and _theme_shown(stale.current))
         else:
             messages.success(
                 request, f"Theme “{changed.name}” saved." if changed else "Theme deleted."
             )
             return redirect("themes", council.slug)
-    theme.refresh_from_db()
     context = _themes_context(access, failed=form)
-    return render(request, "planner/themes.html", context, status=400)
+    return render(request, "planner/themes.html", context, status=status)
 
 
 def _criteria_context(
@@ -139,11 +186,17 @@ def criteria(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = CriterionForm(request.POST or None, council=council, prefix="new")
     if request.method == "POST":
         if form.is_valid():
-            criterion = setup.save_criterion(
-                council=council, user=request.user, criterion=form.save(commit=False)
-            )
-            messages.success(request, f"Criterion “{criterion.name}” added.")
-            return redirect("criteria", council.slug)
+            try:
+                criterion = setup.save_criterion(
+                    council=council, user=request.user, criterion=form.save(commit=False)
+                )
+            except setup.NameTakenError:
+                form.add_error(
+                    "name", f"A criterion called {form.cleaned_data['name']} already exists"
+                )
+            else:
+                messages.success(request, f"Criterion “{criterion.name}” added.")
+                return redirect("criteria", council.slug)
         context = _criteria_context(access, add_form=form)
         return render(request, "planner/criteria.html", context, status=400)
     return render(request, "planner/criteria.html", _criteria_context(access))
@@ -158,13 +211,28 @@ def criterion_edit(request: HtmxHttpRequest, slug: str, criterion_id: int) -> Ht
     form = CriterionForm(
         request.POST, instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
     )
+    status = 400
     if form.is_valid():
         changed = form.save(commit=False)
-        setup.save_criterion(council=council, user=request.user, criterion=changed)
-        messages.success(request, f"Criterion “{criterion.name}” saved.")
-        return redirect("criteria", council.slug)
+        try:
+            setup.save_criterion(
+                council=council,
+                user=request.user,
+                criterion=changed,
+                version=form.cleaned_data["version"],
+            )
+        except setup.NameTakenError:
+            form.add_error(
+                "name", f"A criterion called {form.cleaned_data['name']} already exists"
+            )
+        except setup.StaleEditError as stale:
+            status = 409
+            _conflict(form, "criterion", stale, stale.current and _criterion_shown(stale.current))
+        else:
+            messages.success(request, f"Criterion “{criterion.name}” saved.")
+            return redirect("criteria", council.slug)
     context = _criteria_context(access, failed=form)
-    return render(request, "planner/criteria.html", context, status=400)
+    return render(request, "planner/criteria.html", context, status=status)
 
 
 urlpatterns = [

@@ -34,7 +34,11 @@ def _profile_url(profile: WeightingProfile) -> str:
 
 
 def _initial(profile: WeightingProfile, criteria: list[Criterion]) -> dict[str, Any]:
-    initial: dict[str, Any] = {"name": profile.name, "method": profile.method}
+    initial: dict[str, Any] = {
+        "name": profile.name,
+        "method": profile.method,
+        "version": profile.version,
+    }
     for criterion in criteria:
         weight = profile.weight_for(criterion)
         initial[f"weight_{criterion.pk}"] = int(weight) if weight.is_integer() else weight
@@ -101,6 +105,44 @@ def _page(
     return render(request, PAGE, context)
 
 
+def _conflict(form: ProfileForm, stale: weightings.StaleProfileError) -> ProfileForm:
+    """The editor again with their typing and the version saved now (so saving again is a
+    deliberate choice to replace theirs), saying who saved what in between."""
+    current = stale.current
+    data = form.data.copy()
+    data["version"] = str(current.version)
+    retry = ProfileForm(data, council=form.council, criteria=form.criteria, exclude_pk=current.pk)
+    retry.full_clean()
+    record = current.history.select_related("history_user").first()
+    who = record.history_user.get_username() if record and record.history_user else "Someone"
+    labels = dict(Method.choices)
+    saved = ", ".join(
+        f"{criterion.name} {weightings.format_weight(current.weight_for(criterion))}"
+        for criterion in form.criteria
+    )
+    retry.add_error(
+        None,
+        f"{who} saved this profile while you were editing it, so your changes have not been "
+        f"saved. It is now: name “{current.name}”, {labels.get(current.method, current.method)}"
+        f", weights {saved}. Check your version; saving again replaces theirs.",
+    )
+    return retry
+
+
+def _refused(
+    request: HtmxHttpRequest,
+    access: CouncilAccess,
+    profile: WeightingProfile,
+    criteria: list[Criterion],
+    form: ProfileForm,
+    status: int,
+) -> HttpResponse:
+    context = _context(access, profile, criteria, form=form)
+    if request.htmx:
+        return render(request, f"{PAGE}#editor", context, status=status)
+    return render(request, PAGE, context, status=status)
+
+
 def _save(
     request: HtmxHttpRequest, access: CouncilAccess, profile: WeightingProfile
 ) -> HttpResponse:
@@ -112,13 +154,20 @@ def _save(
         if request.htmx:
             return render(request, f"{PAGE}#editor", context, status=422)
         return render(request, PAGE, context, status=400)
-    profile = weightings.update_profile(
-        profile=profile,
-        name=form.cleaned_data["name"],
-        method=form.cleaned_data["method"],
-        weights=form.weights(),
-        changed_by=request.user,
-    )
+    try:
+        profile = weightings.update_profile(
+            profile=profile,
+            name=form.cleaned_data["name"],
+            method=form.cleaned_data["method"],
+            weights=form.weights(),
+            version=form.cleaned_data["version"],
+            changed_by=request.user,
+        )
+    except weightings.ProfileNameTakenError:
+        form.add_error("name", "A profile with that name already exists: choose another")
+        return _refused(request, access, profile, criteria, form, 400)
+    except weightings.StaleProfileError as stale:
+        return _refused(request, access, stale.current, criteria, _conflict(form, stale), 409)
     notice = "Weights saved." + (" The backlog is being ranked again." if profile.is_active else "")
     if not request.htmx:
         messages.success(request, notice)
@@ -211,19 +260,35 @@ def _create(
     prefix = "new" if source is None else "copy"
     form = ProfileNameForm(request.POST, council=council, prefix=prefix)
     if not form.is_valid():
-        profile = source or _shown_profile(council)
-        criteria = weightings.active_criteria(council)
-        context = _context(access, profile, criteria)
-        context[f"{prefix}_form"] = form
-        return render(request, PAGE, context, status=400)
+        return _create_refused(access, request, source, prefix, form)
     name = form.cleaned_data["name"]
+    try:
+        if source is None:
+            profile = weightings.create_profile(council=council, name=name)
+        else:
+            profile = weightings.copy_profile(profile=source, name=name)
+    except weightings.ProfileNameTakenError:
+        form.add_error("name", "A profile with that name already exists: choose another")
+        return _create_refused(access, request, source, prefix, form)
     if source is None:
-        profile = weightings.create_profile(council=council, name=name)
         messages.success(request, f"Profile “{name}” created. Set its weights below.")
     else:
-        profile = weightings.copy_profile(profile=source, name=name)
         messages.success(request, f"Copied “{source.name}” as “{name}”.")
     return redirect(_profile_url(profile))
+
+
+def _create_refused(
+    access: CouncilAccess,
+    request: HtmxHttpRequest,
+    source: WeightingProfile | None,
+    prefix: str,
+    form: ProfileNameForm,
+) -> HttpResponse:
+    council = access.council
+    profile = source or _shown_profile(council)
+    context = _context(access, profile, weightings.active_criteria(council))
+    context[f"{prefix}_form"] = form
+    return render(request, PAGE, context, status=400)
 
 
 @login_required
