@@ -17,6 +17,7 @@ def theme_post(theme, action: str, **overrides) -> dict:
         f"{prefix}-name": theme.name,
         f"{prefix}-position": theme.position,
         f"{prefix}-action": action,
+        f"{prefix}-version": theme.version,
     }
     data.update({f"{prefix}-{key}": value for key, value in overrides.items()})
     return data
@@ -139,6 +140,8 @@ def criterion_data(prefix: str, **overrides) -> dict:
         "position": "",
         "active": "on",
     }
+    if prefix.startswith("criterion-"):
+        data["version"] = Criterion.objects.get(pk=prefix.removeprefix("criterion-")).version
     data.update(overrides)
     return {f"{prefix}-{key}": value for key, value in data.items()}
 

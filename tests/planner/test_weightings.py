@@ -33,7 +33,7 @@ def ranked_items(council):
 
 
 def _post_data(profile, criteria, **overrides) -> dict:
-    data = {"name": profile.name, "method": profile.method}
+    data = {"name": profile.name, "method": profile.method, "version": profile.version}
     for criterion in criteria:
         data[f"weight_{criterion.pk}"] = str(profile.weight_for(criterion))
     data.update({key: str(value) for key, value in overrides.items()})
@@ -389,7 +389,10 @@ def test_update_keeps_weights_of_inactive_criteria(council, profile, criteria):
     hidden.active = False
     hidden.save()
     weightings.update_profile(
-        profile=profile, method=Method.WEIGHTED_SUM, weights={str(criteria[1].pk): 50}
+        profile=profile,
+        method=Method.WEIGHTED_SUM,
+        weights={str(criteria[1].pk): 50},
+        version=profile.version,
     )
     profile.refresh_from_db()
     assert profile.weights[str(hidden.pk)] == 25
