@@ -21,7 +21,7 @@ ROWS_PER_HORIZON = 100
 
 
 def _pin_form(
-    council: Council, data: object = None, initial: dict[str, str] | None = None
+    council: Council, data: object = None, initial: dict[str, object] | None = None
 ) -> PinForm:
     return PinForm(
         data,

@@ -222,9 +222,7 @@ def criterion_edit(request: HtmxHttpRequest, slug: str, criterion_id: int) -> Ht
                 version=form.cleaned_data["version"],
             )
         except setup.NameTakenError:
-            form.add_error(
-                "name", f"A criterion called {form.cleaned_data['name']} already exists"
-            )
+            form.add_error("name", f"A criterion called {form.cleaned_data['name']} already exists")
         except setup.StaleEditError as stale:
             status = 409
             _conflict(form, "criterion", stale, stale.current and _criterion_shown(stale.current))

@@ -109,7 +109,7 @@ def _conflict(form: ProfileForm, stale: weightings.StaleProfileError) -> Profile
     """The editor again with their typing and the version saved now (so saving again is a
     deliberate choice to replace theirs), saying who saved what in between."""
     current = stale.current
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
     data["version"] = str(current.version)
     retry = ProfileForm(data, council=form.council, criteria=form.criteria, exclude_pk=current.pk)
     retry.full_clean()

@@ -217,7 +217,7 @@ def test_two_profiles_activated_at_once_leave_one_active_and_no_error():
         barrier = threading.Barrier(len(drafts))
         errors: list[Exception] = []
 
-        def activate(profile: WeightingProfile) -> None:
+        def activate(profile: WeightingProfile, barrier=barrier, errors=errors) -> None:
             try:
                 barrier.wait()
                 weightings.activate_profile(profile=profile, activated_by=admin)

@@ -141,7 +141,7 @@ def criterion_data(prefix: str, **overrides) -> dict:
         "active": "on",
     }
     if prefix.startswith("criterion-"):
-        data["version"] = Criterion.objects.get(pk=prefix.removeprefix("criterion-")).version
+        data["version"] = str(Criterion.objects.get(pk=prefix.removeprefix("criterion-")).version)
     data.update(overrides)
     return {f"{prefix}-{key}": value for key, value in data.items()}
 
