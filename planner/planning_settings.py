@@ -107,8 +107,11 @@ def _save_mode(council: Council, mode: str, discount: Decimal) -> None:
     if profile.schedule_mode != mode or profile.value_discount_percent != discount:
         profile.schedule_mode = mode
         profile.value_discount_percent = discount
+        profile.version += 1
         record_change_reason(profile, "Planning settings: how the plan is built")
-        profile.save(update_fields=["schedule_mode", "value_discount_percent", "updated_at"])
+        profile.save(
+            update_fields=["schedule_mode", "value_discount_percent", "version", "updated_at"]
+        )
 
 
 def _derive_effort(council: Council, bands: Sequence[float], user: Any) -> None:
@@ -118,6 +121,8 @@ def _derive_effort(council: Council, bands: Sequence[float], user: Any) -> None:
     for criterion in Criterion.objects.filter(council=council, derived_from_estimate=True):
         for level, text in enumerate(texts, start=1):
             setattr(criterion, f"level_{level}", text)
+        # A criterion form open elsewhere must not overwrite the new texts unawares.
+        criterion.version += 1
         record_change_reason(criterion, "Effort bands changed")
         criterion.save()
     estimates.sync_effort_scores(council=council, user=user)
