@@ -272,11 +272,13 @@ class DeliveryPlan:
             ]
         )
 
-    @cached_property
-    def one_off_chart(self) -> plan_charts.LimitedChart:
+    def _money_chart(self, key: str) -> plan_charts.LimitedChart:
+        """Spend of one kind ("one_off" or "recurring") per year against that kind's budget."""
         return plan_charts.limited_columns(
             [
-                plan_charts.LimitedInput(y.label, [("one_off", y.one_off)], y.one_off_budget)
+                plan_charts.LimitedInput(
+                    y.label, [(key, getattr(y, key))], getattr(y, f"{key}_budget")
+                )
                 for y in self.years
             ],
             money=True,
@@ -287,20 +289,9 @@ class DeliveryPlan:
     def money_charts(self) -> list[tuple[plan_charts.LimitedChart, str, str]]:
         """(chart, what it counts, id prefix) for the money section."""
         return [
-            (self.one_off_chart, "one-off", "one-off"),
-            (self.recurring_chart, "recurring", "recurring"),
+            (self._money_chart("one_off"), "one-off", "one-off"),
+            (self._money_chart("recurring"), "recurring", "recurring"),
         ]
-
-    @cached_property
-    def recurring_chart(self) -> plan_charts.LimitedChart:
-        return plan_charts.limited_columns(
-            [
-                plan_charts.LimitedInput(y.label, [("recurring", y.recurring)], y.recurring_budget)
-                for y in self.years
-            ],
-            money=True,
-            width=480,
-        )
 
 
 def delivery_plan(*, council: Council, run: RankingRun | None) -> DeliveryPlan:
