@@ -50,9 +50,9 @@ class QuarterTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class YearTotals:
-    year: int
-    label: str
+class MoneyAgainstBudget:
+    """One-off and recurring spend against their budgets (None: no budget set)."""
+
     one_off: float
     one_off_budget: float | None
     recurring: float
@@ -68,15 +68,17 @@ class YearTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class PlanHeadline:
+class YearTotals(MoneyAgainstBudget):
+    year: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHeadline(MoneyAgainstBudget):
     """The dashboard's figures: the plan's first financial year against its budgets, and the
     capacity used in Now and Next."""
 
     year_label: str
-    one_off: float
-    one_off_budget: float | None
-    recurring: float
-    recurring_budget: float | None
     near_used: float
     near_capacity: float
     near_label: str  # the quarters Now and Next cover
@@ -84,14 +86,6 @@ class PlanHeadline:
     @property
     def near_percent(self) -> int:
         return round(100 * self.near_used / self.near_capacity) if self.near_capacity else 0
-
-    @property
-    def one_off_over(self) -> bool:
-        return self.one_off_budget is not None and self.one_off > self.one_off_budget + 0.005
-
-    @property
-    def recurring_over(self) -> bool:
-        return self.recurring_budget is not None and self.recurring > self.recurring_budget + 0.005
 
 
 def headline(totals: dict[str, Any]) -> PlanHeadline | None:
