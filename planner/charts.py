@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Quadrant keys, in reading order (top-left, top-right, bottom-left, bottom-right).
 QUICK_WINS = "quick_wins"
@@ -52,6 +53,19 @@ def nice_ceiling(value: float) -> float:
         if step * magnitude >= value - 1e-9:
             return step * magnitude
     return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def axis_position(value: float, maximum: float, start: float, end: float, digits: int) -> float:
+    """Where `value` falls on an axis that runs from `start` (for 0) to `end` (for `maximum`);
+    values off the scale stay on its ends."""
+    return round(start + (end - start) * min(max(value, 0.0), maximum) / maximum, digits)
+
+
+def quarter_ticks(
+    maximum: float, position: Callable[[float], float], label: Callable[[float], str]
+) -> list[Tick]:
+    """Five ticks along an axis: at 0, a quarter, half, three quarters and all of `maximum`."""
+    return [Tick(position(maximum * step / 4), label(maximum * step / 4)) for step in range(5)]
 
 
 def _fmt(value: float) -> str:
@@ -178,8 +192,7 @@ class Quadrant:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class Tick:
+class Tick(NamedTuple):
     position: float
     label: str
 
@@ -283,10 +296,10 @@ def value_effort_matrix(
     effort_max = nice_ceiling(max(efforts, default=0.0))
 
     def x_of(effort: float) -> float:
-        return round(left + (right - left) * min(max(effort, 0), effort_max) / effort_max, 1)
+        return axis_position(effort, effort_max, left, right, 1)
 
     def y_of(value: float) -> float:
-        return round(bottom - (bottom - top) * min(max(value, 0), value_max) / value_max, 1)
+        return axis_position(value, value_max, bottom, top, 1)
 
     points = []
     counts = dict.fromkeys(QUADRANT_LABELS, 0)
@@ -316,8 +329,8 @@ def value_effort_matrix(
     quadrants = _quadrants(
         (left, top, right, bottom), threshold_x=threshold_x, threshold_y=threshold_y, counts=counts
     )
-    x_ticks = [Tick(x_of(effort_max * step / 4), _fmt(effort_max * step / 4)) for step in range(5)]
-    y_ticks = [Tick(y_of(value_max * step / 4), _fmt(value_max * step / 4)) for step in range(5)]
+    x_ticks = quarter_ticks(effort_max, x_of, _fmt)
+    y_ticks = quarter_ticks(value_max, y_of, _fmt)
     return Matrix(
         width=width,
         height=height,

@@ -50,9 +50,9 @@ class QuarterTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class YearTotals:
-    year: int
-    label: str
+class MoneyAgainstBudget:
+    """One-off and recurring spend against their budgets (None: no budget set)."""
+
     one_off: float
     one_off_budget: float | None
     recurring: float
@@ -68,15 +68,17 @@ class YearTotals:
 
 
 @dataclass(frozen=True, slots=True)
-class PlanHeadline:
+class YearTotals(MoneyAgainstBudget):
+    year: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHeadline(MoneyAgainstBudget):
     """The dashboard's figures: the plan's first financial year against its budgets, and the
     capacity used in Now and Next."""
 
     year_label: str
-    one_off: float
-    one_off_budget: float | None
-    recurring: float
-    recurring_budget: float | None
     near_used: float
     near_capacity: float
     near_label: str  # the quarters Now and Next cover
@@ -84,14 +86,6 @@ class PlanHeadline:
     @property
     def near_percent(self) -> int:
         return round(100 * self.near_used / self.near_capacity) if self.near_capacity else 0
-
-    @property
-    def one_off_over(self) -> bool:
-        return self.one_off_budget is not None and self.one_off > self.one_off_budget + 0.005
-
-    @property
-    def recurring_over(self) -> bool:
-        return self.recurring_budget is not None and self.recurring > self.recurring_budget + 0.005
 
 
 def headline(totals: dict[str, Any]) -> PlanHeadline | None:
@@ -272,11 +266,13 @@ class DeliveryPlan:
             ]
         )
 
-    @cached_property
-    def one_off_chart(self) -> plan_charts.LimitedChart:
+    def _money_chart(self, key: str) -> plan_charts.LimitedChart:
+        """Spend of one kind ("one_off" or "recurring") per year against that kind's budget."""
         return plan_charts.limited_columns(
             [
-                plan_charts.LimitedInput(y.label, [("one_off", y.one_off)], y.one_off_budget)
+                plan_charts.LimitedInput(
+                    y.label, [(key, getattr(y, key))], getattr(y, f"{key}_budget")
+                )
                 for y in self.years
             ],
             money=True,
@@ -287,20 +283,9 @@ class DeliveryPlan:
     def money_charts(self) -> list[tuple[plan_charts.LimitedChart, str, str]]:
         """(chart, what it counts, id prefix) for the money section."""
         return [
-            (self.one_off_chart, "one-off", "one-off"),
-            (self.recurring_chart, "recurring", "recurring"),
+            (self._money_chart("one_off"), "one-off", "one-off"),
+            (self._money_chart("recurring"), "recurring", "recurring"),
         ]
-
-    @cached_property
-    def recurring_chart(self) -> plan_charts.LimitedChart:
-        return plan_charts.limited_columns(
-            [
-                plan_charts.LimitedInput(y.label, [("recurring", y.recurring)], y.recurring_budget)
-                for y in self.years
-            ],
-            money=True,
-            width=480,
-        )
 
 
 def delivery_plan(*, council: Council, run: RankingRun | None) -> DeliveryPlan:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planner.charts import nice_ceiling
+from planner.charts import Tick, axis_position, nice_ceiling, quarter_ticks
 
 
 def _money(value: float) -> str:
@@ -163,7 +163,7 @@ class LimitedChart:
     axis_top: float
     axis_bottom: float
     maximum: float
-    ticks: list[tuple[float, str]]
+    ticks: list[Tick]
     columns: list[LimitedColumn]
 
 
@@ -190,10 +190,9 @@ def limited_columns(
     limits = [item.limit for item in data if item.limit is not None]
     maximum = nice_ceiling(max([*peaks, *limits, 0.0]))
     axis_bottom = height - bottom
-    plot_height = axis_bottom - top
 
     def y_of(value: float) -> float:
-        return round(axis_bottom - plot_height * min(max(value, 0.0), maximum) / maximum, 2)
+        return axis_position(value, maximum, axis_bottom, top, 2)
 
     slot = (width - axis_left) / max(len(data), 1)
     columns = []
@@ -222,7 +221,7 @@ def limited_columns(
                 over=item.limit is not None and running > item.limit + 1e-6,
             )
         )
-    ticks = [(y_of(maximum * step / 4), fmt(maximum * step / 4)) for step in range(5)]
+    ticks = quarter_ticks(maximum, y_of, fmt)
     return LimitedChart(
         width=width,
         height=height,

@@ -5,6 +5,8 @@ from typing import Any
 from django import template
 from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from councils.access import CouncilAccess
 from councils.models import Council, Role
@@ -62,3 +64,18 @@ def select_options(field: BoundField, selected: Any = "") -> list:
     widget = field.field.widget
     value = field.value() if selected in ("", None) else selected
     return widget.optgroups(field.html_name, widget.format_value(value))
+
+
+@register.simple_tag
+def table_head(*labels: str, numeric: str = "") -> SafeString:
+    """A GOV.UK table head, one column header per label. The columns named in `numeric`
+    (comma-separated) hold numbers, so they align right."""
+    right = {name.strip() for name in numeric.split(",")}
+    cells = format_html_join(
+        "",
+        '<th scope="col" class="govuk-table__header{}">{}</th>',
+        ((" app-numeric" if label in right else "", label) for label in labels),
+    )
+    return format_html(
+        '<thead class="govuk-table__head"><tr class="govuk-table__row">{}</tr></thead>', cells
+    )

@@ -13,7 +13,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from councils.access import CouncilAccess, council_for
-from councils.models import Council, Role
+from councils.models import Role
 from planner import csv_import
 from planner.csv_safety import CsvFileError
 from planner.forms import ImportUploadForm
@@ -66,8 +66,8 @@ def import_(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _page(request, access, form=form, status=400)
 
 
-def _pending(council: Council, request: HtmxHttpRequest, token: UUID) -> PendingImport:
-    pending = csv_import.pending_for(council=council, user=request.user, token=token)
+def _pending(access: CouncilAccess, request: HtmxHttpRequest, token: UUID) -> PendingImport:
+    pending = csv_import.pending_for(council=access.council, user=request.user, token=token)
     if pending is None:
         raise Http404("This upload has expired or is not yours. Upload the file again.")
     return pending
@@ -77,9 +77,10 @@ def _pending(council: Council, request: HtmxHttpRequest, token: UUID) -> Pending
 @require_safe
 def import_preview(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.EDITOR)
-    council = access.council
-    pending = _pending(council, request, token)
-    preview = csv_import.validate(council=council, text=pending.text, encoding=pending.encoding)
+    pending = _pending(access, request, token)
+    preview = csv_import.validate(
+        council=access.council, text=pending.text, encoding=pending.encoding
+    )
     return _page(request, access, form=ImportUploadForm(), pending=pending, preview=preview)
 
 
@@ -87,10 +88,11 @@ def import_preview(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResp
 @require_POST
 def import_apply(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.EDITOR)
-    council = access.council
-    pending = _pending(council, request, token)
+    pending = _pending(access, request, token)
     try:
-        result = csv_import.apply_pending(council=council, user=request.user, pending=pending)
+        result = csv_import.apply_pending(
+            council=access.council, user=request.user, pending=pending
+        )
     except csv_import.ImportInvalid as invalid:
         # Something changed since the preview (or the file was never valid): show why.
         return _page(
@@ -106,7 +108,7 @@ def import_apply(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpRespon
         f"Import complete: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged.",
     )
-    return redirect("backlog", council.slug)
+    return redirect("backlog", access.council.slug)
 
 
 urlpatterns = [

@@ -15,6 +15,17 @@ def bulk_url(council) -> str:
     return reverse("backlog_bulk", args=[council.slug])
 
 
+def bulk_change(client, council, item, change: str):
+    """Post one bulk change for a single item, as the backlog's bulk bar does."""
+    return client.post(bulk_url(council), {"items": [item.reference], "change": change})
+
+
+def assert_refused_and_unchanged(response, item, status_code: int) -> None:
+    assert response.status_code == status_code
+    item.refresh_from_db()
+    assert item.status == Status.NEW
+
+
 def test_bulk_status_change_without_js(editor_client, council):
     first, second = BacklogItemFactory(council=council), BacklogItemFactory(council=council)
     untouched = BacklogItemFactory(council=council)
@@ -43,7 +54,7 @@ def test_bulk_theme_change_with_htmx_returns_the_table(editor_client, council):
 
 def test_bulk_change_bumps_versions_and_records_history(editor_client, council):
     item = BacklogItemFactory(council=council)
-    editor_client.post(bulk_url(council), {"items": [item.reference], "change": "status:parked"})
+    bulk_change(editor_client, council, item, "status:parked")
     item.refresh_from_db()
     assert item.version == 2
     latest = item.history.first()
@@ -55,7 +66,7 @@ def test_bulk_status_change_queues_a_ranking_run(
 ):
     item = BacklogItemFactory(council=council)
     with django_capture_on_commit_callbacks():
-        editor_client.post(bulk_url(council), {"items": [item.reference], "change": "status:done"})
+        bulk_change(editor_client, council, item, "status:done")
     assert council.runs.exists()
 
 
@@ -68,22 +79,14 @@ def test_bulk_without_selection_is_refused(editor_client, council):
 
 def test_bulk_with_an_unknown_change_is_refused_and_changes_nothing(editor_client, council):
     item = BacklogItemFactory(council=council)
-    response = editor_client.post(
-        bulk_url(council), {"items": [item.reference], "change": "status:exploded"}
-    )
-    assert response.status_code == 400
-    item.refresh_from_db()
-    assert item.status == Status.NEW
+    response = bulk_change(editor_client, council, item, "status:exploded")
+    assert_refused_and_unchanged(response, item, 400)
 
 
 def test_bulk_cannot_touch_another_councils_items(editor_client, council, other_council):
     foreign = BacklogItemFactory(council=other_council)
-    response = editor_client.post(
-        bulk_url(council), {"items": [foreign.reference], "change": "status:done"}
-    )
-    assert response.status_code == 400
-    foreign.refresh_from_db()
-    assert foreign.status == Status.NEW
+    response = bulk_change(editor_client, council, foreign, "status:done")
+    assert_refused_and_unchanged(response, foreign, 400)
 
 
 def test_bulk_cannot_move_items_to_a_retired_theme(editor_client, council):
@@ -105,9 +108,5 @@ def test_bulk_error_as_htmx_is_a_400_fragment(editor_client, council):
 
 def test_viewer_cannot_bulk_change(viewer_client, council):
     item = BacklogItemFactory(council=council)
-    response = viewer_client.post(
-        bulk_url(council), {"items": [item.reference], "change": "status:done"}
-    )
-    assert response.status_code == 403
-    item.refresh_from_db()
-    assert item.status == Status.NEW
+    response = bulk_change(viewer_client, council, item, "status:done")
+    assert_refused_and_unchanged(response, item, 403)

@@ -14,6 +14,11 @@ def add_url(council, query: str = "") -> str:
     return reverse("backlog_quick_add", args=[council.slug]) + query
 
 
+def assert_nothing_added(response, status_code: int) -> None:
+    assert response.status_code == status_code
+    assert not BacklogItem.objects.exists()
+
+
 def test_quick_add_without_js_creates_the_item_and_redirects_back(editor_client, council):
     theme = council.themes.first()
     response = editor_client.post(
@@ -80,15 +85,13 @@ def test_quick_add_refuses_a_retired_theme(editor_client, council):
     theme.retired = True
     theme.save()
     response = editor_client.post(add_url(council), {"add-title": "x", "add-theme": theme.pk})
-    assert response.status_code == 400
-    assert not BacklogItem.objects.exists()
+    assert_nothing_added(response, 400)
 
 
 def test_quick_add_refuses_another_councils_theme(editor_client, council, other_council):
     theme = other_council.themes.first()
     response = editor_client.post(add_url(council), {"add-title": "x", "add-theme": theme.pk})
-    assert response.status_code == 400
-    assert not BacklogItem.objects.exists()
+    assert_nothing_added(response, 400)
 
 
 def test_retired_themes_are_not_offered_for_new_items(editor_client, council):
@@ -102,8 +105,7 @@ def test_retired_themes_are_not_offered_for_new_items(editor_client, council):
 def test_viewer_cannot_quick_add(viewer_client, council):
     theme = council.themes.first()
     response = viewer_client.post(add_url(council), {"add-title": "x", "add-theme": theme.pk})
-    assert response.status_code == 403
-    assert not BacklogItem.objects.exists()
+    assert_nothing_added(response, 403)
 
 
 def test_references_follow_on(editor_client, council):

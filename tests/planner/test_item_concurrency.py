@@ -15,6 +15,11 @@ from tests.factories import BacklogItemFactory, CouncilFactory, MembershipFactor
 from tests.planner.test_item_pages import edit_data
 
 
+def post_score(client, item, criterion, data: dict[str, str], **headers: str):
+    url = reverse("item_score", args=[item.council.slug, item.reference, criterion.pk])
+    return client.post(url, data, **headers)
+
+
 @pytest.mark.django_db
 def test_stale_item_save_gets_409_and_overwrites_nothing(editor_client, council):
     item = BacklogItemFactory(council=council, title="Original")
@@ -44,10 +49,8 @@ def test_stale_score_gets_409_and_shows_their_score(editor_client, council):
     items.set_score(
         item=item, criterion=criterion, user=other, value=5, rationale="Theirs", version=0
     )
-    response = editor_client.post(
-        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
-        {"value": "1", "version": "0"},
-        HTTP_HX_REQUEST="true",
+    response = post_score(
+        editor_client, item, criterion, {"value": "1", "version": "0"}, HTTP_HX_REQUEST="true"
     )
     body = response.content.decode()
     assert response.status_code == 409
@@ -60,8 +63,10 @@ def test_stale_score_from_a_row_gets_409_row(editor_client, council):
     item = BacklogItemFactory(council=council)
     criterion = council.criteria.first()
     items.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
-    response = editor_client.post(
-        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
+    response = post_score(
+        editor_client,
+        item,
+        criterion,
         {"value": "1", "version": "0", "from": "row"},
         HTTP_HX_REQUEST="true",
     )
@@ -73,10 +78,7 @@ def test_stale_score_without_js_gets_409_full_page(editor_client, council):
     item = BacklogItemFactory(council=council)
     criterion = council.criteria.first()
     items.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
-    response = editor_client.post(
-        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
-        {"value": "1", "version": "0"},
-    )
+    response = post_score(editor_client, item, criterion, {"value": "1", "version": "0"})
     assert response.status_code == 409
     assert "<html" in response.content.decode()
 

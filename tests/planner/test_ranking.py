@@ -32,6 +32,13 @@ def _queued_run(council, generation: int | None = None) -> RankingRun:
     return RankingRun.objects.create(council=council, generation=generation)
 
 
+def _execute_expecting_failure(run: RankingRun) -> None:
+    with pytest.raises(ranking.RankingError):
+        ranking.execute_run(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+
+
 def _scored_items(council, count: int, value: int = 3) -> list[BacklogItem]:
     items = []
     for _ in range(count):
@@ -184,10 +191,7 @@ def test_all_zero_weights_fail_the_run_with_a_reason(council, three_items):
     profile.weights = dict.fromkeys(profile.weights, 0)
     profile.save()
     run = _queued_run(council)
-    with pytest.raises(ranking.RankingError):
-        ranking.execute_run(run_id=run.pk)
-    run.refresh_from_db()
-    assert run.status == RunStatus.FAILED
+    _execute_expecting_failure(run)
     assert "weighted 0" in run.error
     assert not run.entries.exists()
 
@@ -195,10 +199,7 @@ def test_all_zero_weights_fail_the_run_with_a_reason(council, three_items):
 def test_missing_active_profile_fails_the_run(council, three_items):
     council.profiles.update(is_active=False)
     run = _queued_run(council)
-    with pytest.raises(ranking.RankingError):
-        ranking.execute_run(run_id=run.pk)
-    run.refresh_from_db()
-    assert run.status == RunStatus.FAILED
+    _execute_expecting_failure(run)
     assert "no active weighting profile" in run.error
 
 
