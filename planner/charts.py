@@ -46,7 +46,9 @@ SAME = "same"
 
 def nice_ceiling(value: float) -> float:
     """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`, so axis ticks read cleanly."""
-    if not math.isfinite(value) or value <= 0:
+    # Below the tolerance the comparison below uses, a value is nothing to scale to (and a
+    # subnormal one would make its magnitude underflow to 0).
+    if not math.isfinite(value) or value <= 1e-9:
         return 1.0
     magnitude: float = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):

@@ -21,7 +21,8 @@ from planner.charts import (
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(7, 10), (10, 10), (11, 20), (23, 25), (0.3, 0.5), (0, 1), (-5, 1)]
+    ("value", "expected"),
+    [(7, 10), (10, 10), (11, 20), (23, 25), (0.3, 0.5), (0, 1), (-5, 1), (5e-324, 1)],
 )
 def test_nice_ceiling_rounds_up_to_a_readable_axis_maximum(value, expected):
     assert nice_ceiling(value) == pytest.approx(expected)
