@@ -281,17 +281,25 @@ def _match_header(
             )
     missing = [column for column in REQUIRED_COLUMNS if column not in index]
     if missing:
-        joined = ";".join(header)
-        if ";" in joined and len(header) <= 2:
+        # Another delimiter only when splitting the headings by it finds a missing column;
+        # otherwise name the missing ones (a two-column file was once told "semicolons").
+        delimiter = next(
+            (
+                (separator, name)
+                for separator, name in ((";", "semicolons"), ("\t", "tabs"))
+                if {column.casefold() for column in missing}
+                & {
+                    restore(part).strip().casefold()
+                    for cell in header
+                    for part in cell.split(separator)
+                }
+            ),
+            None,
+        )
+        if delimiter is not None:
             preview.warnings.clear()
             preview.file_errors.append(
-                "The file seems to be separated by semicolons. Save it as "
-                "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
-            )
-        elif "\t" in joined and len(header) <= 2:
-            preview.warnings.clear()
-            preview.file_errors.append(
-                "The file seems to be separated by tabs. Save it as "
+                f"The file seems to be separated by {delimiter[1]}. Save it as "
                 "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
             )
         else:
