@@ -853,11 +853,21 @@ def pending_for(*, council: Council, user: Any, token: Any) -> PendingImport | N
     ).first()
 
 
+class ImportGone(Exception):
+    """The pending upload was applied (or replaced) by another request: nothing was written."""
+
+
 def apply_pending(*, council: Council, user: Any, pending: PendingImport) -> ImportResult:
-    """Apply a stored upload and delete it; on ImportInvalid it is kept for the preview."""
+    """Apply a stored upload and delete it; on ImportInvalid it is kept for the preview.
+
+    One-shot: the pending row is locked first, so of two concurrent applies of one upload
+    the second waits, then finds it deleted and raises ImportGone having written nothing."""
     with transaction.atomic():
-        result = apply(council=council, user=user, text=pending.text, encoding=pending.encoding)
-        pending.delete()
+        locked = PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None:
+            raise ImportGone("This upload has already been imported.")
+        result = apply(council=council, user=user, text=locked.text, encoding=locked.encoding)
+        locked.delete()
     return result
 
 

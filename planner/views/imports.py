@@ -91,6 +91,9 @@ def import_apply(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpRespon
     pending = _pending(council, request, token)
     try:
         result = csv_import.apply_pending(council=council, user=request.user, pending=pending)
+    except csv_import.ImportGone:
+        # A concurrent apply of the same upload won (a double click, two tabs).
+        raise Http404("This upload has already been imported or has expired.") from None
     except csv_import.ImportInvalid as invalid:
         # Something changed since the preview (or the file was never valid): show why.
         return _page(
