@@ -60,13 +60,14 @@ def _page(
         page = Paginator(range(longest), PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         start = (page.number - 1) * PREVIEW_PAGE_SIZE
         end = start + PREVIEW_PAGE_SIZE
-        context["page"] = page
-        context["rows_shown"] = preview.rows[start:end]
-        context["errors_shown"] = preview.errors[start:end]
-        context["first_shown"] = start + 1
-        context["rows_note"] = _shown("rows", start, len(context["rows_shown"]), len(preview.rows))
-        context["errors_note"] = _shown(
-            "errors", start, len(context["errors_shown"]), len(preview.errors)
+        rows, errors = preview.rows[start:end], preview.errors[start:end]
+        context.update(
+            page=page,
+            rows_shown=rows,
+            errors_shown=errors,
+            first_shown=start + 1,
+            rows_note=_shown("rows", start, len(rows), len(preview.rows)),
+            errors_note=_shown("errors", start, len(errors), len(preview.errors)),
         )
     return render(request, "planner/import.html", context, status=status)
 

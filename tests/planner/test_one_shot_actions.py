@@ -38,7 +38,7 @@ def _rows(count: int) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def _ranked(council) -> None:
+def _ranked(council):
     for value in (5, 3):
         score_all(BacklogItemFactory(council=council, status=Status.READY), value)
     ranking.execute_run(run_id=ranking.request_run(council=council).pk)
