@@ -394,9 +394,16 @@ def _export_items(
 # doubled), numbers as PostgreSQL writes them (the text str(Decimal) gives for these
 # fixed-scale columns), NULL as an empty cell.
 
-_TRIGGERS_SQL = r"('=', '+', '-', '@', E'\t', E'\r')"
-_NOISE_FIRST_SQL = r"""(' ', '"', '''', E'\n')"""
-_NOISE_SQL = r"""E' "\'\n'"""
+# csv_safety.FORMULA_TRIGGERS and _LEADING_NOISE, character for character (fullwidth
+# operators and invisible spaces are written as themselves). '%' is written '%%' because
+# psycopg binds this statement's parameters client-side.
+_TRIGGERS_SQL = r"('=', '+', '-', '@', E'\t', E'\r', '|', '%%', '＝', '＋', '－', '＠')"
+_NOISE_FIRST_SQL = (
+    r"""(' ', '"', '''', E'\n', """
+    + ", ".join(f"'{space}'" for space in "\u00a0\u200b\u200c\u200d\u2060\ufeff")
+    + ")"
+)
+_NOISE_SQL = r"""E' "\'\n""" + "\u00a0\u200b\u200c\u200d\u2060\ufeff'"
 
 
 def _neutralise_sql(expr: str) -> str:

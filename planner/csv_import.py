@@ -61,6 +61,11 @@ from planner.models import (
 # at most 5,000 characters, so anything near this is a mistake or an attack.
 FIELD_SIZE_LIMIT = 20_000
 PENDING_IMPORT_LIFETIME = timedelta(hours=24)
+# The export has about 20 columns plus one per criterion. More than this, after dropping
+# trailing columns with no heading, is refused before any data row is read (issue 14).
+MAX_COLUMNS = 200
+# Unrecognised columns listed one by one; beyond this they are summarised in one warning.
+_LISTED_UNRECOGNISED = 5
 # SQLite allows ~32k parameters a query; stay well under it when looking up references.
 _LOOKUP_BATCH = 5_000
 
@@ -197,23 +202,49 @@ def _records(text: str) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""), strict=True)
 
 
-def _read_table(text: str, preview: ImportPreview) -> tuple[list[str], list[list[str]]]:
-    """Header and data rows, counting rows as they stream so a huge file stops early."""
+@dataclass
+class _Table:
+    header: list[str]  # without trailing columns that have no heading
+    rows: list[list[str]]  # cut to the header's width where the cells beyond are ignored
+    trailing_blank: int = 0  # columns with no heading dropped from the header's end
+
+
+def _read_table(text: str, preview: ImportPreview) -> _Table:
+    """Header and data rows, counting rows as they stream so a huge file stops early.
+
+    Trailing columns with no heading (a spreadsheet's stray commas, or millions of them)
+    are dropped from the header and from each row before anything else looks at them, and
+    a header still wider than MAX_COLUMNS is refused before any data row is read."""
     header: list[str] | None = None
     rows: list[list[str]] = []
     limit = settings.IMPORT_MAX_ROWS
     records = _records(text)
     number = 0
+    file_width = width = 0
     try:
         for number, record in enumerate(records, start=1):  # noqa: B007 (used after the loop)
             if header is None:
-                header = record
+                file_width = width = len(record)
+                while width and not record[width - 1].strip():
+                    width -= 1
+                if width > MAX_COLUMNS:
+                    preview.file_errors.append(
+                        f"The file has {width:,} columns. At most {MAX_COLUMNS} can be "
+                        "imported: delete the columns you do not need and upload it again."
+                    )
+                    return _Table([], [])
+                header = record[:width]
                 continue
+            if len(record) > width and (
+                len(record) == file_width or not any(cell.strip() for cell in record[width:])
+            ):
+                # Cells under the dropped columns: ignored, as their columns are.
+                del record[width:]
             if len(rows) >= limit:
                 preview.file_errors.append(
                     f"The file has more than {limit:,} rows. Split it into smaller files."
                 )
-                return header, []
+                return _Table(header, [])
             rows.append(record)
     except csv.Error as error:
         row = number + 1
@@ -225,11 +256,11 @@ def _read_table(text: str, preview: ImportPreview) -> tuple[list[str], list[list
             preview.file_errors.append(
                 f"Row {row} cannot be read: the quotation marks do not match up ({error})."
             )
-        return header or [], []
-    if header is None or not any(cell.strip() for cell in header):
+        return _Table(header or [], [])
+    if header is None or not header:
         preview.file_errors.append("The file is empty.")
-        return [], []
-    return header, rows
+        return _Table([], [])
+    return _Table(header, rows, file_width - width)
 
 
 # --- Validation ---------------------------------------------------------------------------
@@ -243,7 +274,7 @@ class _Columns:
 
 
 def _match_header(
-    header: list[str], criteria: list[Criterion], preview: ImportPreview
+    header: list[str], criteria: list[Criterion], preview: ImportPreview, trailing_blank: int = 0
 ) -> _Columns | None:
     known = {name.casefold(): name for name in [*ITEM_COLUMNS, *READ_ONLY]}
     by_criterion = {
@@ -255,11 +286,15 @@ def _match_header(
     derived = {c.name.strip().casefold() for c in criteria if c.derived_from_estimate}
     index: dict[str, int] = {}
     criterion_index: dict[int, int] = {}
+    unheaded = [len(header)] if trailing_blank else []  # positions, 0-based
+    unheaded_count = trailing_blank
+    unrecognised: list[str] = []
     for position, raw in enumerate(header):
         name = restore(raw).strip()
         key = name.casefold()
         if not name:
-            preview.warnings.append(f"Column {position + 1} has no heading and was ignored.")
+            unheaded.append(position)
+            unheaded_count += 1
             continue
         if key in known:
             column = known[key]
@@ -276,22 +311,29 @@ def _match_header(
         elif key in derived:
             continue
         else:
-            preview.warnings.append(
-                f"The column \u201c{name}\u201d is not recognised and was ignored."
-            )
+            unrecognised.append(name)
+    _summarise_ignored(preview, sorted(unheaded), unheaded_count, unrecognised)
     missing = [column for column in REQUIRED_COLUMNS if column not in index]
     if missing:
-        joined = ";".join(header)
-        if ";" in joined and len(header) <= 2:
+        # Another delimiter only when splitting the headings by it finds a missing column;
+        # otherwise name the missing ones (a two-column file was once told "semicolons").
+        delimiter = next(
+            (
+                (separator, name)
+                for separator, name in ((";", "semicolons"), ("\t", "tabs"))
+                if {column.casefold() for column in missing}
+                & {
+                    restore(part).strip().casefold()
+                    for cell in header
+                    for part in cell.split(separator)
+                }
+            ),
+            None,
+        )
+        if delimiter is not None:
             preview.warnings.clear()
             preview.file_errors.append(
-                "The file seems to be separated by semicolons. Save it as "
-                "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
-            )
-        elif "\t" in joined and len(header) <= 2:
-            preview.warnings.clear()
-            preview.file_errors.append(
-                "The file seems to be separated by tabs. Save it as "
+                f"The file seems to be separated by {delimiter[1]}. Save it as "
                 "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
             )
         else:
@@ -308,6 +350,29 @@ def _match_header(
             f"{', '.join(ignored)} are worked out by the planner, so those columns are ignored."
         )
     return _Columns(index, criterion_index, len(header))
+
+
+def _summarise_ignored(
+    preview: ImportPreview, unheaded: list[int], unheaded_count: int, unrecognised: list[str]
+) -> None:
+    """One warning per ignored column while there are few; one summary when there are many,
+    so a header of a million commas makes one line, not a million."""
+    if unheaded_count == 1:
+        preview.warnings.append(f"Column {unheaded[0] + 1} has no heading and was ignored.")
+    elif unheaded_count > 1:
+        preview.warnings.append(f"{unheaded_count:,} columns have no heading and were ignored.")
+    quoted = [f"\u201c{name}\u201d" for name in unrecognised]
+    if len(quoted) <= _LISTED_UNRECOGNISED:
+        preview.warnings.extend(
+            f"The column {name} is not recognised and was ignored." for name in quoted
+        )
+    else:
+        shown = ", ".join(quoted[:_LISTED_UNRECOGNISED])
+        more = len(quoted) - _LISTED_UNRECOGNISED
+        preview.warnings.append(
+            f"{len(quoted):,} columns are not recognised and were ignored: {shown} "
+            f"and {more:,} more."
+        )
 
 
 def _parse_decimal(raw: str, places: int, maximum: int) -> Decimal | None:
@@ -520,16 +585,16 @@ COLUMN_GROUP_CHECKS = (
 def validate(*, council: Council, text: str, encoding: str = "utf-8") -> ImportPreview:
     """Check every row against this council's data; nothing is written."""
     preview = ImportPreview(encoding=encoding)
-    header, table = _read_table(text, preview)
+    table = _read_table(text, preview)
     if preview.file_errors:
         return preview
     criteria = list(council.criteria.filter(active=True).order_by("position", "id"))
-    matched = _match_header(header, criteria, preview)
+    matched = _match_header(table.header, criteria, preview, table.trailing_blank)
     if matched is None:
         return preview
     records = [
         (number, record)
-        for number, record in enumerate(table, start=2)
+        for number, record in enumerate(table.rows, start=2)
         if any(cell.strip() for cell in record)
     ]
     if not records:
@@ -845,11 +910,21 @@ def pending_for(*, council: Council, user: Any, token: Any) -> PendingImport | N
     ).first()
 
 
+class ImportGone(Exception):
+    """The pending upload was applied (or replaced) by another request: nothing was written."""
+
+
 def apply_pending(*, council: Council, user: Any, pending: PendingImport) -> ImportResult:
-    """Apply a stored upload and delete it; on ImportInvalid it is kept for the preview."""
+    """Apply a stored upload and delete it; on ImportInvalid it is kept for the preview.
+
+    One-shot: the pending row is locked first, so of two concurrent applies of one upload
+    the second waits, then finds it deleted and raises ImportGone having written nothing."""
     with transaction.atomic():
-        result = apply(council=council, user=user, text=pending.text, encoding=pending.encoding)
-        pending.delete()
+        locked = PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None:
+            raise ImportGone("This upload has already been imported.")
+        result = apply(council=council, user=user, text=locked.text, encoding=locked.encoding)
+        locked.delete()
     return result
 
 

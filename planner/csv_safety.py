@@ -17,6 +17,33 @@ On import, `restore` removes a leading ``'`` only where `neutralise` would have 
 cell ``'=1+1`` imports as ``=1+1``, and exporting it again gives ``'=1+1`` again. A cell that
 starts with ``'`` followed by anything else (``'tis``) keeps its quote. The one thing this
 cannot tell apart is a cell someone typed as ``'=1+1`` on purpose; it imports as ``=1+1``.
+
+What is neutralised, and why (issue 14)
+---------------------------------------
+A text cell gets a leading ``'`` when its first character, or its first character after any
+run of the leading noise below, is a trigger. The quote is invisible in a spreadsheet and
+`restore` takes it off again on import, so a false positive costs nothing; a miss can run a
+formula on a councillor's machine. So where a character is doubtful, we neutralise.
+
+- ``= + - @``, tab and carriage return: OWASP's list; every spreadsheet evaluates them.
+- ``|``: neutralised. No current spreadsheet evaluates a cell starting with it, but it is the
+  DDE separator (``cmd|' /C calc'!A0``), older Excel and some importers act on it, and
+  defusedcsv and most scanners flag it.
+- ``%``: neutralised, as defusedcsv does. Excel reads ``%`` as a percentage sign only after a
+  number, but some locales and macro languages treat a leading one specially; a title starting
+  with ``%`` is rare enough that its invisible quote harms nothing.
+- Fullwidth ``＝ ＋ － ＠`` (U+FF1D, U+FF0B, U+FF0D, U+FF20): neutralised. Excel with
+  an East Asian input locale converts fullwidth operators to their ASCII forms on entry, so
+  ``＝1+1`` can become a formula.
+- No-break space (U+00A0), zero-width space, joiner and non-joiner (U+200B to U+200D), word
+  joiner (U+2060) and the zero-width no-break space U+FEFF before a trigger: treated like the
+  ordinary spaces and quotes in `_LEADING_NOISE`, so ``\u00a0=1+1`` and ``\u200b=1+1`` are
+  neutralised. Spreadsheets that trim "whitespace" on import disagree about which characters
+  count, and these are invisible, so a reviewer could not see the trigger behind them.
+- Everything else (letters, digits, ``#``, ``/``, ``(``, other Unicode) is left alone.
+
+The PostgreSQL COPY fast path in csv_export (`_TRIGGERS_SQL`, `_NOISE_SQL`) spells the same
+two sets; tests/planner/test_export_copy.py compares its bytes with this function's.
 """
 
 from __future__ import annotations
@@ -24,9 +51,11 @@ from __future__ import annotations
 import re
 
 # OWASP CSV injection: cells starting with these are evaluated as formulas (or DDE).
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
-# Characters spreadsheets skip before looking for a formula trigger.
-_LEADING_NOISE = " \"'\n"
+# Also `|` (DDE), `%` and the fullwidth forms of = + - @; see the module docstring.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r|%\uff1d\uff0b\uff0d\uff20")
+# Characters spreadsheets skip (or that cannot be seen) before a formula trigger: spaces,
+# quotes, line feed, no-break space, zero-width space / non-joiner / joiner, word joiner, BOM.
+_LEADING_NOISE = " \"'\n\u00a0\u200b\u200c\u200d\u2060\ufeff"
 # Any first character outside this set cannot start a formula: the fast path for exports.
 _SUSPICIOUS_FIRST = FORMULA_TRIGGERS | frozenset(_LEADING_NOISE)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, cast
 
 from django import forms
@@ -449,11 +450,35 @@ class PublishPlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
+    # One key per rendering of the form: the same form posted twice publishes one plan.
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        posted = self.data.get("idempotency_key") if self.is_bound else None
+        try:
+            key = uuid.UUID(str(posted)) if posted else uuid.uuid4()
+        except ValueError:
+            key = uuid.uuid4()
+        # A form shown again after an error keeps its key, so fixing it and publishing is
+        # still one action; the template renders this value in the hidden field.
+        self.publish_key = key
+
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
         if not slugify(title):
             raise forms.ValidationError("Enter a title with at least one letter or number")
         return title
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if "idempotency_key" in self.errors or not self.cleaned_data.get("idempotency_key"):
+            self.errors.pop("idempotency_key", None)
+            self.cleaned_data.pop("idempotency_key", None)
+            raise forms.ValidationError(
+                "This form has expired. Check the details and select Publish plan again"
+            )
+        return cleaned
 
 
 # --- Weightings (issue 4) -----------------------------------------------------------------

@@ -441,10 +441,18 @@ class PublishedPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     published_at = models.DateTimeField(auto_now_add=True)
+    # The publish form's one-time key: a second POST of the same form (a double click, two
+    # tabs, a retry) finds this plan instead of publishing "plan-2". None from the seed.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-meeting_date", "-published_at"]
-        constraints = [models.UniqueConstraint(fields=["council", "slug"], name="unique_plan_slug")]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "slug"], name="unique_plan_slug"),
+            models.UniqueConstraint(
+                fields=["council", "idempotency_key"], name="unique_plan_idempotency_key"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -75,10 +76,19 @@ def publish_plan(
     note: str = "",
     published_by=None,
     run: RankingRun | None = None,
+    idempotency_key: UUID | None = None,
 ) -> PublishedPlan:
-    """Freeze the latest finished ranking (or `run`) and its roadmap as a plan."""
-    # Lock the council so two admins publishing at once cannot take the same slug.
+    """Freeze the latest finished ranking (or `run`) and its roadmap as a plan.
+
+    With an `idempotency_key` (the publish form's), publishing is one-shot: if a plan with
+    that key exists in this council it is returned and nothing new is published."""
+    # Lock the council so two admins publishing at once cannot take the same slug, and a
+    # repeated POST of one form waits here until the first has committed its plan.
     Council.objects.select_for_update().only("pk").get(pk=council.pk)
+    if idempotency_key is not None:
+        existing = council.plans.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     run = run or ranking.latest_done_run(council)
     if run is None:
         raise NothingToPublish("There is no finished ranking to publish yet.")
@@ -96,6 +106,7 @@ def publish_plan(
         note=note,
         snapshot=snapshot,
         published_by=published_by,
+        idempotency_key=idempotency_key,
     )
 
 

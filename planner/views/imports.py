@@ -7,6 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,6 +21,19 @@ from planner.forms import ImportUploadForm
 from planner.models import PendingImport
 from planner.views.helpers import HtmxHttpRequest
 
+# Rows (and row errors) shown per page of the preview: a 20,000-row file is 100 pages, not
+# one 100 MB page (issue 14).
+PREVIEW_PAGE_SIZE = 200
+
+
+def _shown(what: str, start: int, shown: int, total: int) -> str:
+    """'Showing rows 201 to 400 of 12,345' when a table has more than one page."""
+    if total <= PREVIEW_PAGE_SIZE:
+        return ""
+    if not shown:
+        return f"All {total:,} {what} are on earlier pages"
+    return f"Showing {what} {start + 1:,} to {start + shown:,} of {total:,}"
+
 
 def _page(
     request: HtmxHttpRequest,
@@ -30,20 +44,32 @@ def _page(
     preview: csv_import.ImportPreview | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    return render(
-        request,
-        "planner/import.html",
-        {
-            "access": access,
-            "council": access.council,
-            "nav": "import",
-            "form": form,
-            "pending": pending,
-            "preview": preview,
-            "max_rows": settings.IMPORT_MAX_ROWS,
-        },
-        status=status,
-    )
+    context = {
+        "access": access,
+        "council": access.council,
+        "nav": "import",
+        "form": form,
+        "pending": pending,
+        "preview": preview,
+        "max_rows": settings.IMPORT_MAX_ROWS,
+    }
+    if preview is not None:
+        # One page number for both tables (rows to import, errors): the longer decides how
+        # many pages there are, and page N shows each table's Nth slice of 200.
+        longest = max(len(preview.rows), len(preview.errors))
+        page = Paginator(range(longest), PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+        start = (page.number - 1) * PREVIEW_PAGE_SIZE
+        end = start + PREVIEW_PAGE_SIZE
+        rows, errors = preview.rows[start:end], preview.errors[start:end]
+        context.update(
+            page=page,
+            rows_shown=rows,
+            errors_shown=errors,
+            first_shown=start + 1,
+            rows_note=_shown("rows", start, len(rows), len(preview.rows)),
+            errors_note=_shown("errors", start, len(errors), len(preview.errors)),
+        )
+    return render(request, "planner/import.html", context, status=status)
 
 
 @login_required
@@ -93,6 +119,9 @@ def import_apply(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpRespon
         result = csv_import.apply_pending(
             council=access.council, user=request.user, pending=pending
         )
+    except csv_import.ImportGone:
+        # A concurrent apply of the same upload won (a double click, two tabs).
+        raise Http404("This upload has already been imported or has expired.") from None
     except csv_import.ImportInvalid as invalid:
         # Something changed since the preview (or the file was never valid): show why.
         return _page(

@@ -73,3 +73,32 @@ def test_windows_1252_pound_sign_is_read():
 def test_unreadable_files_get_a_clear_message(data, message):
     with pytest.raises(CsvFileError, match=message):
         decode_csv_bytes(data)
+
+
+# --- The neutralisation decision (issue 14 item 7; see csv_safety's docstring) ------------
+
+
+def test_a_cell_starting_with_a_pipe_is_neutralised():
+    assert neutralise("|cmd' /C calc'!A0") == "'|cmd' /C calc'!A0"
+
+
+def test_a_cell_starting_with_a_percent_sign_is_neutralised():
+    assert neutralise("%age uplift") == "'%age uplift"
+
+
+@pytest.mark.parametrize("payload", ["\uff1d1+1", "\uff0b1", "\uff0d2", "\uff20SUM(A1)"])
+def test_a_cell_starting_with_a_fullwidth_trigger_is_neutralised(payload):
+    assert neutralise(payload) == "'" + payload
+
+
+@pytest.mark.parametrize(
+    "space", ["\u00a0", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", " \u00a0\u200b"]
+)
+def test_invisible_or_no_break_spaces_before_a_trigger_are_neutralised(space):
+    assert neutralise(space + "=1+1") == "'" + space + "=1+1"
+    assert restore(neutralise(space + "=1+1")) == space + "=1+1"
+
+
+@pytest.mark.parametrize("text", ["\u00a0Ynys M\u00f4n", "\u200bplain", "#1 priority", "50% off"])
+def test_those_spaces_and_other_characters_alone_are_left_alone(text):
+    assert neutralise(text) == text

@@ -218,6 +218,29 @@ def test_semicolon_delimited_file_is_refused(council):
     _refused(council, text, "separated by semicolons")
 
 
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [
+        ("Reference,Title", "\u201cTheme\u201d"),
+        ("Title,Status", "\u201cTheme\u201d"),
+        ("Title", "\u201cTheme\u201d"),
+        ("Theme,Owner", "\u201cTitle\u201d"),
+        ("Reference,Owner", "\u201cTitle\u201d and \u201cTheme\u201d"),
+    ],
+)
+def test_a_file_without_a_required_column_is_told_which_one(council, header, missing):
+    preview = _refused(council, f"{header}\r\nA,B\r\n", f"The file has no {missing} column.")
+    assert not any("separated by" in message for message in preview.file_errors)
+
+
+def test_semicolon_file_missing_a_column_is_still_told_about_semicolons(council):
+    _refused(council, "Reference;Title\r\n;A\r\n", "separated by semicolons")
+
+
+def test_tab_delimited_file_is_refused(council):
+    _refused(council, "Title\tTheme\r\nA\tProcurement\r\n", "separated by tabs")
+
+
 def test_ragged_rows_are_refused(council):
     text = _text([_row(), _row()[:4]])
     preview = _refused(council, text, "cells but the header has")

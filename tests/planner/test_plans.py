@@ -17,6 +17,8 @@ PLAN_POST = {
     "committee": "Cabinet",
     "meeting_date": "27/3/2027",
     "note": "For decision.",
+    # The form's one-time key (issue 14): each test publishes with it at most once.
+    "idempotency_key": "6a1f0c1e-2d6e-4c1b-9a53-6f3e2b7d8c90",
 }
 
 
