@@ -230,6 +230,9 @@ CELERY_BEAT_SCHEDULE = {
 # A queued run older than this that no worker has started is shown as "Ranking is delayed".
 RANKING_DELAYED_AFTER_SECONDS = envint("RANKING_DELAYED_AFTER_SECONDS", 10)
 
+# An overdue queued run is re-sent (by an edit or the sweep) at most this often.
+RANKING_RESEND_AFTER_SECONDS = envint("RANKING_RESEND_AFTER_SECONDS", 30)
+
 # Slows each ranking run down; only the worker-kill integration test sets it.
 RANKING_TEST_DELAY_SECONDS = float(os.environ.get("RANKING_TEST_DELAY_SECONDS", "0") or 0)
 
