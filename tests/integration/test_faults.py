@@ -157,7 +157,7 @@ def council(shared_db):
 
 @pytest.fixture
 def editor(council) -> Client:
-    user = UserFactory(username="fault-editor")
+    user = UserFactory.create(username="fault-editor")
     MembershipFactory(user=user, council=council, role=Role.EDITOR)
     client = Client()
     client.force_login(user)
