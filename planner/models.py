@@ -307,6 +307,13 @@ class RankingRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # When the run was last handed to the broker: an overdue run is re-sent at most once per
+    # RANKING_RESEND_AFTER_SECONDS, however many edits and sweeps ask for it.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task id of the delivery that claimed the run. Only that delivery (its own
+    # retry, or its redelivery after a lost worker) may claim a running run again; any other
+    # delivery of a running or finished run is a no-op and never counts as an attempt.
+    claimed_by = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-generation"]

@@ -73,8 +73,9 @@ def request_run(*, council: Council, requested_by=None) -> RankingRun:
         Council.objects.select_for_update().only("pk").get(pk=council.pk)
         queued = council.runs.filter(status=RunStatus.QUEUED).order_by("-generation").first()
         if queued is not None:
-            if _is_overdue(queued):
-                # The broker was probably down when it was asked for: this edit re-sends it.
+            if _is_overdue(queued) and not _sent_recently(queued):
+                # The broker was probably down when it was asked for: this edit re-sends it,
+                # at most once per RANKING_RESEND_AFTER_SECONDS however many edits arrive.
                 transaction.on_commit(lambda: enqueue_run(queued.pk))
             return queued
         latest = council.runs.aggregate(latest=Max("generation"))["latest"] or 0
@@ -87,16 +88,15 @@ def request_run(*, council: Council, requested_by=None) -> RankingRun:
 
 def enqueue_run(run_id: int) -> bool:
     """Hand the run to Celery. If the broker is unreachable the run stays queued and the
-    periodic sweep enqueues it later; the user's edit has already been saved."""
+    periodic sweep enqueues it later; the user's edit has already been saved.
+
+    No retry here: the user is waiting for the page, and the broker transport's connect and
+    socket timeouts (settings: CELERY_BROKER_TRANSPORT_OPTIONS) bound one attempt to well
+    under a second even when Redis accepts the connection but never answers (frozen)."""
     from planner.tasks import execute_ranking_run
 
     try:
-        # One quick retry at most: the user is waiting for the page (settings bound the
-        # connection and socket timeouts to 2 s each).
-        execute_ranking_run.apply_async(
-            args=[run_id],
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-        )
+        execute_ranking_run.apply_async(args=[run_id], retry=False)
     except Exception:
         log.warning("Could not enqueue ranking run %s; the sweep will retry", run_id)
         try:
@@ -106,6 +106,10 @@ def enqueue_run(run_id: int) -> bool:
         except Exception:  # the page's "delayed" wording also follows the run's age
             log.exception("Could not record the enqueue failure of run %s", run_id)
         return False
+    try:
+        RankingRun.objects.filter(pk=run_id).update(last_sent_at=timezone.now())
+    except Exception:  # sent all the same; at worst it is re-sent once more
+        log.exception("Could not record the sending of run %s", run_id)
     return True
 
 
@@ -128,6 +132,11 @@ def pending_or_failed_run(council: Council) -> RankingRun | None:
 def _is_overdue(run: RankingRun) -> bool:
     after = timedelta(seconds=settings.RANKING_DELAYED_AFTER_SECONDS)
     return run.requested_at is not None and timezone.now() - run.requested_at > after
+
+
+def _sent_recently(run: RankingRun) -> bool:
+    window = timedelta(seconds=settings.RANKING_RESEND_AFTER_SECONDS)
+    return run.last_sent_at is not None and timezone.now() - run.last_sent_at < window
 
 
 def run_now(*, council: Council, requested_by=None) -> RankingRun:
@@ -162,14 +171,16 @@ class RankingInput:
     hand_scored: frozenset[int] = frozenset()
 
 
-def execute_run(*, run_id: int) -> RankingRun | None:
+def execute_run(*, run_id: int, delivery: str | None = None) -> RankingRun | None:
     """Compute one run. Safe to call twice, or after a worker died part-way through.
 
-    Returns the run when this call finished it, None when there was nothing to do (already
-    done or failed, or gone). Raises RankingError after marking the run failed when the data
-    cannot be ranked; database errors propagate so the task can retry them.
+    `delivery` is the Celery task id of the message being executed (None when called
+    directly, e.g. by run_now). Returns the run when this call finished it, None when there
+    was nothing to do (already done or failed, running under another delivery, or gone).
+    Raises RankingError after marking the run failed when the data cannot be ranked;
+    database errors propagate so the task can retry them.
     """
-    run = _claim(run_id)
+    run = _claim(run_id, delivery)
     if run is None:
         return None
     try:
@@ -215,17 +226,32 @@ def execute_run(*, run_id: int) -> RankingRun | None:
     return run
 
 
-def _claim(run_id: int) -> RankingRun | None:
-    """queued → running (or running → running again, after a lost worker), attempts + 1."""
+def _claim(run_id: int, delivery: str | None = None) -> RankingRun | None:
+    """queued → running (or running → running again, after a lost worker), attempts + 1.
+
+    A running run is claimed again only by the delivery that claimed it (its own retry, or
+    Redis handing its message out again after its worker died), or once it has been running
+    past the hard time limit (no live worker can still be on it: the sweep's re-send). Any
+    other delivery of a running run is a duplicate, a no-op that is not an attempt: a worker
+    starting with eight re-sent copies in its queue must not use up the run's attempts.
+    A direct call (no delivery) may claim any queued or running run, as before.
+    """
     now = timezone.now()
-    claimed = RankingRun.objects.filter(
-        pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-    ).update(
+    claimable = Q(status=RunStatus.QUEUED)
+    if delivery is None:
+        claimable |= Q(status=RunStatus.RUNNING)
+    else:
+        abandoned_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        claimable |= Q(status=RunStatus.RUNNING) & (
+            Q(claimed_by=delivery) | Q(started_at__isnull=True) | Q(started_at__lt=abandoned_before)
+        )
+    claimed = RankingRun.objects.filter(claimable, pk=run_id).update(
         status=RunStatus.RUNNING,
         attempts=F("attempts") + 1,
         started_at=now,
         progress=PROGRESS_CLAIMED,
         error="",
+        claimed_by=delivery or "",
     )
     if not claimed:
         return None
@@ -527,9 +553,16 @@ def sweep(*, now=None) -> list[int]:
     queued_before = now - timedelta(seconds=settings.RANKING_DELAYED_AFTER_SECONDS)
     # Past the hard time limit, a "running" run has no live worker behind it.
     running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    # A run handed to the broker recently is waiting for a worker: sending it again would
+    # only queue a duplicate (harmless, but each one costs a worker a claim query).
+    sent_before = now - timedelta(seconds=settings.RANKING_RESEND_AFTER_SECONDS)
+    not_sent_recently = Q(last_sent_at__isnull=True) | Q(last_sent_at__lt=sent_before)
     run_ids = RankingRun.objects.filter(
-        Q(status=RunStatus.QUEUED, requested_at__lt=queued_before)
-        | Q(status=RunStatus.QUEUED, error=ENQUEUE_FAILED_MESSAGE)
+        (
+            Q(status=RunStatus.QUEUED, requested_at__lt=queued_before)
+            | Q(status=RunStatus.QUEUED, error=ENQUEUE_FAILED_MESSAGE)
+        )
+        & not_sent_recently
         | Q(status=RunStatus.RUNNING, started_at__lt=running_before)
     ).values_list("pk", flat=True)
     return [run_id for run_id in sorted(run_ids) if enqueue_run(run_id)]

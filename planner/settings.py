@@ -101,6 +101,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # With persistent connections, check a kept connection at the start of each request
+        # and replace it if PostgreSQL dropped it (restart, failover, pg_terminate_backend),
+        # rather than failing that request with a 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -209,13 +213,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Time limits stay well below the visibility timeout, so a task is never handed to a
 # second worker while the first is still legitimately running it.
+# A save sends its ranking run after committing, while the user waits: a frozen or
+# unreachable Redis must not hold the page. Redis answers in microseconds, so half a second
+# to connect and half a second for any reply mean "the broker is not there"; one try, no
+# retry (the sweep re-sends what did not arrive). The worker's BRPOP is read by the event
+# loop when a reply is ready, so it is not cut short by socket_timeout.
+BROKER_TIMEOUT_SECONDS = float(os.environ.get("BROKER_TIMEOUT_SECONDS", "0.5") or 0.5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
-    "max_retries": 1,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "max_retries": 0,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 300)
@@ -229,6 +242,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # A queued run older than this that no worker has started is shown as "Ranking is delayed".
 RANKING_DELAYED_AFTER_SECONDS = envint("RANKING_DELAYED_AFTER_SECONDS", 10)
+
+# An overdue queued run is re-sent (by an edit or the sweep) at most this often.
+RANKING_RESEND_AFTER_SECONDS = envint("RANKING_RESEND_AFTER_SECONDS", 30)
 
 # Slows each ranking run down; only the worker-kill integration test sets it.
 RANKING_TEST_DELAY_SECONDS = float(os.environ.get("RANKING_TEST_DELAY_SECONDS", "0") or 0)

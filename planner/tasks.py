@@ -47,12 +47,15 @@ def _reason(exc: BaseException) -> str:
     retry_jitter=True,
     max_retries=MAX_RETRIES,
     serializer="json",
+    bind=True,
 )
-def execute_ranking_run(run_id: int) -> None:
+def execute_ranking_run(self, run_id: int) -> None:
     from planner import ranking
 
     try:
-        ranking.execute_run(run_id=run_id)
+        # The task id is the same for this message's retries and redeliveries, and differs
+        # between copies sent separately: it tells a duplicate from this delivery's retry.
+        ranking.execute_run(run_id=run_id, delivery=self.request.id)
     except ranking.RankingError:
         # Already marked failed with its reason; retrying cannot help.
         log.info("Ranking run %s failed: the data cannot be ranked as it stands", run_id)

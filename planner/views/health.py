@@ -20,9 +20,13 @@ def _database_ok() -> bool:
 def _broker_ok() -> bool:
     if celery_app.conf.task_always_eager:
         return True  # the embedded default runs tasks in-process: no broker to reach
+    # One try, bounded by the transport's connect and socket timeouts (0.5 s each, see
+    # settings): a frozen Redis accepts the TCP connection and never answers the PING that
+    # opening a channel sends, so this answers "no" within about a second, never hangs.
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=0, interval_start=0, timeout=1)
+            conn.default_channel.client.ping()
         return True
     except Exception:
         return False

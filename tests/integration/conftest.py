@@ -116,7 +116,9 @@ def _database_url() -> str:
 class Worker:
     """One `celery worker` process on the test's queue, logging to a file."""
 
-    def __init__(self, *, name: str, queue: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, *, name: str, queue: str, env: dict[str, str], log: Path, concurrency: int = 1
+    ) -> None:
         self.log = log
         self.handle = log.open("w")
         self.process = subprocess.Popen(
@@ -125,8 +127,9 @@ class Worker:
                 "-A",
                 "planner",
                 "worker",
-                "--pool=solo",
-                "--concurrency=1",
+                # Several processes only when a test needs deliveries executed side by side.
+                "--pool=solo" if concurrency == 1 else "--pool=prefork",
+                f"--concurrency={concurrency}",
                 "-Q",
                 queue,
                 "-n",
@@ -175,12 +178,13 @@ class Worker:
 def start_worker(shared_db, broker, queue_name, redis_url, tmp_path) -> Iterator[Callable]:
     """Start worker processes against the test database and this test's queue.
 
-    `start_worker(**env)` adds environment variables, e.g. RANKING_TEST_DELAY_SECONDS.
+    `start_worker(**env)` adds environment variables, e.g. RANKING_TEST_DELAY_SECONDS;
+    `concurrency=8` starts a prefork worker with eight processes.
     Every worker is stopped before the database is flushed.
     """
     workers: list[Worker] = []
 
-    def start(**extra_env: str) -> Worker:
+    def start(concurrency: int = 1, **extra_env: str) -> Worker:
         env = {
             **os.environ,
             "DEBUG": os.environ.get("DEBUG", "true"),
@@ -196,6 +200,7 @@ def start_worker(shared_db, broker, queue_name, redis_url, tmp_path) -> Iterator
             queue=queue_name,
             env=env,
             log=tmp_path / f"worker-{len(workers) + 1}.log",
+            concurrency=concurrency,
         )
         workers.append(worker)
         worker.wait_ready()

@@ -347,3 +347,127 @@ def test_sweep_resends_a_run_the_broker_refused_at_once(council):
     RankingRun.objects.filter(pk=run.pk).update(error=ranking.ENQUEUE_FAILED_MESSAGE)
     with mock.patch.object(ranking, "enqueue_run", return_value=True):
         assert ranking.sweep() == [run.pk]
+
+
+# --- Duplicate deliveries (issue 14, item 3) ---------------------------------------------
+
+
+def _running(run: RankingRun, *, claimed_by: str, started_at=None, attempts: int = 1) -> None:
+    RankingRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        claimed_by=claimed_by,
+        attempts=attempts,
+        progress=ranking.PROGRESS_CLAIMED,
+        started_at=started_at or timezone.now(),
+    )
+
+
+def _deliver(run: RankingRun, task_id: str) -> None:
+    """One delivery of the run's task message, as a worker would execute it."""
+    from planner.tasks import execute_ranking_run
+
+    execute_ranking_run.apply(args=[run.pk], task_id=task_id)
+
+
+def test_duplicate_deliveries_of_a_running_run_are_no_ops_and_not_attempts(council, three_items):
+    run = _queued_run(council)
+    _running(run, claimed_by="first-delivery")
+    # A worker with concurrency 8 starts and takes the eight re-sent copies at once.
+    for number in range(8):
+        _deliver(run, f"duplicate-{number}")
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+    assert run.attempts == 1
+    assert not run.entries.exists()
+    # The delivery that claimed it finishes it, on its first attempt's count plus its own.
+    _deliver(run, "first-delivery")
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.attempts == 2
+    assert run.entries.count() == 3
+
+
+def test_duplicate_delivery_of_a_done_run_is_not_an_attempt(council, three_items):
+    run = _queued_run(council)
+    _deliver(run, "first-delivery")
+    for number in range(ranking.MAX_ATTEMPTS + 1):
+        _deliver(run, f"duplicate-{number}")
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.attempts == 1
+    assert run.claimed_by == "first-delivery"
+
+
+def test_the_claiming_delivery_may_claim_its_running_run_again(council, three_items):
+    # Its retry after a database error, or its redelivery after its worker was killed.
+    run = _queued_run(council)
+    _running(run, claimed_by="first-delivery")
+    _deliver(run, "first-delivery")
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (RunStatus.DONE, 2)
+
+
+def test_a_run_abandoned_past_the_time_limit_is_claimed_by_another_delivery(
+    council, three_items, settings
+):
+    run = _queued_run(council)
+    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    _running(run, claimed_by="lost-delivery", started_at=long_ago)
+    _deliver(run, "sweep-delivery")
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.claimed_by) == (RunStatus.DONE, 2, "sweep-delivery")
+
+
+def test_request_run_does_not_resend_a_run_sent_recently(
+    council, django_capture_on_commit_callbacks
+):
+    run = _queued_run(council)
+    RankingRun.objects.filter(pk=run.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=5), last_sent_at=timezone.now()
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        for _ in range(8):  # eight edits while the worker is down
+            assert ranking.request_run(council=council) == run
+    assert callbacks == []
+
+
+def test_request_run_resends_an_overdue_run_last_sent_a_while_ago(
+    council, django_capture_on_commit_callbacks, settings
+):
+    run = _queued_run(council)
+    a_while_ago = timezone.now() - timedelta(seconds=settings.RANKING_RESEND_AFTER_SECONDS + 1)
+    RankingRun.objects.filter(pk=run.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=5), last_sent_at=a_while_ago
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        ranking.request_run(council=council)
+    assert len(callbacks) == 1
+
+
+def test_enqueue_records_when_the_run_was_sent(council):
+    run = _queued_run(council)
+    with mock.patch("planner.tasks.execute_ranking_run.apply_async") as send:
+        assert ranking.enqueue_run(run.pk) is True
+    send.assert_called_once()
+    run.refresh_from_db()
+    assert run.last_sent_at is not None
+    assert timezone.now() - run.last_sent_at < timedelta(seconds=5)
+
+
+def test_a_failed_send_is_not_recorded_as_sent(council):
+    run = _queued_run(council)
+    with mock.patch(
+        "planner.tasks.execute_ranking_run.apply_async", side_effect=ConnectionError("down")
+    ):
+        assert ranking.enqueue_run(run.pk) is False
+    run.refresh_from_db()
+    assert run.last_sent_at is None
+
+
+def test_sweep_skips_an_overdue_run_sent_recently(council):
+    run = _queued_run(council)
+    RankingRun.objects.filter(pk=run.pk).update(
+        requested_at=timezone.now() - timedelta(hours=1), last_sent_at=timezone.now()
+    )
+    with mock.patch.object(ranking, "enqueue_run", return_value=True):
+        assert ranking.sweep() == []

@@ -35,11 +35,11 @@ def test_transient_database_error_is_retried_then_succeeds(council):
     real = ranking.execute_run
     calls = []
 
-    def flaky(*, run_id):
+    def flaky(*, run_id, delivery=None):
         calls.append(run_id)
         if len(calls) == 1:
             raise OperationalError("connection reset")
-        return real(run_id=run_id)
+        return real(run_id=run_id, delivery=delivery)
 
     with mock.patch.object(ranking, "execute_run", side_effect=flaky):
         tasks.execute_ranking_run.delay(run.pk)
