@@ -223,3 +223,18 @@ def test_plans_seeded_without_a_key_do_not_collide(db):
             council=council, title="Seed", committee="C", meeting_date=date(2027, 1, 10)
         )
     assert council.plans.filter(idempotency_key=None).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("url_name", "label"),
+    [
+        ("item_new", "Add item"),
+        ("backlog", "Add</button>"),
+        ("backlog", "Apply to selected"),
+        ("themes", "Add theme"),
+        ("criteria", "Add criterion"),
+    ],
+)
+def test_create_buttons_prevent_double_clicks(admin_client_for_council, council, url_name, label):
+    page = admin_client_for_council.get(reverse(url_name, args=[council.slug])).text
+    assert f'data-prevent-double-click="true">{label}' in page
