@@ -111,7 +111,7 @@ def test_edit_saved_while_redis_is_down_is_ranked_once_redis_is_back(
     client = Client()
     client.force_login(admin)
     profile = council.profiles.get(is_active=True)
-    data = {"name": profile.name, "method": "wsjf"}
+    data = {"name": profile.name, "method": "wsjf", "version": str(profile.version)}
     data.update({f"weight_{key}": str(value) for key, value in profile.weights.items()})
 
     set_broker(broker, CLOSED_PORT_BROKER)
