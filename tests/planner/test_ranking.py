@@ -261,7 +261,6 @@ def test_prune_never_deletes_a_published_run(council, three_items):
     assert first.entries.count() == 3
 
 
-
 def test_deleting_an_item_deletes_its_entries_in_every_run(council, three_items):
     # RankedEntry has no index on item alone (migration 0008): the cascade still works.
     for generation in (1, 2):
@@ -282,6 +281,7 @@ def test_entries_still_need_an_existing_run_and_item(council, three_items):
     missing = BacklogItem.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
     with pytest.raises(IntegrityError), transaction.atomic():
         RankedEntry.objects.filter(pk=entry.pk).update(item_id=missing)
+
 
 def _queries_for_a_run(council) -> int:
     run = _queued_run(council)
