@@ -38,6 +38,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Collate, Length
 from django.utils import timezone
 
 from councils.models import Council
@@ -165,14 +166,15 @@ def _text(value: str | None) -> str:
 
 
 def _with_scores_and_dependencies(
-    items: QuerySet[BacklogItem], criteria: list[Criterion]
+    items: QuerySet[BacklogItem], criteria: list[Criterion], *, ordered: bool = False
 ) -> tuple[QuerySet[BacklogItem], list[str]]:
     """Annotate one score column per criterion and a "DIG-001;DIG-002" dependency string.
 
     Each criterion's score is a LEFT JOIN on the unique (item, criterion) pair through a
     FilteredRelation, so the database hands back plain integers in one pass; the
-    dependencies are aggregated by a correlated subquery. Returns the queryset and the
-    score column names, in criterion order."""
+    dependencies are aggregated by a correlated subquery, `ordered` (PostgreSQL) in the
+    export's order, (length, text) in the C collation, as _sorted_references sorts them.
+    Returns the queryset and the score column names, in criterion order."""
     score_columns = []
     joins: dict[str, Any] = {}
     for index, criterion in enumerate(criteria):
@@ -180,15 +182,14 @@ def _with_scores_and_dependencies(
         joins[relation] = FilteredRelation("scores", condition=Q(scores__criterion_id=criterion.pk))
         score_columns.append(f"{relation}__value")
     through = BacklogItem.depends_on.through
+    reference = "to_backlogitem__reference"
+    order_by = (Length(reference), Collate(reference, "C")) if ordered else None
     dependencies = (
         through.objects.filter(from_backlogitem=OuterRef("pk"))
         .order_by()
         .values("from_backlogitem")
         .annotate(
-            joined=StringAgg(
-                "to_backlogitem__reference",
-                delimiter=Value(DEPENDENCY_SEPARATOR),
-            )
+            joined=StringAgg(reference, delimiter=Value(DEPENDENCY_SEPARATOR), order_by=order_by)
         )
         # django-stubs cannot see an annotation made after values(): "joined" is one.
         .values("joined")  # type: ignore[misc]
@@ -362,7 +363,8 @@ def _export_items(
     score and stored place in the delivery plan travel in the same row, so nothing is
     built per item before the first row and memory stays flat."""
     criteria = _active_criteria(council)
-    annotated, score_columns = _with_scores_and_dependencies(items, criteria)
+    on_postgresql = connections[items.db].vendor == "postgresql"
+    annotated, score_columns = _with_scores_and_dependencies(items, criteria, ordered=on_postgresql)
     values = annotated.values_list(
         F(f"{entry}__rank"),
         F(f"{entry}__score"),
@@ -376,7 +378,7 @@ def _export_items(
     filename = export_filename(council, kind)
     _record(council=council, user=user, kind=kind, description=description, filename=filename)
     namer = QuarterNamer.from_totals((run.plan or {}) if run else {})
-    if connections[values.db].vendor == "postgresql":
+    if on_postgresql:
         return CsvExport(filename, _copy_chunks(header(criteria), values, namer))
     rows = _item_rows(_stream(values), namer)
     return CsvExport(filename, csv_chunks(header(criteria), rows))
@@ -493,11 +495,8 @@ def _copy_sql(inner: str, columns: int, namer: QuarterNamer) -> tuple[str, list[
         # name_start appears twice in the statement, then name_end.
         params.extend(_name_params(namer) * 3)
     text_cells.append(_neutralise_sql(why))
-    text_cells.append(
-        f"array_to_string(ARRAY(SELECT ref FROM unnest(string_to_array({dependencies},"
-        f" '{DEPENDENCY_SEPARATOR}')) AS ref ORDER BY length(ref), ref COLLATE \"C\"),"
-        f" '{DEPENDENCY_SEPARATOR}')"
-    )
+    # Already in (length, text) order: the inner query's string_agg sorts them.
+    text_cells.append(dependencies)
     text_cells.append(_neutralise_sql(owner))
     text_cells.append(f"COALESCE(%s::jsonb ->> {stage}, {stage})")
     params.append(_json_param(STAGE_LABELS))

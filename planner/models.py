@@ -372,8 +372,16 @@ class RankingRun(models.Model):
 
 
 class RankedEntry(models.Model):
-    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="entries")
-    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="ranked_entries")
+    # No single-column indexes on run or item: every query on entries filters by run, and
+    # the unique (run, item) and (run, position) indexes serve those; a run writes 10,000
+    # entries in one COPY, and each index more is work on every row. The cost: deleting an
+    # item (admin only; items are archived, not deleted) finds its entries by a table scan.
+    run = models.ForeignKey(
+        RankingRun, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
+    item = models.ForeignKey(
+        BacklogItem, on_delete=models.CASCADE, related_name="ranked_entries", db_index=False
+    )
     score = models.DecimalField(max_digits=5, decimal_places=2)
     rank = models.PositiveIntegerField()
     position = models.PositiveIntegerField()

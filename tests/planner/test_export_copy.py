@@ -156,3 +156,18 @@ def test_a_run_without_a_plan_exports_the_same_both_ways(council, monkeypatch):
 
     fast, slow = _both(make, monkeypatch)
     assert fast == slow
+
+
+def test_dependencies_come_sorted_by_length_then_text_from_the_database(council, monkeypatch):
+    # Created in an order that is neither: the database's string_agg sorts them now.
+    needed = [BacklogItemFactory(council=council, number=n) for n in (1000, 99, 999, 10000, 100)]
+    item = BacklogItemFactory(council=council, number=5)
+    item.depends_on.add(*needed)
+    run = done_run_for(council, [item, *needed])
+
+    def make():
+        return csv_export.export_ranking(council=council, user=None, run=run)
+
+    fast, slow = _both(make, monkeypatch)
+    assert b",DIG-099;DIG-100;DIG-999;DIG-1000;DIG-10000," in fast
+    assert fast == slow

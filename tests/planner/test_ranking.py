@@ -7,7 +7,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -260,6 +260,28 @@ def test_prune_never_deletes_a_published_run(council, three_items):
         ranking.execute_run(run_id=_queued_run(council, generation).pk)
     assert council.runs.filter(pk=first.pk).exists()
     assert first.entries.count() == 3
+
+
+def test_deleting_an_item_deletes_its_entries_in_every_run(council, three_items):
+    # RankedEntry has no index on item alone (migration 0008): the cascade still works.
+    for generation in (1, 2):
+        ranking.execute_run(run_id=_queued_run(council, generation).pk)
+    top, middle, bottom = three_items
+    top.delete()
+    assert not RankedEntry.objects.filter(item_id=top.pk).exists()
+    assert RankedEntry.objects.filter(run__council=council).count() == 2 * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entries_still_need_an_existing_run_and_item(council, three_items):
+    # The foreign keys stay (checked at commit): only their single-column indexes went.
+    run = _queued_run(council)
+    ranking.execute_run(run_id=run.pk)
+    entry = run.entries.first()
+    assert entry is not None
+    missing = BacklogItem.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RankedEntry.objects.filter(pk=entry.pk).update(item_id=missing)
 
 
 def _queries_for_a_run(council) -> int:
