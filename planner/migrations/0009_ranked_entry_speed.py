@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planner', '0004_pins_need_a_quarter'),
+        ("planner", "0008_merge_hardening"),
     ]
 
     operations = [
