@@ -39,6 +39,24 @@ def _execute_expecting_failure(run: RankingRun) -> None:
     assert run.status == RunStatus.FAILED
 
 
+def _assert_done(run: RankingRun, *, attempts: int, entries: int) -> None:
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.attempts == attempts
+    assert run.entries.count() == entries
+
+
+def _queued_run_whose_send_fails(council) -> RankingRun:
+    """A queued run, sent once while the broker is down (the send reports False)."""
+    run = _queued_run(council)
+    with mock.patch(
+        "planner.tasks.execute_ranking_run.apply_async", side_effect=ConnectionError("down")
+    ):
+        assert ranking.enqueue_run(run.pk) is False
+    run.refresh_from_db()
+    return run
+
+
 def _scored_items(council, count: int, value: int = 3) -> list[BacklogItem]:
     items = []
     for _ in range(count):
@@ -168,10 +186,7 @@ def test_run_left_running_by_a_lost_worker_is_redone_once(council, three_items):
     run = _queued_run(council)
     RankingRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, attempts=1, progress=65)
     ranking.execute_run(run_id=run.pk)
-    run.refresh_from_db()
-    assert run.status == RunStatus.DONE
-    assert run.attempts == 2
-    assert run.entries.count() == 3
+    _assert_done(run, attempts=2, entries=3)
 
 
 def test_a_failure_while_writing_leaves_no_entries(council, three_items):
@@ -331,12 +346,7 @@ def test_request_run_resends_an_overdue_queued_run(council, django_capture_on_co
 
 
 def test_enqueue_failure_keeps_the_run_queued_and_marks_it_delayed(council):
-    run = _queued_run(council)
-    with mock.patch(
-        "planner.tasks.execute_ranking_run.apply_async", side_effect=ConnectionError("down")
-    ):
-        assert ranking.enqueue_run(run.pk) is False
-    run.refresh_from_db()
+    run = _queued_run_whose_send_fails(council)
     assert run.status == RunStatus.QUEUED
     assert run.is_delayed
 
@@ -403,10 +413,7 @@ def test_duplicate_deliveries_of_a_running_run_are_no_ops_and_not_attempts(counc
     assert not run.entries.exists()
     # The delivery that claimed it finishes it, on its first attempt's count plus its own.
     _deliver(run, "first-delivery")
-    run.refresh_from_db()
-    assert run.status == RunStatus.DONE
-    assert run.attempts == 2
-    assert run.entries.count() == 3
+    _assert_done(run, attempts=2, entries=3)
 
 
 def test_duplicate_delivery_of_a_done_run_is_not_an_attempt(council, three_items):
@@ -477,12 +484,7 @@ def test_enqueue_records_when_the_run_was_sent(council):
 
 
 def test_a_failed_send_is_not_recorded_as_sent(council):
-    run = _queued_run(council)
-    with mock.patch(
-        "planner.tasks.execute_ranking_run.apply_async", side_effect=ConnectionError("down")
-    ):
-        assert ranking.enqueue_run(run.pk) is False
-    run.refresh_from_db()
+    run = _queued_run_whose_send_fails(council)
     assert run.last_sent_at is None
 
 
