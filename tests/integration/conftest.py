@@ -211,6 +211,22 @@ def start_worker(shared_db, broker, queue_name, redis_url, tmp_path) -> Iterator
         worker.stop()
 
 
+def council_with_items(count: int):
+    """A council of `count` scored items whose citizen-impact scores vary (1 to 5), so a
+    ranking of it has an order and ties to get right."""
+    from planner.models import ItemScore
+    from tests.factories import BacklogItemFactory, CouncilFactory, score_all
+
+    council = CouncilFactory()
+    for number in range(count):
+        item = BacklogItemFactory.create(council=council)
+        score_all(item, 3)
+        ItemScore.objects.filter(item=item, criterion__key="citizen_impact").update(
+            value=1 + number % 5
+        )
+    return council
+
+
 def wait_for(predicate: Callable[[], bool], *, timeout: float, message: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

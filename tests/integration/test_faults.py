@@ -30,13 +30,10 @@ from planner import ranking
 from planner.models import ItemScore, RankedEntry, RankingRun, RunStatus
 from planner.tasks import execute_ranking_run, sweep_rankings
 from tests.factories import (
-    BacklogItemFactory,
-    CouncilFactory,
     MembershipFactory,
     UserFactory,
-    score_all,
 )
-from tests.integration.conftest import ROOT, _database_url, need, wait_for
+from tests.integration.conftest import ROOT, _database_url, council_with_items, need, wait_for
 
 SAVE_SECONDS = 1.0
 ITEMS = 6
@@ -145,14 +142,7 @@ def redis_url(own_redis) -> Iterator[str]:
 
 @pytest.fixture
 def council(shared_db):
-    council = CouncilFactory()
-    for number in range(ITEMS):
-        item = BacklogItemFactory.create(council=council)
-        score_all(item, 3)
-        ItemScore.objects.filter(item=item, criterion__key="citizen_impact").update(
-            value=1 + number % 5
-        )
-    return council
+    return council_with_items(ITEMS)
 
 
 @pytest.fixture
@@ -202,6 +192,18 @@ def _caught_up(council) -> bool:
     return len(stored) == ITEMS and stored == expected
 
 
+def _save_and_wait_for_write_phase(editor: Client, council) -> RankingRun:
+    """Save a score promptly, then wait until the worker's run of it is writing its entries."""
+    assert _save_score(editor, council, 5) < SAVE_SECONDS
+    run = _latest_run(council)
+    wait_for(
+        lambda: RankingRun.objects.get(pk=run.pk).progress >= ranking.PROGRESS_PLANNED,
+        timeout=60,
+        message="the worker never reached the write phase",
+    )
+    return run
+
+
 def _assert_no_failed_runs(council) -> None:
     failed = list(council.runs.filter(status=RunStatus.FAILED).values_list("generation", "error"))
     assert failed == []
@@ -229,13 +231,7 @@ def test_worker_killed_mid_run(start_worker, editor, council):
         "CELERY_TASK_TIME_LIMIT": "6",
     }
     doomed = start_worker(RANKING_TEST_DELAY_SECONDS="60", **limits)
-    assert _save_score(editor, council, 5) < SAVE_SECONDS
-    run = _latest_run(council)
-    wait_for(
-        lambda: RankingRun.objects.get(pk=run.pk).progress >= ranking.PROGRESS_PLANNED,
-        timeout=60,
-        message="the worker never reached the write phase",
-    )
+    run = _save_and_wait_for_write_phase(editor, council)
     delivered_at = time.monotonic()
     doomed.kill()
     assert not RankedEntry.objects.filter(run=run).exists()  # nothing half-written
@@ -331,13 +327,7 @@ def _terminate(application_name: str) -> int:
 def test_database_connection_terminated_mid_run(start_worker, editor, council):
     # The run holds its write transaction open for 3 s; its connection is cut inside it.
     start_worker(RANKING_TEST_DELAY_SECONDS="3", PGAPPNAME=WORKER_APP)
-    assert _save_score(editor, council, 5) < SAVE_SECONDS
-    run = _latest_run(council)
-    wait_for(
-        lambda: RankingRun.objects.get(pk=run.pk).progress >= ranking.PROGRESS_PLANNED,
-        timeout=60,
-        message="the worker never reached the write phase",
-    )
+    run = _save_and_wait_for_write_phase(editor, council)
     time.sleep(0.5)
     assert _terminate(WORKER_APP) >= 1
     assert not RankedEntry.objects.filter(run=run).exists()

@@ -10,29 +10,14 @@ from django.urls import reverse
 
 from councils.models import Role
 from planner import ranking
-from planner.models import ItemScore, RankedEntry, RankingRun, RunStatus
+from planner.models import RankedEntry, RankingRun, RunStatus
 from tests.factories import (
-    BacklogItemFactory,
-    CouncilFactory,
     MembershipFactory,
     UserFactory,
-    score_all,
 )
-from tests.integration.conftest import set_broker, wait_for
+from tests.integration.conftest import council_with_items, set_broker, wait_for
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _council_with_items(count: int = 12):
-    council = CouncilFactory()
-    for number in range(count):
-        item = BacklogItemFactory.create(council=council)
-        score_all(item, 3)
-        # Vary the scores so the ranking has order and ties to get right.
-        ItemScore.objects.filter(item=item, criterion__key="citizen_impact").update(
-            value=1 + number % 5
-        )
-    return council
 
 
 def _status(run: RankingRun) -> str:
@@ -53,7 +38,7 @@ def _request(council) -> RankingRun:
 
 
 def test_worker_process_completes_a_requested_run(start_worker):
-    council = _council_with_items()
+    council = council_with_items(12)
     start_worker()
     run = _request(council)
     wait_for(lambda: _status(run) == RunStatus.DONE, timeout=60, message="run never finished")
@@ -62,7 +47,7 @@ def test_worker_process_completes_a_requested_run(start_worker):
 
 
 def test_worker_killed_mid_run_is_redone_with_exactly_the_clean_result(start_worker, settings):
-    council = _council_with_items()
+    council = council_with_items(12)
     visibility = 8
     # Time limits stay below the visibility timeout, as in production.
     limits = {
@@ -105,7 +90,7 @@ def test_worker_killed_mid_run_is_redone_with_exactly_the_clean_result(start_wor
 def test_edit_saved_while_redis_is_down_is_ranked_once_redis_is_back(
     start_worker, broker, redis_url, django_capture_on_commit_callbacks
 ):
-    council = _council_with_items(3)
+    council = council_with_items(3)
     admin = UserFactory(username="integration-admin")
     MembershipFactory(user=admin, council=council, role=Role.ADMIN)
     client = Client()
@@ -140,7 +125,7 @@ def test_edit_saved_while_redis_is_down_is_ranked_once_redis_is_back(
 
 
 def test_stale_run_finishing_after_a_newer_one_never_replaces_it(start_worker):
-    council = _council_with_items()
+    council = council_with_items(12)
     start_worker()
     older = RankingRun.objects.create(council=council, generation=1)
     newer = RankingRun.objects.create(council=council, generation=2)
