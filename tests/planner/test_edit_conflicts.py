@@ -4,17 +4,15 @@ is a 400 "already exists", not a 500; scoring an archived item from a backlog ro
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from councils.models import Role
 from planner import items, pins, setup, weightings
 from planner.forms import CriterionForm, ProfileNameForm, ThemeForm
-from planner.models import HorizonOverride, Method, WeightingProfile
-from tests.factories import BacklogItemFactory, CouncilFactory, MembershipFactory, UserFactory
+from planner.models import HorizonOverride, Method
+from tests.concurrency import at_once, council_with_member, needs_postgres
+from tests.factories import BacklogItemFactory, UserFactory
 from tests.planner.test_setup_themes_criteria import criterion_data, theme_post
 from tests.planner.test_weightings import _post_data
 
@@ -207,31 +205,14 @@ def test_profile_created_twice_at_once_gets_400_already_exists(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_profiles_activated_at_once_leave_one_active_and_no_error():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
-    council = CouncilFactory()
-    admin = UserFactory()
-    MembershipFactory(user=admin, council=council, role=Role.ADMIN)
+    needs_postgres()
+    council, admin = council_with_member(Role.ADMIN)
     drafts = [weightings.create_profile(council=council, name=f"Draft {n}") for n in range(4)]
     for _round in range(3):
-        barrier = threading.Barrier(len(drafts))
-        errors: list[Exception] = []
-
-        def activate(profile: WeightingProfile, barrier=barrier, errors=errors) -> None:
-            try:
-                barrier.wait()
-                weightings.activate_profile(profile=profile, activated_by=admin)
-            except Exception as error:  # collected so the main thread can report it
-                errors.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=activate, args=(p,)) for p in drafts]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        at_once(
+            len(drafts),
+            lambda n: weightings.activate_profile(profile=drafts[n], activated_by=admin),
+        )
         assert council.profiles.filter(is_active=True).count() == 1
 
 

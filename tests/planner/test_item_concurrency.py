@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from councils.models import Role
 from planner import items
 from planner.models import ItemScore
-from tests.factories import BacklogItemFactory, CouncilFactory, MembershipFactory, UserFactory
+from tests.concurrency import at_once, council_with_member, needs_postgres
+from tests.factories import BacklogItemFactory, UserFactory
 from tests.planner.test_item_pages import edit_data
 
 
@@ -85,31 +83,14 @@ def test_stale_score_without_js_gets_409_full_page(editor_client, council):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_get_distinct_references():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
-    council = CouncilFactory()
-    user = UserFactory()
-    MembershipFactory(user=user, council=council, role=Role.EDITOR)
+    needs_postgres()
+    council, user = council_with_member(Role.EDITOR)
     theme = council.themes.first()
-    barrier = threading.Barrier(6)
-    errors: list[Exception] = []
-
-    def create(n: int) -> None:
-        try:
-            barrier.wait()
-            items.create_item(
-                council=council, user=user, data={"title": f"Parallel {n}", "theme": theme}
-            )
-        except Exception as error:  # collected so the main thread can report it
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(
+        6,
+        lambda n: items.create_item(
+            council=council, user=user, data={"title": f"Parallel {n}", "theme": theme}
+        ),
+    )
     references = sorted(council.items.values_list("reference", flat=True))
     assert references == [f"DIG-{n:03d}" for n in range(1, 7)]

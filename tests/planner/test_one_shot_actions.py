@@ -5,23 +5,21 @@ The concurrent cases need real row locks, so they run on PostgreSQL (CI) and ski
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from councils.models import Role
 from planner import csv_import, plans, ranking
 from planner.models import PendingImport, PublishedPlan, Status
+from tests.concurrency import at_once, council_with_member, needs_postgres
 from tests.conftest import MemberClient
 from tests.factories import (
     BacklogItemFactory,
     CouncilFactory,
-    MembershipFactory,
     UserFactory,
     score_all,
 )
@@ -46,31 +44,7 @@ def _ranked(council):
 
 def _at_once(count: int, action: Callable[[int], int]) -> list[int]:
     """Run `action(n)` in `count` threads released together; their results, sorted."""
-    barrier = threading.Barrier(count)
-    results: list[int] = []
-    errors: list[Exception] = []
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            results.append(action(n))
-        except Exception as error:  # collected so the main thread can report it
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return sorted(results)
-
-
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    return sorted(at_once(count, action))
 
 
 # --- Import ----------------------------------------------------------------------------
@@ -78,10 +52,8 @@ def _needs_postgres() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_applies_of_one_upload_import_it_once():
-    _needs_postgres()
-    council = CouncilFactory()
-    user = UserFactory()
-    MembershipFactory(user=user, council=council, role=Role.EDITOR)
+    needs_postgres()
+    council, user = council_with_member(Role.EDITOR)
     pending = csv_import.store_pending(
         council=council, user=user, filename="b.csv", text=_rows(50), encoding="utf-8"
     )
@@ -134,10 +106,8 @@ def test_import_buttons_prevent_double_clicks(editor_client, council):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_identical_publishes_publish_one_plan():
-    _needs_postgres()
-    council = CouncilFactory()
-    admin = UserFactory()
-    MembershipFactory(user=admin, council=council, role=Role.ADMIN)
+    needs_postgres()
+    council, admin = council_with_member(Role.ADMIN)
     _ranked(council)
     url = reverse("plan_publish", args=[council.slug])
     form = {**PLAN_POST, "idempotency_key": str(uuid.uuid4())}
