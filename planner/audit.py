@@ -19,3 +19,14 @@ def record_history_user(instance: models.Model, user: AbstractBaseUser | None) -
 def record_change_reason(instance: models.Model, reason: str) -> None:
     """Record why `instance` changed, on its next history row (simple-history's hook)."""
     instance._change_reason = reason  # type: ignore[attr-defined]  # simple-history's hook
+
+
+def delete_with_history(
+    instance: models.Model, *, reason: str, user: AbstractBaseUser | None
+) -> None:
+    """Delete `instance`, its last history row saying why and, when given, who. Without a
+    user simple-history's usual source (the request, if any) stands."""
+    record_change_reason(instance, reason)
+    if user is not None:
+        record_history_user(instance, user)
+    instance.delete()

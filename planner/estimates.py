@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from councils.models import Council
-from planner.audit import record_change_reason, record_history_user
+from planner.audit import delete_with_history, record_change_reason, record_history_user
 from planner.effort import effort_level
 from planner.models import BacklogItem, Criterion, ItemScore
 
@@ -55,9 +55,9 @@ def _sync_one(item_id, criterion, score, days, bands, user) -> int:
     if days is None:
         if score is None:
             return 0
-        record_change_reason(score, "No estimate: Effort comes from the team-days estimate")
-        record_history_user(score, user)
-        score.delete()
+        delete_with_history(
+            score, reason="No estimate: Effort comes from the team-days estimate", user=user
+        )
         return 1
     level = effort_level(days, bands)
     reason = reason_for(days)

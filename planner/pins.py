@@ -14,7 +14,7 @@ from django.db import transaction
 from councils.models import Council
 from planner import quarters as cal
 from planner import ranking
-from planner.audit import record_change_reason, record_history_user
+from planner.audit import delete_with_history, record_change_reason
 from planner.models import BacklogItem, HorizonOverride
 
 
@@ -86,9 +86,6 @@ def unpin_item(
     pin = _locked_pin(item, version)
     if pin is None:
         return False
-    record_change_reason(pin, reason.strip())
-    if unpinned_by is not None:
-        record_history_user(pin, unpinned_by)
-    pin.delete()
+    delete_with_history(pin, reason=reason.strip(), user=unpinned_by)
     ranking.request_run(council=council, requested_by=unpinned_by)
     return True
