@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from django.db import connection
 from django.db.models import Case, DecimalField, F, FloatField, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -22,6 +21,7 @@ from councils.models import Council, FinancialYearBudget, QuarterCapacity
 from planner import quarters as cal
 from planner import schedule
 from planner.models import BacklogItem, HorizonOverride, ScheduleMode, Status, WeightingProfile
+from planner.raw_rows import fetch_rows
 
 # Statuses that compete for the plan; done and parked never do, archived items are not ranked.
 CANDIDATE_STATUSES = frozenset({Status.NEW, Status.TRIAGE, Status.READY, Status.IN_PROGRESS})
@@ -189,10 +189,7 @@ def _item_facts(council_id: int) -> dict[int, _ItemFacts]:
         Cast(Coalesce("one_off_cost", Value(0), output_field=DecimalField()), FloatField()),
         Cast(Coalesce("recurring_cost", Value(0), output_field=DecimalField()), FloatField()),
     )
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+    return {row[0]: row[1:] for row in fetch_rows(rows)}
 
 
 def _dependencies(council_id: int) -> dict[int, tuple[int, ...]]:
