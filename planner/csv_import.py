@@ -42,7 +42,8 @@ from planner import estimates, ranking
 from planner.audit import record_history_user
 from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
 from planner.dependencies import find_cycle
-from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers, dependency_edges
+from planner.dependency_graph import dependency_edges
+from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,

@@ -1,6 +1,6 @@
 """Pure: cycles in a dependency graph given as {item id: ids it depends on}. No Django
-imports; the graph comes from `planner.items.dependency_edges` (the one loader that reads it
-from the database) or from an import being checked before it is written."""
+imports; the graph comes from `planner.dependency_graph.dependency_edges` (the one loader
+that reads it from the database) or from an import being checked before it is written."""
 
 from __future__ import annotations
 

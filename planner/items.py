@@ -17,6 +17,7 @@ from councils.models import Council
 from planner import estimates, ranking
 from planner.audit import record_history_user
 from planner.dependencies import find_cycle
+from planner.dependency_graph import dependency_edges
 from planner.models import BacklogItem, Criterion, ItemScore, Theme
 
 # What a person edits on an item's form (the history shows the same fields plus archiving).
@@ -200,18 +201,6 @@ def set_score(
 
 
 # --- Dependencies -----------------------------------------------------------------------
-
-
-def dependency_edges(council: Council) -> dict[int, set[int]]:
-    """The council's whole dependency graph in one query."""
-    through = BacklogItem.depends_on.through
-    edges: dict[int, set[int]] = {}
-    rows = through.objects.filter(from_backlogitem__council=council).values_list(
-        "from_backlogitem_id", "to_backlogitem_id"
-    )
-    for source, target in rows:
-        edges.setdefault(source, set()).add(target)
-    return edges
 
 
 def _set_dependencies(*, item: BacklogItem, depends_on: list[BacklogItem]) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from councils.models import Council, FinancialYearBudget, QuarterCapacity
 from planner import quarters as cal
 from planner import schedule
+from planner.dependency_graph import dependency_edges
 from planner.models import BacklogItem, HorizonOverride, ScheduleMode, Status, WeightingProfile
 from planner.raw_rows import fetch_rows
 
@@ -108,7 +109,7 @@ def plan_run(
     limits = plan_limits(council, quarters)
     mode, discount = _mode_of(council_id)
     facts = _item_facts(council_id)
-    depends = _dependencies(council_id)
+    depends = _open_dependencies(dependency_edges(council), facts)
     pins = _pins(council_id, quarters)
     ranked_ids = {item_id for item_id, _position, _score in ranked}
     candidates = CANDIDATE_STATUSES
@@ -192,18 +193,15 @@ def _item_facts(council_id: int) -> dict[int, _ItemFacts]:
     return {row[0]: row[1:] for row in fetch_rows(rows)}
 
 
-def _dependencies(council_id: int) -> dict[int, tuple[int, ...]]:
-    """Item id -> the ids it depends on, leaving out those already done."""
-    through = BacklogItem.depends_on.through
-    rows = (
-        through.objects.filter(from_backlogitem__council_id=council_id)
-        .exclude(to_backlogitem__status=Status.DONE)
-        .values_list("from_backlogitem_id", "to_backlogitem_id")
-    )
-    depends: dict[int, list[int]] = {}
-    for from_id, to_id in rows:
-        depends.setdefault(from_id, []).append(to_id)
-    return {item_id: tuple(sorted(ids)) for item_id, ids in depends.items()}
+def _open_dependencies(
+    edges: dict[int, set[int]], facts: dict[int, _ItemFacts]
+) -> dict[int, tuple[int, ...]]:
+    """Item id -> the ids it depends on, leaving out those already done (they never block)."""
+    open_edges = {
+        item_id: tuple(sorted(dep for dep in deps if facts[dep][_STATUS] != Status.DONE))
+        for item_id, deps in edges.items()
+    }
+    return {item_id: deps for item_id, deps in open_edges.items() if deps}
 
 
 def _pins(council_id: int, quarters: Sequence[cal.Quarter]) -> dict[int, int]:
