@@ -30,6 +30,10 @@ class CouncilAccess:
         return self.membership.can_edit
 
     @property
+    def can_approve(self) -> bool:
+        return self.membership.can_approve
+
+    @property
     def is_admin(self) -> bool:
         return self.membership.is_admin
 

@@ -28,6 +28,8 @@ class Role(models.IntegerChoices):
 
     VIEWER = 10, "Viewer"
     EDITOR = 20, "Editor"
+    # A CIO or head of digital: sets the weightings, plans capacity and money, publishes plans.
+    APPROVER = 25, "Approver"
     ADMIN = 30, "Admin"
 
 
@@ -159,5 +161,11 @@ class Membership(models.Model):
         return self.role >= Role.EDITOR
 
     @property
+    def can_approve(self) -> bool:
+        """Weightings, options, pins, planning settings and publishing plans."""
+        return self.role >= Role.APPROVER
+
+    @property
     def is_admin(self) -> bool:
+        """Members, themes, criteria, wards, directorates and sign-in settings."""
         return self.role >= Role.ADMIN

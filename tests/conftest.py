@@ -71,7 +71,8 @@ class MemberClient(Client):
         self.force_login(user)
 
 
-def _member_client(council, role: Role) -> MemberClient:
+def member_client(council, role: Role) -> MemberClient:
+    """A new member of `council` with `role`, signed in."""
     user = UserFactory.create(username=f"{role.label.lower()}-{council.slug}")
     MembershipFactory(user=user, council=council, role=role)
     return MemberClient(user)
@@ -80,25 +81,31 @@ def _member_client(council, role: Role) -> MemberClient:
 @pytest.fixture
 def viewer_client(council) -> MemberClient:
     """Signed in as a viewer (CIO, councillor) of `council`."""
-    return _member_client(council, Role.VIEWER)
+    return member_client(council, Role.VIEWER)
 
 
 @pytest.fixture
 def editor_client(council) -> MemberClient:
     """Signed in as an editor (digital lead) of `council`."""
-    return _member_client(council, Role.EDITOR)
+    return member_client(council, Role.EDITOR)
+
+
+@pytest.fixture
+def approver_client(council) -> MemberClient:
+    """Signed in as an approver (CIO) of `council`."""
+    return member_client(council, Role.APPROVER)
 
 
 @pytest.fixture
 def admin_client_for_council(council) -> MemberClient:
     """Signed in as an admin (head of digital) of `council`."""
-    return _member_client(council, Role.ADMIN)
+    return member_client(council, Role.ADMIN)
 
 
 @pytest.fixture
 def outsider_client(other_council) -> MemberClient:
     """Signed in as an admin of another council only."""
-    return _member_client(other_council, Role.ADMIN)
+    return member_client(other_council, Role.ADMIN)
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def _render(
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    access = council_for(request, slug, min_role=Role.ADMIN)
+    access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
     if request.method != "POST":
         return _render(request, access, _form(council))

@@ -30,7 +30,7 @@ def _list_context(access: CouncilAccess, form: PublishPlanForm) -> dict[str, Any
         "form": form,
         "compare_form": PlanCompareForm(plans=all_plans),
         "latest_run": ranking.latest_done_run(council),
-        "is_admin": access.is_admin,
+        "can_approve": access.can_approve,
     }
 
 
@@ -44,7 +44,7 @@ def plans(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def plan_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    access = council_for(request, slug, min_role=Role.ADMIN)
+    access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
     form = PublishPlanForm(request.POST)
     if form.is_valid():

@@ -46,8 +46,8 @@ def _roadmap_context(request: HtmxHttpRequest, access: CouncilAccess, form: PinF
         "plan": delivery.delivery_plan(council=council, run=latest_run),
         "form": form,
         "access": access,
-        "can_edit": access.can_edit,
-        "can_plan": access.is_admin,
+        "can_pin": access.can_approve,
+        "can_plan": access.can_approve,
     }
 
 
@@ -71,7 +71,7 @@ def roadmap(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def roadmap_pin(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    access = council_for(request, slug, min_role=Role.EDITOR)
+    access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
     form = _pin_form(council, data=request.POST)
     if not form.is_valid():

@@ -70,7 +70,7 @@ def _context(
         "criteria": criteria,
         "form": form,
         "action": _profile_url(profile),
-        "is_admin": access.is_admin,
+        "can_approve": access.can_approve,
         "methods": [
             (value, label, METHOD_FORMULAS.get(value, ""), mappings.get(value, ""))
             for value, label in Method.choices
@@ -184,7 +184,7 @@ def _save(
 def weightings_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The active profile. POST (admins) saves it and queues a ranking run."""
     access = council_for(
-        request, slug, min_role=Role.ADMIN if request.method == "POST" else Role.VIEWER
+        request, slug, min_role=Role.APPROVER if request.method == "POST" else Role.VIEWER
     )
     council = access.council
     profile = _shown_profile(council)
@@ -198,7 +198,7 @@ def weightings_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def weighting_profile(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Any profile: view it, or (admins) rename it and change its method and weights."""
     access = council_for(
-        request, slug, min_role=Role.ADMIN if request.method == "POST" else Role.VIEWER
+        request, slug, min_role=Role.APPROVER if request.method == "POST" else Role.VIEWER
     )
     council = access.council
     profile = get_object_or_404(council.profiles, pk=pk)
@@ -240,14 +240,14 @@ def weightings_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def weighting_profile_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    access = council_for(request, slug, min_role=Role.ADMIN)
+    access = council_for(request, slug, min_role=Role.APPROVER)
     return _create(request, access, source=None)
 
 
 @login_required
 @require_POST
 def weighting_profile_copy(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = council_for(request, slug, min_role=Role.ADMIN)
+    access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
     source = get_object_or_404(council.profiles, pk=pk)
     return _create(request, access, source=source)
@@ -294,7 +294,7 @@ def _create_refused(
 @login_required
 @require_POST
 def weighting_profile_activate(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = council_for(request, slug, min_role=Role.ADMIN)
+    access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
     profile = get_object_or_404(council.profiles, pk=pk)
     weightings.activate_profile(profile=profile, activated_by=request.user)

@@ -100,7 +100,7 @@ def test_item_page_passes_axe_and_scores_with_radios(page):
 
 
 def test_viewer_sees_a_read_only_backlog(page):
-    sign_in(page, "cio")
+    sign_in(page, "clerk")
     page.goto("/c/northmoor/backlog/")
     assert page.get_by_role("button", name="Add").count() == 0
     assert page.locator("input[type=checkbox][name=items]").count() == 0

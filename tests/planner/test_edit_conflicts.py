@@ -97,12 +97,12 @@ def _pin_post(item, quarter_key: str, version: int, reason: str = "Mine") -> dic
     }
 
 
-def test_stale_pin_gets_409_and_overwrites_nothing(editor_client, council):
+def test_stale_pin_gets_409_and_overwrites_nothing(approver_client, council):
     from planner import planning
 
     item = BacklogItemFactory(council=council)
     quarters = planning.plan_quarters(council)
-    page = editor_client.get(reverse("roadmap", args=[council.slug]), {"item": item.reference})
+    page = approver_client.get(reverse("roadmap", args=[council.slug]), {"item": item.reference})
     assert page.context["form"]["version"].value() == 0  # the page saw no pin
     pins.pin_item(
         council=council,
@@ -111,7 +111,7 @@ def test_stale_pin_gets_409_and_overwrites_nothing(editor_client, council):
         reason="Their statutory deadline",
         pinned_by=UserFactory(username="colleague"),
     )
-    response = editor_client.post(
+    response = approver_client.post(
         reverse("roadmap_pin", args=[council.slug]), _pin_post(item, quarters[0].key, 0)
     )
     body = response.content.decode()
@@ -120,7 +120,7 @@ def test_stale_pin_gets_409_and_overwrites_nothing(editor_client, council):
     pin = HorizonOverride.objects.get(item=item)
     assert (pin.quarter, pin.reason) == (quarters[2].start, "Their statutory deadline")
     # Saving again with the version now shown replaces theirs: a deliberate choice.
-    response = editor_client.post(
+    response = approver_client.post(
         reverse("roadmap_pin", args=[council.slug]), _pin_post(item, quarters[0].key, 1)
     )
     assert response.status_code == 302
@@ -128,14 +128,14 @@ def test_stale_pin_gets_409_and_overwrites_nothing(editor_client, council):
     assert (pin.quarter, pin.reason, pin.version) == (quarters[0].start, "Mine", 2)
 
 
-def test_stale_unpin_gets_409(editor_client, council):
+def test_stale_unpin_gets_409(approver_client, council):
     from planner import planning
 
     item = BacklogItemFactory(council=council)
     quarters = planning.plan_quarters(council)
     pins.pin_item(council=council, item=item, quarter=quarters[1].start, reason="A", pinned_by=None)
     pins.pin_item(council=council, item=item, quarter=quarters[2].start, reason="B", pinned_by=None)
-    response = editor_client.post(
+    response = approver_client.post(
         reverse("roadmap_pin", args=[council.slug]), _pin_post(item, "clear", 1)
     )
     assert response.status_code == 409

@@ -29,11 +29,11 @@ def _pin(council):
     return reverse("roadmap_pin", args=[council.slug])
 
 
-def test_editor_pins_an_item_to_a_quarter_and_the_plan_follows(
-    editor_client, council, item, django_capture_on_commit_callbacks
+def test_approver_pins_an_item_to_a_quarter_and_the_plan_follows(
+    approver_client, council, item, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = editor_client.post(
+        response = approver_client.post(
             _pin(council), {"item": item.reference.lower(), "quarter": Q3, "reason": "Supplier"}
         )
     assert response.status_code == 302
@@ -42,7 +42,7 @@ def test_editor_pins_an_item_to_a_quarter_and_the_plan_follows(
     assert (pin.quarter, pin.reason, pin.set_by) == (
         date(2027, 10, 1),
         "Supplier",
-        editor_client.user,
+        approver_client.user,
     )
     entry = ranking.latest_done_run(council).entries.get(item=item)
     assert (entry.start_quarter, entry.horizon, entry.schedule_reason) == (2, "next", "pinned")
@@ -65,19 +65,19 @@ def test_removing_a_pin_deletes_it(admin_client_for_council, council, item):
         ({"quarter": "", "reason": "x"}, "Select a quarter, or remove the pin"),
     ],
 )
-def test_bad_pin_shows_an_error_and_saves_nothing(editor_client, council, item, data, message):
-    response = editor_client.post(_pin(council), {"item": item.reference, **data})
+def test_bad_pin_shows_an_error_and_saves_nothing(approver_client, council, item, data, message):
+    response = approver_client.post(_pin(council), {"item": item.reference, **data})
     assert response.status_code == 400
     assert "There is a problem" in response.text and message in response.text
     assert not HorizonOverride.objects.exists()
 
 
 def test_pin_of_an_unknown_or_other_councils_item_is_refused(
-    editor_client, council, other_council, item
+    approver_client, council, other_council, item
 ):
     theirs = BacklogItemFactory(council=other_council)
     for reference in ("DIG-999", theirs.reference):
-        response = editor_client.post(
+        response = approver_client.post(
             _pin(council), {"item": reference, "quarter": Q3, "reason": "x"}
         )
         assert response.status_code == 400

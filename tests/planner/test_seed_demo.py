@@ -54,7 +54,7 @@ def test_each_demo_council_has_defaults_and_a_varied_mostly_scored_backlog(db, d
 
 def test_demo_users_have_one_role_each_in_every_council_and_one_single_council_user(db, debug_on):
     call_command("seed_demo", verbosity=0)
-    roles = {"lead": Role.EDITOR, "cio": Role.VIEWER, "admin": Role.ADMIN}
+    roles = {"lead": Role.EDITOR, "cio": Role.APPROVER, "admin": Role.ADMIN, "clerk": Role.VIEWER}
     for username, role in roles.items():
         memberships = Membership.objects.filter(user__username=username)
         assert memberships.count() == 3

@@ -57,8 +57,9 @@ DEMO_COUNCILS = [
 # username, role in every demo council, description
 DEMO_USERS = [
     ("lead", Role.EDITOR, "digital lead (editor)"),
-    ("cio", Role.VIEWER, "CIO (viewer)"),
+    ("cio", Role.APPROVER, "CIO (approver)"),
     ("admin", Role.ADMIN, "head of digital (admin)"),
+    ("clerk", Role.VIEWER, "committee clerk (viewer)"),
 ]
 SOLO_USER = ("solo", "gwynedd", Role.EDITOR, "editor in Cyngor Gwynedd only")
 
