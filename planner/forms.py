@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.forms.models import ModelChoiceIterator
@@ -861,4 +862,138 @@ class PlanningSettingsForm(forms.Form):
             "effort_bands": [float(data[f"band_{level}"]) for level in range(1, 5)],
             "schedule_mode": data["schedule_mode"],
             "discount_percent": data["discount_percent"],
+        }
+
+
+# --- Scoring rounds ---------------------------------------------------------------------
+
+
+class ParticipantChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class RoundStartForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the round",
+        max_length=120,
+        help_text="For example, Digital board, 3 December",
+        error_messages={"required": "Enter a name for the round"},
+    )
+    items = forms.ModelMultipleChoiceField(
+        label="Items to score",
+        queryset=BacklogItem.objects.none(),
+        to_field_name="reference",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one item to score",
+            "invalid_choice": "Select items from this backlog",
+            "invalid_pk_value": "Select items from this backlog",
+        },
+    )
+    participants = ParticipantChoiceField(
+        label="Who scores",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Any member of the council, councillors included",
+        error_messages={
+            "required": "Select at least one participant",
+            "invalid_choice": "Select participants from this council's members",
+            "invalid_pk_value": "Select participants from this council's members",
+        },
+    )
+    anonymised = forms.TypedChoiceField(
+        label="Show each person's scores",
+        choices=[("named", "With their names"), ("anonymised", "Anonymised (Participant 1, 2…)")],
+        coerce=lambda value: value == "anonymised",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether scores are shown with names"},
+    )
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "items").queryset = council.items.filter(archived=False)
+        model_choice(self, "participants").queryset = (
+            User.objects.filter(memberships__council=council).order_by("username").distinct()
+        )
+
+
+def cell_name(prefix: str, item_id: int, criterion_id: int) -> str:
+    return f"{prefix}-{item_id}-{criterion_id}"
+
+
+class RoundScoreForm(forms.Form):
+    """One participant's scores: a 1–5 choice per item and criterion, each optional."""
+
+    def __init__(
+        self,
+        *args: Any,
+        items: list[BacklogItem],
+        criteria: list[Criterion],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.cells = [(item.pk, criterion.pk) for item in items for criterion in criteria]
+        for item in items:
+            for criterion in criteria:
+                self.fields[cell_name("s", item.pk, criterion.pk)] = forms.TypedChoiceField(
+                    label=f"{criterion.name} for {item.reference}",
+                    choices=[("", "Not scored"), *((n, f"{n}: {t}") for n, t in criterion.levels)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    error_messages={"invalid_choice": "Choose a score from 1 to 5"},
+                )
+
+    def scores(self) -> dict[tuple[int, int], int | None]:
+        return {cell: self.cleaned_data[cell_name("s", *cell)] for cell in self.cells}
+
+
+class AgreedScoresForm(forms.Form):
+    """The facilitator's agreed score per cell; a score other than the median needs a note."""
+
+    def __init__(
+        self,
+        *args: Any,
+        defaults: dict[tuple[int, int], int],
+        labels: dict[tuple[int, int], str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.defaults = defaults
+        for cell, label in labels.items():
+            self.fields[cell_name("a", *cell)] = forms.TypedChoiceField(
+                label=f"Agreed {label}",
+                choices=[(n, str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)],
+                coerce=int,
+                error_messages={
+                    "required": f"Choose an agreed score for {label}",
+                    "invalid_choice": f"Choose an agreed score from 1 to 5 for {label}",
+                },
+            )
+            self.fields[cell_name("n", *cell)] = forms.CharField(
+                label=f"Note on {label}", max_length=500, required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
+        for (item_id, criterion_id), median in self.defaults.items():
+            value = cleaned.get(cell_name("a", item_id, criterion_id))
+            note_field = cell_name("n", item_id, criterion_id)
+            if value is not None and value != median and not cleaned.get(note_field):
+                label = str(self.fields[note_field].label).removeprefix("Note on ")
+                self.add_error(
+                    note_field,
+                    f"Say why {label} is agreed at {value} rather than the median, {median}",
+                )
+        return cleaned
+
+    def agreed(self) -> dict[tuple[int, int], tuple[int, str]]:
+        return {
+            cell: (
+                self.cleaned_data[cell_name("a", *cell)],
+                self.cleaned_data[cell_name("n", *cell)],
+            )
+            for cell in self.defaults
         }

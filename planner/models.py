@@ -505,3 +505,135 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "Open for scoring"
+    CLOSED = "closed", "Closed: agreeing scores"
+    APPLIED = "applied", "Agreed scores applied"
+
+
+class ScoringRound(models.Model):
+    """A group scoring session ("priority poker"): participants score the same items blind,
+    then the facilitator agrees one score per cell. Kept with every individual score after
+    closing, so later questions ("who thought this was a 5?") can be answered."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(max_length=120)
+    items = models.ManyToManyField(BacklogItem, related_name="rounds")
+    # The hand-scored criteria active when the round started: the round keeps its own scales.
+    criteria = models.ManyToManyField(Criterion, related_name="rounds")
+    # Anonymised rounds show "Participant 1, 2…" instead of names, to everyone.
+    anonymised = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["council", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed or applied: individual scores may now be shown."""
+        return self.status != RoundStatus.OPEN
+
+
+class RoundParticipant(models.Model):
+    scoring_round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # 1, 2, 3…: the anonymised label ("Participant 2") stays the same on every page.
+    position = models.PositiveSmallIntegerField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_round", "user"], name="one_place_per_participant"
+            ),
+            models.UniqueConstraint(
+                fields=["scoring_round", "position"], name="unique_participant_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scoring_round_id}/{self.user_id}"
+
+    def label(self, anonymised: bool) -> str:
+        return f"Participant {self.position}" if anonymised else self.user.get_username()
+
+
+class RoundScore(models.Model):
+    """One participant's blind score for one item on one criterion."""
+
+    participant = models.ForeignKey(
+        RoundParticipant, on_delete=models.CASCADE, related_name="scores"
+    )
+    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item", "criterion"], name="one_round_score_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN) & Q(value__lte=SCALE_MAX),
+                name="round_score_inside_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}:{self.item_id}/{self.criterion_id}={self.value}"
+
+
+class AgreedScore(models.Model):
+    """The facilitator's agreed score for one cell: the median unless changed, with a note."""
+
+    scoring_round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="agreed_scores"
+    )
+    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
+    )
+    note = models.CharField(max_length=500, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_round", "item", "criterion"], name="one_agreed_score_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN) & Q(value__lte=SCALE_MAX),
+                name="agreed_score_inside_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scoring_round_id}:{self.item_id}/{self.criterion_id}={self.value}"

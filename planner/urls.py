@@ -11,6 +11,7 @@ from planner.views import (
     planning,
     plans,
     roadmap,
+    rounds,
     runs,
     setup,
     weightings,
@@ -29,6 +30,7 @@ council_urlpatterns = [
     *plans.urlpatterns,
     *exports.urlpatterns,
     *imports.urlpatterns,
+    *rounds.urlpatterns,
 ]
 
 urlpatterns = [

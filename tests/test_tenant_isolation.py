@@ -32,8 +32,8 @@ ADMIN_POSTS = {
     "criteria",
     "criterion_edit",
 }
-# Routes that viewers may POST to (none yet: exports are GETs).
-VIEWER_POSTS: set[str] = set()
+# Routes that viewers may POST to: a participant (any role) scores a round on its own page.
+VIEWER_POSTS: set[str] = {"round_score"}
 
 
 def least_post_role(name: str) -> Role:

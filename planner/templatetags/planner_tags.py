@@ -22,6 +22,7 @@ COUNCIL_NAV = [
     ("roadmap", "Roadmap", Role.VIEWER),
     ("plans", "Published plans", Role.VIEWER),
     ("weightings", "Weightings", Role.VIEWER),
+    ("rounds", "Scoring rounds", Role.VIEWER),
     ("import", "Import", Role.EDITOR),
     ("themes", "Themes", Role.ADMIN),
     ("criteria", "Criteria", Role.ADMIN),
