@@ -40,7 +40,7 @@ def people(council):
 
 
 def start(council, people, *, items=2, anonymised=False) -> ScoringRound:
-    chosen = [BacklogItemFactory(council=council) for _ in range(items)]
+    chosen = [BacklogItemFactory.create(council=council) for _ in range(items)]
     return rounds.start_round(
         council=council,
         user=people["lead"],
@@ -121,7 +121,12 @@ def test_outsiders_cannot_be_invited(editor_client, council, other_council):
     outsider = member(other_council, Role.ADMIN, "outsider")
     response = editor_client.post(
         reverse("round_new", args=[council.slug]),
-        {"name": "X", "items": [item.reference], "participants": [outsider.pk], "anonymised": "named"},
+        {
+            "name": "X",
+            "items": [item.reference],
+            "participants": [outsider.pk],
+            "anonymised": "named",
+        },
     )
     assert response.status_code == 400
     assert not ScoringRound.objects.exists()
@@ -162,11 +167,17 @@ def test_a_bad_score_is_refused_and_nothing_is_saved(council, people):
 
 def test_non_participants_cannot_open_the_scoring_page(council, people, editor_client):
     scoring_round = start(council, people)
-    assert MemberClient(people["bystander"]).get(url("round_score", scoring_round)).status_code == 404
+    assert (
+        MemberClient(people["bystander"]).get(url("round_score", scoring_round)).status_code == 404
+    )
     # An editor who is not taking part facilitates, but has no scoring page.
     assert editor_client.get(url("round_score", scoring_round)).status_code == 404
-    assert MemberClient(people["bystander"]).get(url("round_detail", scoring_round)).status_code == 404
-    assert MemberClient(people["bystander"]).post(url("round_score", scoring_round)).status_code == 404
+    assert (
+        MemberClient(people["bystander"]).get(url("round_detail", scoring_round)).status_code == 404
+    )
+    assert (
+        MemberClient(people["bystander"]).post(url("round_score", scoring_round)).status_code == 404
+    )
 
 
 def test_a_participant_never_sees_another_participants_score_before_closing(council, people):
@@ -190,7 +201,9 @@ def test_a_participant_never_sees_another_participants_score_before_closing(coun
         rounds.results(scoring_round)
 
 
-def test_the_facilitators_progress_polls_while_open_and_reloads_without_js(editor_client, council, people):
+def test_the_facilitators_progress_polls_while_open_and_reloads_without_js(
+    editor_client, council, people
+):
     scoring_round = start(council, people)
     score(scoring_round, people["cio"], lambda item, criterion: 3)
     html = MemberClient(people["lead"]).get(url("round_detail", scoring_round)).content.decode()
@@ -224,9 +237,9 @@ def _split_round(council, people, anonymised=False):
         score(
             scoring_round,
             people[name],
-            lambda item, criterion, value=value: value
-            if (item, criterion) == (disputed, first)
-            else 4,
+            lambda item, criterion, value=value: (
+                value if (item, criterion) == (disputed, first) else 4
+            ),
         )
     return scoring_round, calm, disputed, first
 
