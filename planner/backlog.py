@@ -3,6 +3,8 @@ it, annotated with the latest ranking, and the counts the pages need."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -17,6 +19,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from councils.models import Council
 from planner.models import BacklogItem, ItemScore, RunStatus, Status
@@ -109,9 +112,11 @@ def filter_items(
     """The council's live backlog, filtered, searched and sorted as the backlog page shows it.
 
     `cleaned_data` comes from BacklogFilterForm; missing keys mean "no filter". Ordered,
-    not paginated, so the CSV export can stream the same rows.
+    not paginated, so the CSV export can stream the same rows. The "archived" filter shows
+    the archived items instead of the live ones, so they can be restored.
     """
-    items = council.items.filter(archived=False).select_related("theme")
+    archived = bool(cleaned_data.get("archived"))
+    items = council.items.filter(archived=archived).select_related("theme")
     if theme := cleaned_data.get("theme"):
         items = items.filter(theme=theme)
     if status := cleaned_data.get("status"):
@@ -134,6 +139,45 @@ def filter_items(
     return cast(
         "QuerySet[WithAnnotations[BacklogItem, BacklogAnnotations]]",
         items.order_by(*order, "number"),
+    )
+
+
+# "This sitting": quick adds by the same person within this long of each other.
+SITTING = timedelta(hours=1)
+SITTING_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class QuickAddSitting:
+    """What one person added to the backlog in this sitting, newest first, and the theme
+    of their latest add, which quick add keeps chosen for the next one."""
+
+    items: list[tuple[str, str]]
+    theme_id: int | None
+
+
+NO_SITTING = QuickAddSitting(items=[], theme_id=None)
+
+
+def quick_add_sitting(council: Council, *, user_id: int) -> QuickAddSitting:
+    """Read from the item history (one query): the items the user created in the council in
+    the last hour that are still live. The history is the record, so nothing is kept in
+    the session and the page is the same with or without JavaScript."""
+    created = list(
+        BacklogItem.history.filter(
+            council_id=council.pk,
+            history_type="+",
+            history_user_id=user_id,
+            history_date__gte=timezone.now() - SITTING,
+            id__in=council.items.filter(archived=False).values("pk"),
+        )
+        .order_by("-history_date", "-history_id")
+        .values_list("reference", "title", "theme_id")[:SITTING_LIMIT]
+    )
+    if not created:
+        return NO_SITTING
+    return QuickAddSitting(
+        items=[(reference, title) for reference, title, _ in created], theme_id=created[0][2]
     )
 
 

@@ -63,6 +63,7 @@ class BacklogFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
     owner = forms.ChoiceField(choices=[("", "All owners")], required=False)
     needs_scoring = forms.BooleanField(label="Only items that need scoring", required=False)
+    archived = forms.BooleanField(label="Only archived items (to restore them)", required=False)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:

@@ -84,8 +84,8 @@ def round_criteria(scoring_round: ScoringRound) -> list[Criterion]:
     return list(scoring_round.criteria.order_by("position", "id"))
 
 
-def participant_for(scoring_round: ScoringRound, user: Any) -> RoundParticipant | None:
-    return scoring_round.participants.filter(user=user).first()
+def participant_for(scoring_round: ScoringRound, *, user_id: int) -> RoundParticipant | None:
+    return scoring_round.participants.filter(user_id=user_id).first()
 
 
 def own_scores(participant: RoundParticipant) -> dict[Cell, int]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
@@ -141,6 +142,16 @@ def row_context(
     }
 
 
+def bulk_summary(form: BulkChangeForm, changed: list[str]) -> str:
+    """ "Status set to Ready on 5 items: DIG-001, …", or what stopped anything changing."""
+    status, theme = form.cleaned_data["status"], form.cleaned_data["theme"]
+    what = f"Status set to {Status(status).label}" if status else f"Theme set to {theme}"
+    if not changed:
+        return f"Nothing changed: the selected items already had that {what.split()[0].lower()}."
+    plural = "" if len(changed) == 1 else "s"
+    return f"{what} on {len(changed)} item{plural}: {', '.join(changed)}."
+
+
 def backlog_context(
     request: HtmxHttpRequest,
     access: CouncilAccess,
@@ -148,6 +159,7 @@ def backlog_context(
     quick_add_form: QuickAddForm | None = None,
     bulk_form: BulkChangeForm | None = None,
     just_added: BacklogItem | None = None,
+    summary: str = "",
 ) -> dict[str, Any]:
     """Everything the page and its table partial show, in a fixed number of queries."""
     council = access.council
@@ -159,6 +171,11 @@ def backlog_context(
     items = list(page.object_list)
     criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     can_edit = access.can_edit
+    sitting = (
+        backlog.quick_add_sitting(council, user_id=access.membership.user_id)
+        if can_edit
+        else backlog.NO_SITTING
+    )
     # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
     scoring_ref = request.GET.get("score", "") if can_edit else ""
 
@@ -187,6 +204,9 @@ def backlog_context(
         "nav": "backlog",
         "filter_form": filter_form,
         "filters": filters,
+        "filtered": any(
+            key in filters for key in ("q", "theme", "status", "owner", "needs_scoring")
+        ),
         "sort": sort,
         "columns": sort_columns(sort),
         "page": page,
@@ -196,7 +216,10 @@ def backlog_context(
         "criteria_count": len(criteria),
         "can_edit": can_edit,
         "is_admin": access.is_admin,
-        "quick_add_form": quick_add_form or QuickAddForm(council=council, prefix="add"),
+        "quick_add_form": quick_add_form
+        or QuickAddForm(council=council, prefix="add", initial={"theme": sitting.theme_id}),
+        "sitting": sitting.items,
+        "summary": summary,
         "bulk_form": bulk_form or BulkChangeForm(council=council),
         "backlog_url": backlog_url(request, council),
         "pending_run": ranking.pending_or_failed_run(council),
@@ -243,20 +266,38 @@ def backlog_bulk(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         context = backlog_context(request, access, bulk_form=form)
         return render_backlog(request, context, status=400)
-    items.bulk_change(
+    changed = items.bulk_change(
         council=council,
         user=request.user,
         items=list(form.cleaned_data["items"]),
         status=form.cleaned_data["status"],
         theme=form.cleaned_data["theme"],
     )
+    summary = bulk_summary(form, changed)
     if not request.htmx:
+        messages.success(request, summary)
         return redirect(backlog_url(request, council))
-    return render_backlog(request, backlog_context(request, access))
+    return render_backlog(request, backlog_context(request, access, summary=summary))
+
+
+@login_required
+@require_POST
+def item_restore(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
+    """Bring an archived item back to the backlog, from the backlog's "archived" filter."""
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
+    item = get_object_or_404(council.items, reference=ref.upper())
+    items.restore_item(item=item, user=request.user)
+    summary = f"{item.reference} restored to the backlog."
+    if not request.htmx:
+        messages.success(request, summary)
+        return redirect(backlog_url(request, council))
+    return render_backlog(request, backlog_context(request, access, summary=summary))
 
 
 urlpatterns = [
     path("backlog/", backlog_page, name="backlog"),
     path("backlog/add/", backlog_quick_add, name="backlog_quick_add"),
     path("backlog/bulk/", backlog_bulk, name="backlog_bulk"),
+    path("items/<str:ref>/restore/", item_restore, name="item_restore"),
 ]

@@ -36,7 +36,7 @@ def _round_for(
 ) -> tuple[ScoringRound, RoundParticipant | None]:
     """The round, and the member's place in it; 404 unless they facilitate or take part."""
     scoring_round = get_object_or_404(access.council.rounds, pk=round_id)
-    participant = rounds.participant_for(scoring_round, access.membership.user)
+    participant = rounds.participant_for(scoring_round, user_id=access.membership.user_id)
     if participant is None and not access.can_edit:
         raise Http404("No such round.")
     return scoring_round, participant
@@ -53,10 +53,10 @@ def round_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     council = access.council
     listed = council.rounds.select_related("created_by")
     if not access.can_edit:
-        listed = listed.filter(participants__user=access.membership.user)
+        listed = listed.filter(participants__user_id=access.membership.user_id)
     mine = set(
         RoundParticipant.objects.filter(
-            scoring_round__council=council, user=access.membership.user
+            scoring_round__council=council, user_id=access.membership.user_id
         ).values_list("scoring_round_id", flat=True)
     )
     context = {
@@ -80,6 +80,7 @@ def _candidates(request: HtmxHttpRequest, access: CouncilAccess) -> tuple[list[A
         return offered, {item.reference for item in offered}
     filter_form = BacklogFilterForm(request.GET, council=council)
     filters = filter_form.filters()
+    filters.pop("archived", None)  # a round scores live items only
     offered = list(backlog.filter_items(council, filters)[:MAX_CANDIDATES])
     filtered = any(key in filters for key in ("theme", "status", "owner", "q", "needs_scoring"))
     return offered, {item.reference for item in offered} if filtered else set()
@@ -211,7 +212,7 @@ def round_score(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpRespo
     """A participant's own scoring page: only their scores, never anyone else's."""
     access = council_for(request, slug)
     scoring_round = get_object_or_404(access.council.rounds, pk=round_id)
-    participant = rounds.participant_for(scoring_round, request.user)
+    participant = rounds.participant_for(scoring_round, user_id=access.membership.user_id)
     if participant is None:
         raise Http404("You are not taking part in this round.")
     items = rounds.round_items(scoring_round)

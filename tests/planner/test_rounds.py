@@ -53,7 +53,7 @@ def start(council, people, *, items=2, anonymised=False) -> ScoringRound:
 
 def score(scoring_round, user, value_for, finished=True):
     """`user` scores every cell of the round: value_for(item, criterion) → 1..5."""
-    participant = rounds.participant_for(scoring_round, user)
+    participant = rounds.participant_for(scoring_round, user_id=user.pk)
     rounds.save_own_scores(
         participant=participant,
         values={
