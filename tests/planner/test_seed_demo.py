@@ -87,3 +87,18 @@ def test_bulk_option_creates_fully_scored_councils(db, debug_on):
 def test_bulk_option_needs_both_numbers(db, debug_on):
     with pytest.raises(CommandError):
         call_command("seed_demo", councils=2, verbosity=0)
+
+
+def test_each_demo_council_has_one_closed_round_with_disagreement(db, debug_on):
+    from planner import rounds
+    from planner.models import RoundStatus, ScoringRound
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.filter(slug__in=["northmoor", "riverside", "gwynedd"]):
+        (scoring_round,) = ScoringRound.objects.filter(council=council)
+        assert scoring_round.status == RoundStatus.CLOSED
+        assert scoring_round.participants.count() == 3
+        results = rounds.results(scoring_round)
+        assert results.items[0].disagreements == 2
+        assert sum(result.disagreements for result in results.items) == 2

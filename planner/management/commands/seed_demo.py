@@ -131,6 +131,8 @@ def seed_demo(*, password: str) -> None:
             ranking.run_now(council=council)  # computed here: a demo needs no worker
         if not council.plans.exists():
             seed_demo_plans(council, publisher=users["admin"])
+        if not council.rounds.exists():
+            seed_demo_round(council, users=users)
     solo_council = Council.objects.get(slug=SOLO_USER[1])
     Membership.objects.get_or_create(
         user=users[SOLO_USER[0]], council=solo_council, defaults={"role": SOLO_USER[2]}
@@ -273,6 +275,44 @@ def seed_bulk_council(*, slug: str, items: int) -> Council:
             for criterion in criteria
         )
     return council
+
+
+# The demo round's participants, and how far each one's view leans from the middle score.
+ROUND_PARTICIPANTS = {"lead": 0, "cio": 1, "clerk": -1}
+
+
+def seed_demo_round(council: Council, *, users: dict[str, Any]) -> None:
+    """One closed scoring round on four ready items, scored by the lead, the CIO and the
+    clerk, with real disagreement on the first item, so the results page has something to
+    discuss. The agreed scores stay unapplied: a demo can agree and apply them."""
+    from planner import rounds
+
+    rng = random.Random(f"{council.slug}-round")
+    chosen = list(council.items.filter(archived=False, status=Status.READY).order_by("number")[:4])
+    scoring_round = rounds.start_round(
+        council=council,
+        user=users["lead"],
+        name="Digital board scoring, autumn",
+        items=chosen,
+        participants=[users[name] for name in ROUND_PARTICIPANTS],
+        anonymised=False,
+    )
+    criteria = rounds.round_criteria(scoring_round)
+    middles = {
+        (item.pk, criterion.pk): rng.randint(2, 4) for item in chosen for criterion in criteria
+    }
+    # Two of the first item's criteria split the room (the CIO two above, the clerk two
+    # below); elsewhere people differ by one at most.
+    disputed = {(chosen[0].pk, criterion.pk) for criterion in criteria[:2]}
+    for name, lean in ROUND_PARTICIPANTS.items():
+        values: dict[tuple[int, int], int | None] = {
+            cell: max(1, min(5, middle + (2 * lean if cell in disputed else rng.choice([0, 0, 1]))))
+            for cell, middle in middles.items()
+        }
+        participant = rounds.participant_for(scoring_round, user_id=users[name].pk)
+        assert participant is not None
+        rounds.save_own_scores(participant=participant, values=values, finished=True)
+    rounds.close_round(scoring_round=scoring_round, user=users["lead"])
 
 
 def seed_demo_plans(council: Council, *, publisher) -> None:
