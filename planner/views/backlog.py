@@ -12,7 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
@@ -262,6 +264,8 @@ def backlog_quick_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def backlog_bulk(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.EDITOR)
     council = access.council
+    if "start_round" in request.POST:
+        return _start_round_with_selection(request, council)
     form = BulkChangeForm(request.POST, council=council)
     if not form.is_valid():
         context = backlog_context(request, access, bulk_form=form)
@@ -278,6 +282,21 @@ def backlog_bulk(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         messages.success(request, summary)
         return redirect(backlog_url(request, council))
     return render_backlog(request, backlog_context(request, access, summary=summary))
+
+
+def _start_round_with_selection(request: HtmxHttpRequest, council: Council) -> HttpResponse:
+    """ "Score in a round": the round's start page with the ticked rows chosen, or, with
+    none ticked, the items the backlog's filters show."""
+    ticked = list(
+        council.items.filter(archived=False, reference__in=request.POST.getlist("items"))
+        .order_by("number")
+        .values_list("reference", flat=True)
+    )
+    query = urlencode({"items": ticked}, doseq=True) if ticked else request.GET.urlencode()
+    destination = reverse("round_new", args=[council.slug]) + (f"?{query}" if query else "")
+    if request.htmx:
+        return HttpResponseClientRedirect(destination)
+    return redirect(destination)
 
 
 @login_required

@@ -234,3 +234,28 @@ def test_the_ranking_panel_reloads_alone_with_htmx(editor_client, council):
     assert "Why this rank" in html
     assert "<html" not in html
     assert 'hx-trigger="ranking-updated from:body"' in html
+
+
+# --- From the backlog to a scoring round -------------------------------------------------
+
+
+def test_score_in_a_round_takes_the_ticked_rows_to_the_start_page(editor_client, council):
+    first, _, third = (BacklogItemFactory(council=council) for _ in range(3))
+    response = editor_client.post(
+        reverse("backlog_bulk", args=[council.slug]),
+        {"items": [third.reference, first.reference], "start_round": "1"},
+    )
+    start = reverse("round_new", args=[council.slug])
+    assert response["Location"] == f"{start}?items={first.reference}&items={third.reference}"
+    assert council.items.filter(status=Status.NEW).count() == 3  # nothing bulk-changed
+
+
+def test_score_in_a_round_with_nothing_ticked_takes_the_filters(editor_client, council):
+    theme = council.themes.first()
+    response = editor_client.post(
+        reverse("backlog_bulk", args=[council.slug]) + f"?theme={theme.pk}",
+        {"start_round": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    start = reverse("round_new", args=[council.slug])
+    assert response["HX-Redirect"] == f"{start}?theme={theme.pk}"
