@@ -51,8 +51,9 @@ def score_everything(page, value_for) -> None:
     page.get_by_text("Your scores are saved").wait_for()
 
 
-def test_three_people_score_a_round_and_the_lead_applies_the_agreed_scores(contexts):
-    lead = contexts("lead")
+def start_round_from_the_backlog(lead) -> tuple[str, list[str]]:
+    """The lead ticks three ready items, presses "Score in a round" and starts it for the
+    lead, the CIO and the clerk. Returns the round's address and the references."""
     lead.goto("/c/northmoor/backlog/?status=ready")
     references = [
         lead.locator("#backlog-table tbody tr td:nth-child(2) a").nth(n).inner_text().strip()
@@ -71,10 +72,32 @@ def test_three_people_score_a_round_and_the_lead_applies_the_agreed_scores(conte
     save_screenshot(lead, "round-start")
     lead.get_by_role("button", name="Start the round").click()
     lead.wait_for_url(re.compile(r"/rounds/\d+/$"))
-    round_url = lead.url
     lead.get_by_text("0 of 3 finished").wait_for()
     assert_accessible(lead)
+    return lead.url, references
 
+
+def agree_the_disputed_cell_and_apply(lead) -> None:
+    """The meeting discusses the disputed cell and agrees 4, not the median 3: without a
+    note that is refused, with one the agreed scores are applied."""
+    agreed = lead.locator("table.app-round-results").first.locator("select.app-agreed__value")
+    assert agreed.first.input_value() == "3"
+    agreed.first.select_option("4")
+    lead.get_by_role("button", name="Apply agreed scores").click()
+    lead.locator(".govuk-error-summary").get_by_text("rather than the median, 3").wait_for()
+    assert_accessible(lead)
+    save_screenshot(lead, "round-agree-error")
+    lead.locator("table.app-round-results").first.locator("input.app-agreed__note").first.fill(
+        "Statutory duty from April"
+    )
+    lead.get_by_role("button", name="Apply agreed scores").click()
+    lead.get_by_text("Agreed scores applied:").wait_for()
+    save_screenshot(lead, "round-applied")
+
+
+def test_three_people_score_a_round_and_the_lead_applies_the_agreed_scores(contexts):
+    lead = contexts("lead")
+    round_url, references = start_round_from_the_backlog(lead)
     cio, clerk = contexts("cio"), contexts("clerk")
     # The first cell splits the room (1, 5, 3); every other cell is agreed at 3 or 4.
     clerk.goto(round_url + "score/")
@@ -104,20 +127,7 @@ def test_three_people_score_a_round_and_the_lead_applies_the_agreed_scores(conte
     assert_accessible(lead)
     save_screenshot(lead, "round-results")
 
-    # The meeting discusses the disputed cell and agrees 4, not the median 3, with a note.
-    agreed = first_table.locator("select.app-agreed__value").first
-    assert agreed.input_value() == "3"
-    agreed.select_option("4")
-    lead.get_by_role("button", name="Apply agreed scores").click()
-    lead.locator(".govuk-error-summary").get_by_text("rather than the median, 3").wait_for()
-    assert_accessible(lead)
-    save_screenshot(lead, "round-agree-error")
-    lead.locator("table.app-round-results").first.locator("input.app-agreed__note").first.fill(
-        "Statutory duty from April"
-    )
-    lead.get_by_role("button", name="Apply agreed scores").click()
-    lead.get_by_text("Agreed scores applied:").wait_for()
-    save_screenshot(lead, "round-applied")
+    agree_the_disputed_cell_and_apply(lead)
 
     scoring_round = ScoringRound.objects.get(name=ROUND)
     assert scoring_round.status == RoundStatus.APPLIED
