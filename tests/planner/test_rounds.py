@@ -423,3 +423,25 @@ def test_the_rounds_list_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("rounds", args=[council.slug]))
     assert response.content.decode().count(">Digital board</a>") == count
+
+
+def test_start_page_ticks_the_items_the_backlog_filters_show(editor_client, council):
+    theme = council.themes.first()
+    other = council.themes.exclude(pk=theme.pk).first()
+    shown = BacklogItemFactory(council=council, theme=theme)
+    hidden = BacklogItemFactory(council=council, theme=other)
+    html = editor_client.get(
+        reverse("round_new", args=[council.slug]), {"theme": theme.pk}
+    ).content.decode()
+    assert f'value="{shown.reference}" checked' in html
+    assert hidden.reference not in html
+
+
+def test_participants_see_results_but_only_the_facilitator_agrees(council, people):
+    scoring_round, *_ = _split_round(council, people)
+    rounds.close_round(scoring_round=scoring_round, user=people["lead"])
+    clerk_page = MemberClient(people["clerk"]).get(url("round_detail", scoring_round))
+    lead_page = MemberClient(people["lead"]).get(url("round_detail", scoring_round))
+    assert "Median" in clerk_page.content.decode()
+    assert f'action="{url("round_agree", scoring_round)}"' not in clerk_page.content.decode()
+    assert f'action="{url("round_agree", scoring_round)}"' in lead_page.content.decode()
