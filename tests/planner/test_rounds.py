@@ -445,3 +445,14 @@ def test_participants_see_results_but_only_the_facilitator_agrees(council, peopl
     assert "Median" in clerk_page.content.decode()
     assert f'action="{url("round_agree", scoring_round)}"' not in clerk_page.content.decode()
     assert f'action="{url("round_agree", scoring_round)}"' in lead_page.content.decode()
+
+
+def test_the_round_csv_neutralises_spreadsheet_formulas(council, people):
+    scoring_round, calm, *_ = _split_round(council, people)
+    calm.title = '=HYPERLINK("http://evil","x")'
+    calm.save()
+    rounds.close_round(scoring_round=scoring_round, user=people["lead"])
+    csv = MemberClient(people["lead"]).get(url("round_export", scoring_round))
+    body = b"".join(csv.streaming_content).decode("utf-8-sig")
+    assert ",=HYPERLINK" not in body
+    assert "'=HYPERLINK" in body
