@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Role
@@ -200,6 +200,9 @@ def round_detail(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpResp
     """The round's page: progress while open (the list polls), the results once closed."""
     access = council_for(request, slug)
     scoring_round, participant = _round_for(access, round_id)
+    if request.htmx and not scoring_round.is_open:
+        # The progress list was polling and the round has closed: show everyone the results.
+        return HttpResponseClientRefresh()
     context = _detail_context(access, scoring_round, participant)
     if request.htmx:
         return render(request, "planner/round_detail.html#progress", context)

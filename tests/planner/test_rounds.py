@@ -456,3 +456,12 @@ def test_the_round_csv_neutralises_spreadsheet_formulas(council, people):
     body = b"".join(csv.streaming_content).decode("utf-8-sig")
     assert ",=HYPERLINK" not in body
     assert "'=HYPERLINK" in body
+
+
+def test_a_polling_progress_list_reloads_the_page_once_the_round_closes(council, people):
+    scoring_round = start(council, people)
+    clerk = MemberClient(people["clerk"])
+    assert "HX-Refresh" not in clerk.get(url("round_detail", scoring_round), HTTP_HX_REQUEST="true")
+    rounds.close_round(scoring_round=scoring_round, user=people["lead"])
+    response = clerk.get(url("round_detail", scoring_round), HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
