@@ -21,7 +21,7 @@ from councils.access import CouncilAccess, council_for
 from councils.models import Role
 from planner import backlog, csv_export, rounds
 from planner.forms import AgreedScoresForm, BacklogFilterForm, RoundScoreForm, RoundStartForm
-from planner.models import RoundParticipant, RoundStatus, ScoringRound
+from planner.models import Criterion, RoundParticipant, RoundStatus, ScoringRound
 from planner.views.exports import download_csv
 from planner.views.helpers import HtmxHttpRequest
 
@@ -262,11 +262,17 @@ def round_score(request: HtmxHttpRequest, slug: str, round_id: int) -> HttpRespo
         "participant": participant,
         "form": form,
         "sections": [
-            (item, [(c, form[f"s-{item.pk}-{c.pk}"]) for c in criteria]) for item in items
+            (item, [(c, form[f"s-{item.pk}-{c.pk}"], _scale_hint(c)) for c in criteria])
+            for item in items
         ],
         "criteria": criteria,
     }
     return render(request, "planner/round_score.html", context, status=status)
+
+
+def _scale_hint(criterion: Criterion) -> str:
+    cost = " A higher score counts against the item." if criterion.is_cost else ""
+    return f"{criterion.help_text}{cost}".strip()
 
 
 @login_required

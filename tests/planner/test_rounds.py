@@ -465,3 +465,17 @@ def test_a_polling_progress_list_reloads_the_page_once_the_round_closes(council,
     rounds.close_round(scoring_round=scoring_round, user=people["lead"])
     response = clerk.get(url("round_detail", scoring_round), HTTP_HX_REQUEST="true")
     assert response["HX-Refresh"] == "true"
+
+
+def test_a_participant_sees_their_own_saved_scores_and_only_those(council, people):
+    scoring_round = start(council, people, items=1)
+    score(scoring_round, people["cio"], lambda item, criterion: 5)
+    score(scoring_round, people["clerk"], lambda item, criterion: 2, finished=False)
+    html = MemberClient(people["clerk"]).get(url("round_score", scoring_round)).content.decode()
+    selected = html.count("selected>2: ")
+    assert selected == len(rounds.round_criteria(scoring_round))
+    assert "selected>5: " not in html
+    rounds.close_round(scoring_round=scoring_round, user=people["lead"])
+    closed = MemberClient(people["clerk"]).get(url("round_score", scoring_round)).content.decode()
+    assert "<select" not in closed
+    assert closed.count("<dd") == len(rounds.round_criteria(scoring_round))
