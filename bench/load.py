@@ -8,14 +8,14 @@ It starts, from the working tree:
 
 It seeds 380 councils of 300 scored items with 100 editors (bench/load_data.py, a Django
 subprocess: Locust patches the standard library with gevent on import, so Django stays out
-of this process), then runs three Locust phases against the stack:
+of this process), asks for a ranking of every council at once (the workers' capacity: runs per
+second per worker), then runs three Locust phases against the stack:
 1. baseline: /ping (a view that does nothing) with 20 users and no think time;
 2. people: 100 users, each waiting 3-10 s between actions, reading the dashboard, backlog,
    roadmap, item pages, exports and the weightings preview, and scoring an item in about one
    request in ten. After each score it polls the ranking status until the ranking that
    includes the edit is done: the edit-to-fresh-ranking latency;
 3. stress: 20 users with no think time, the same mix: the stack's maximum throughput.
-Then a burst of ranking runs (one per council, all at once) times the workers' capacity.
 
 Everything is bounded: each phase has a duration, each status poll a deadline, each process
 a lifetime, and the stack is torn down in `finally`. Scale it down for a quick run:
@@ -254,6 +254,17 @@ class Stack:
                 continue
         return total
 
+    @staticmethod
+    def postgres_cpu_seconds() -> dict[int, float]:
+        """CPU used so far by each PostgreSQL process (the stack's queries, and anything else
+        this server runs: on a shared server it is an upper bound)."""
+        used = {}
+        for process in psutil.process_iter(["name", "cpu_times"]):
+            times = process.info["cpu_times"]
+            if process.info["name"] == "postgres" and times:
+                used[process.pid] = times.user + times.system
+        return used
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -327,6 +338,7 @@ def run_phase(name: str, user_class, *, users: int, seconds: int, stack: Stack) 
     machine_before = psutil.cpu_times()
     mine_before = sum(me.cpu_times()[:2])
     stack_before = stack.cpu_seconds()
+    postgres_before = stack.postgres_cpu_seconds()
     started = time.monotonic()
     runner.start(users, spawn_rate=max(users / 5, 1))
     gevent.sleep(seconds)
@@ -342,6 +354,10 @@ def run_phase(name: str, user_class, *, users: int, seconds: int, stack: Stack) 
     capacity = elapsed * cores
     generator = sum(me.cpu_times()[:2]) - mine_before
     stack_cpu = stack.cpu_seconds() - stack_before
+    # Per process: backends that ended during the phase drop out of both sides.
+    postgres_cpu = sum(
+        used - postgres_before.get(pid, 0.0) for pid, used in stack.postgres_cpu_seconds().items()
+    )
     stats = env.stats
     pages = {}
     for (entry_name, _method), entry in sorted(stats.entries.items()):
@@ -367,6 +383,7 @@ def run_phase(name: str, user_class, *, users: int, seconds: int, stack: Stack) 
         cpu={
             "load generator": round(100 * generator / capacity, 1),
             "stack (gunicorn, Celery)": round(100 * stack_cpu / capacity, 1),
+            "PostgreSQL": round(100 * postgres_cpu / capacity, 1),
             "whole machine": round(100 * busy / capacity, 1),
         },
         load_average=os.getloadavg(),
@@ -385,7 +402,7 @@ def report(phases: list[PhaseResult], baseline: PhaseResult, extra: dict) -> Non
     print(f"\n{extra['machine']}")
     print(
         f"Seeded {extra['councils']} councils x {extra['items']} items, {extra['users_seeded']} "
-        f"users in {extra['seed']['total_s']} s (migrate {extra['seed']['migrate_s']} s); "
+        f"users in {extra['seed']['seed_s']} s (migrations {extra['seed']['migrate_s']} s); "
         f"{extra['web']} web container(s) x 3 gunicorn workers, {extra['workers']} Celery worker(s)"
     )
     print(
@@ -427,14 +444,17 @@ def report(phases: list[PhaseResult], baseline: PhaseResult, extra: dict) -> Non
         f"{runs['same_council_overlaps']} times"
     )
     for worker, count in extra["per_worker"].items():
-        print(f"  {worker}: {count} runs")
+        print(f"  {worker}: {count} runs during the phases")
     burst = extra["burst"]
     print(
-        f"  burst of {burst['asked']} runs at once: {burst['done']} done in {burst['wall_s']} s, "
+        f"  every council at once, before the phases: {burst['done']} of {burst['asked']} "
+        f"done in {burst['wall_s']} s, "
         f"{burst['runs_per_s']} runs/s across {extra['workers']} worker(s) "
         f"({burst['runs_per_s'] / extra['workers']:.1f} per worker); worker time p50 "
         f"{burst['worker_ms_p50']} ms, p95 {burst['worker_ms_p95']} ms"
     )
+    for worker, count in extra["burst_per_worker"].items():
+        print(f"  {worker}: {count} runs of that burst")
     print("\nTargets")
     people = phases[0]
     print(f"  {'meets' if all(p.failures == 0 for p in phases) else 'MISSES'}: 0 failed requests")
@@ -549,8 +569,12 @@ def main() -> None:
         sizes = [f"--councils={args.councils}", f"--items={args.items}", f"--users={args.users}"]
         django_step(env, "seed", *sizes, f"--out={seed_file}", timeout=900)
         seeded = json.loads(seed_file.read_text())
-        since = datetime.now(UTC)  # the runs the seed computed itself are not counted
         start_stack(stack, hosts=hosts, workers=args.workers)
+        burst = json.loads(django_step(env, "rank-all", "--timeout=300", timeout=360))
+        if burst["done"] != burst["asked"]:
+            raise SystemExit(f"Only {burst['done']} of {burst['asked']} councils were ranked.")
+        burst_per_worker = worker_counts(logs, args.workers)
+        since = datetime.now(UTC)  # the phases' runs only
         WORKLOAD = Workload(
             councils={council["slug"]: council for council in seeded["councils"]},
             users=seeded["users"],
@@ -567,8 +591,7 @@ def main() -> None:
             "stress", StressUser, users=stress_users, seconds=args.stress_seconds, stack=stack
         )
         runs = json.loads(django_step(env, "runs", f"--since={since.isoformat()}", timeout=120))
-        burst_size = f"--runs={min(args.councils, 200)}"
-        burst = json.loads(django_step(env, "burst", burst_size, "--timeout=120", timeout=180))
+        after = worker_counts(logs, args.workers)
         from bench.common import machine_line
 
         extra = {
@@ -581,7 +604,8 @@ def main() -> None:
             "workers": args.workers,
             "runs": runs,
             "burst": burst,
-            "per_worker": worker_counts(logs, args.workers),
+            "burst_per_worker": burst_per_worker,
+            "per_worker": {name: after[name] - burst_per_worker[name] for name in after},
         }
         report([people, stress], baseline, extra)
         if args.json:
