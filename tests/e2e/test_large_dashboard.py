@@ -38,3 +38,4 @@ def test_large_dashboard_shows_a_density_grid_and_its_table(page, large_council)
     assert table.get_by_role("rowheader").count() == 10
     assert axe_violations(page) == []
     save_screenshot(page, "large-dashboard")
+    chart.screenshot(path=str(save_screenshot(page, "large-dashboard-matrix")))
