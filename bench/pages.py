@@ -27,6 +27,7 @@ def seed():
     from planner import plans, ranking
     from planner.management.commands.seed_demo import seed_bulk_council
     from planner.models import BacklogItem, HorizonOverride
+    from planner.planning import plan_quarters
 
     council = seed_bulk_council(slug="bench-pages", items=ITEMS)
     ids = list(council.items.order_by("number").values_list("pk", flat=True))
@@ -36,8 +37,10 @@ def seed():
         through(from_backlogitem_id=ids[i], to_backlogitem_id=ids[i - 1])
         for i in range(10, len(ids), 10)
     )
+    first_quarter = plan_quarters(council)[0].start
     HorizonOverride.objects.bulk_create(
-        HorizonOverride(item_id=pk, horizon="now", reason="Bench pin") for pk in ids[500:505]
+        HorizonOverride(item_id=pk, quarter=first_quarter, reason="Bench pin")
+        for pk in ids[500:505]
     )
     for meeting in (date(2027, 1, 14), date(2027, 3, 11)):
         run = ranking.request_run(council=council)
