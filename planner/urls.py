@@ -36,6 +36,7 @@ council_urlpatterns = [
 urlpatterns = [
     path("", include("councils.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("ping", health.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("c/<slug:slug>/", include(council_urlpatterns)),
 ]

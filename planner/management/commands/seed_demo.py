@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from councils.models import (
@@ -263,11 +264,11 @@ def seed_bulk_council(*, slug: str, items: int) -> Council:
             )
             for number in numbers
         )
-        ItemScore.objects.bulk_create(
-            ItemScore(
-                item=item,
-                criterion=criterion,
-                value=effort_level(item.effort_days or 0, bands)
+        _insert_scores(
+            (
+                item.pk,
+                criterion.pk,
+                effort_level(item.effort_days or 0, bands)
                 if criterion.derived_from_estimate
                 else rng.randint(1, 5),
             )
@@ -313,6 +314,24 @@ def seed_demo_round(council: Council, *, users: dict[str, Any]) -> None:
         assert participant is not None
         rounds.save_own_scores(participant=participant, values=values, finished=True)
     rounds.close_round(scoring_round=scoring_round, user=users["lead"])
+
+
+def _insert_scores(rows: Iterable[tuple[int, int, int]]) -> None:
+    """(item id, criterion id, value) rows as new scores. COPY on PostgreSQL: bulk_create
+    spent 0.3 s on a 300-item council's 2,100 scores, too slow to seed 380 councils for the
+    load benchmark in under a minute."""
+    if connection.vendor != "postgresql":
+        ItemScore.objects.bulk_create(
+            ItemScore(item_id=item_id, criterion_id=criterion_id, value=value)
+            for item_id, criterion_id, value in rows
+        )
+        return
+    now = timezone.now()
+    columns = "(item_id, criterion_id, value, rationale, set_at, version)"
+    copy_sql = f"COPY {ItemScore._meta.db_table} {columns} FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        for item_id, criterion_id, value in rows:
+            copy.write_row((item_id, criterion_id, value, "", now, 1))
 
 
 def seed_demo_plans(council: Council, *, publisher) -> None:
