@@ -72,7 +72,15 @@ def request_run(*, council: Council, requested_by=None) -> RankingRun:
     with transaction.atomic():
         # Lock the council row so two concurrent edits cannot both create a queued run.
         Council.objects.select_for_update().only("pk").get(pk=council.pk)
-        queued = council.runs.filter(status=RunStatus.QUEUED).order_by("-generation").first()
+        # Lock the queued run too: a worker claims it with an UPDATE, which now waits until
+        # this edit commits, so the run it joins reads the edit. Unlocked, a claim landing
+        # between this read and the commit ranked the old data and nothing newer was queued.
+        queued = (
+            council.runs.select_for_update()
+            .filter(status=RunStatus.QUEUED)
+            .order_by("-generation")
+            .first()
+        )
         if queued is not None:
             if _is_overdue(queued) and not _sent_recently(queued):
                 # The broker was probably down when it was asked for: this edit re-sends it,
