@@ -12,6 +12,7 @@ from planner.views import (
     plans,
     roadmap,
     runs,
+    score_grid,
     setup,
     weightings,
 )
@@ -21,6 +22,7 @@ council_urlpatterns = [
     *dashboard.urlpatterns,
     *backlog.urlpatterns,
     *items.urlpatterns,
+    *score_grid.urlpatterns,
     *setup.urlpatterns,
     *weightings.urlpatterns,
     *runs.urlpatterns,
