@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
@@ -226,11 +227,16 @@ def score_grid_select(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.EDITOR)
     council = access.council
     refs = [ref for ref in request.POST.getlist("items") if ref][: score_grid.GRID_MAX_ROWS]
-    if not refs:
+    if refs:
+        grid_url = reverse("score_grid", args=[council.slug])
+        destination = f"{grid_url}?{urlencode([('items', ref) for ref in refs])}"
+    else:
         messages.error(request, "Tick at least one row to score it in the grid.")
-        return redirect(safe_next(request, reverse("backlog", args=[council.slug])))
-    grid_url = reverse("score_grid", args=[council.slug])
-    return redirect(f"{grid_url}?{urlencode([('items', ref) for ref in refs])}")
+        destination = reverse("backlog", args=[council.slug])
+    # From the backlog's htmx bulk form, the browser itself must go to the grid.
+    if request.htmx:
+        return HttpResponseClientRedirect(destination)
+    return redirect(destination)
 
 
 urlpatterns = [

@@ -94,6 +94,25 @@ def test_backlog_ticks_become_a_grid_address(editor_client, council):
     )
 
 
+def test_backlog_ticks_with_htmx_send_the_browser_to_the_grid(editor_client, council):
+    item = BacklogItemFactory(council=council)
+    response = editor_client.post(
+        reverse("score_grid_select", args=[council.slug]),
+        {"items": [item.reference], "change": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["HX-Redirect"] == grid_url(council, f"items={item.reference}")
+
+
+def test_backlog_offers_the_grid_for_its_filters_and_its_ticks(editor_client, council):
+    BacklogItemFactory(council=council)
+    body = editor_client.get(
+        reverse("backlog", args=[council.slug]) + "?needs_scoring=on&page=1"
+    ).content.decode()
+    assert f'href="{grid_url(council, "needs_scoring=on")}">Score these items in a grid' in body
+    assert f'formaction="{reverse("score_grid_select", args=[council.slug])}"' in body
+
+
 def test_no_ticks_goes_back_with_a_message(editor_client, council):
     response = editor_client.post(reverse("score_grid_select", args=[council.slug]), follow=True)
     assert "Tick at least one row" in response.content.decode()
