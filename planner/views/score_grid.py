@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,6 +45,53 @@ class GridRow:
     item: BacklogItem
     cells: list[GridCell]
 
+    @property
+    def cells_html(self) -> SafeString:
+        reference = escape(self.item.reference)
+        return mark_safe("".join(_cell_html(cell, reference) for cell in self.cells))
+
+
+def _cell_html(cell: GridCell, reference: str) -> str:
+    """One cell's controls. Written here rather than in the template: a 200 × 7 grid is 1,400
+    cells, and rendering each one tag at a time took most of the page's 150 ms budget
+    (bench/grid_save.py). `reference` comes escaped; everything else is escaped here."""
+    key = escape(cell.key)
+    where = f"{reference} {escape(cell.criterion.name)}"
+    error = ""
+    if cell.conflict is not None:
+        conflict = cell.conflict
+        if conflict.archived:
+            error = "Archived"
+        elif conflict.their_value:
+            error = f"{escape(conflict.by)} chose {conflict.their_value}"
+        else:
+            error = "Removed"
+    elif cell.error:
+        error = escape(cell.error)
+    message = described = group_error = select_error = ""
+    if error:
+        message = (
+            f'<p class="govuk-error-message" id="score-{key}-error"><span '
+            f'class="govuk-visually-hidden">Error:</span> {error}</p>'
+        )
+        described = f' aria-describedby="score-{key}-error"'
+        group_error, select_error = " govuk-form-group--error", " govuk-select--error"
+    written = " (written)" if cell.rationale else ""
+    return (
+        f'<td class="govuk-table__cell"><div class="govuk-form-group govuk-!-margin-bottom-0'
+        f'{group_error}"><label class="govuk-label govuk-visually-hidden" for="score-{key}">'
+        f"{where}</label>{message}"
+        f'<select class="govuk-select{select_error}" id="score-{key}" name="score-{key}" '
+        f"data-grid-cell{described}>{cell.options}</select>"
+        f'<input type="hidden" name="version-{key}" value="{cell.version}">'
+        f'<details class="app-grid-rationale"{" open" if cell.error else ""}><summary>Rationale'
+        f'{written}<span class="govuk-visually-hidden"> for {where}</span></summary>'
+        f'<label class="govuk-label govuk-visually-hidden" for="rationale-{key}">Rationale for '
+        f"{where} (optional)</label>"
+        f'<textarea class="govuk-textarea" id="rationale-{key}" name="rationale-{key}" rows="3">'
+        f"{escape(cell.rationale)}</textarea></details></div></td>"
+    )
+
 
 class OptionsCache:
     """Each criterion's <option> list for each selected level, built once per page: a 200 × 7
@@ -75,21 +123,27 @@ def scorable_criteria(council: Council) -> list[Criterion]:
 
 
 def _loaded_rows(items: Sequence[BacklogItem], criteria: list[Criterion]) -> list[GridRow]:
-    """The grid as stored now, in one query for the scores."""
-    scores = backlog.scores_by_item(items)
+    """The grid as stored now, in one query for the scores (plain values: 1,400 model
+    instances were a third of the page's time)."""
+    stored = {
+        (item_id, criterion_id): (value, rationale, version)
+        for item_id, criterion_id, value, rationale, version in ItemScore.objects.filter(
+            item__in=[item.pk for item in items], criterion__in=criteria
+        ).values_list("item_id", "criterion_id", "value", "rationale", "version")
+    }
     options = OptionsCache()
     rows = []
     for item in items:
         cells = []
         for criterion in criteria:
-            score: ItemScore | None = scores[item.pk].get(criterion.pk)
+            value, rationale, version = stored.get((item.pk, criterion.pk), (None, "", 0))
             cells.append(
                 GridCell(
                     key=ScoreGridForm.key(item, criterion),
                     criterion=criterion,
-                    options=options.get(criterion, score.value if score else None, score is None),
-                    rationale=score.rationale if score else "",
-                    version=score.version if score else 0,
+                    options=options.get(criterion, value, value is None),
+                    rationale=rationale,
+                    version=version,
                 )
             )
         rows.append(GridRow(item=item, cells=cells))
@@ -140,7 +194,7 @@ def _context(access: CouncilAccess, criteria: list[Criterion], **extra: Any) -> 
         "criteria": criteria,
         # Weighted 0: collecting scores, so an item missing one is still ranked.
         "collecting": {criterion.pk for criterion in criteria} - required,
-        "max_rows": score_grid.GRID_MAX_ROWS,
+        "max_rows": score_grid.max_rows(len(criteria)),
         **extra,
     }
 
@@ -157,12 +211,13 @@ def score_grid_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     council = access.council
     filter_form = BacklogFilterForm(request.GET, council=council)
     matching = backlog.filter_items(council, filter_form.filters())
-    refs = [ref.upper() for ref in request.GET.getlist("items") if ref][: score_grid.GRID_MAX_ROWS]
+    limit = score_grid.max_rows(len(criteria))
+    refs = [ref.upper() for ref in request.GET.getlist("items") if ref][:limit]
     if refs:
         matching = matching.filter(reference__in=refs)
-    items = list(matching[: score_grid.GRID_MAX_ROWS + 1])
-    total = matching.count() if len(items) > score_grid.GRID_MAX_ROWS else len(items)
-    items = items[: score_grid.GRID_MAX_ROWS]
+    items = list(matching[: limit + 1])
+    total = matching.count() if len(items) > limit else len(items)
+    items = items[:limit]
     context = _context(
         access,
         criteria,
@@ -180,10 +235,8 @@ def _save(
 ) -> HttpResponse:
     council = access.council
     refs = request.POST.getlist("items")
-    found = {
-        item.reference: item
-        for item in council.items.filter(reference__in=refs[: score_grid.GRID_MAX_ROWS])
-    }
+    limit = score_grid.max_rows(len(criteria))
+    found = {item.reference: item for item in council.items.filter(reference__in=refs[:limit])}
     items = [found[ref] for ref in dict.fromkeys(refs) if ref in found]
     form = ScoreGridForm(request.POST, items=items, criteria=criteria)
     grid_url = reverse("score_grid", args=[council.slug])

@@ -4,13 +4,15 @@ nothing with stale cells and bad values, history, one ranking run, and constant 
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
 from planner import items as item_service
-from planner.models import BacklogItem, ItemScore, RankingRun
+from planner import score_grid
+from planner.models import BacklogItem, Criterion, ItemScore, RankingRun
 from tests.factories import BacklogItemFactory, score_all
 
 pytestmark = pytest.mark.django_db
@@ -325,3 +327,29 @@ def test_the_grid_page_runs_the_same_number_of_queries_at_5_and_50_rows(
     with django_assert_max_num_queries(len(five)):
         response = editor_client.get(grid_url(council))
     assert len(response.context["rows"]) == 50
+
+
+def test_a_50_by_7_grid_fits_in_one_request(editor_client, council):
+    """Three fields a cell: 50 × 7 is over Django's default limit of 1,000 fields."""
+    Criterion.objects.create(
+        council=council,
+        key="equalities",
+        name="Equalities impact",
+        position=99,
+        **{f"level_{level}": f"Level {level}" for level in range(1, 6)},
+    )
+    items = make_items(council, 50)
+    criteria = hand_scored(council)
+    assert len(criteria) == 7
+    response = editor_client.post(
+        grid_url(council), grid_data(items, criteria, {i.pk: 2 for i in items})
+    )
+    assert response.status_code == 302
+    assert ItemScore.objects.filter(value=2).count() == 350
+
+
+def test_fewer_rows_fit_when_a_council_has_many_criteria():
+    assert score_grid.max_rows(7) == score_grid.GRID_MAX_ROWS
+    many = score_grid.max_rows(30)
+    assert many < score_grid.GRID_MAX_ROWS
+    assert many * (1 + 3 * 30) <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
