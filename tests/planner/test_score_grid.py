@@ -10,10 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from councils.models import Role
 from planner import items as item_service
 from planner import score_grid
 from planner.models import BacklogItem, Criterion, ItemScore, RankingRun
-from tests.factories import BacklogItemFactory, score_all
+from planner.score_grid import CellInput
+from tests.concurrency import at_once, council_with_member, needs_postgres
+from tests.factories import BacklogItemFactory, MembershipFactory, UserFactory, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +356,33 @@ def test_fewer_rows_fit_when_a_council_has_many_criteria():
     many = score_grid.max_rows(30)
     assert many < score_grid.GRID_MAX_ROWS
     assert many * (1 + 3 * 30) <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_grids_saved_at_once_over_the_same_cells_write_one_and_refuse_the_other():
+    """Two people in the same meeting press Save together on grids loaded at the same time:
+    the item locks serialise them; the second sees the first's scores as stale cells."""
+    needs_postgres()
+    council, first = council_with_member(Role.EDITOR)
+    second = UserFactory()
+    MembershipFactory(user=second, council=council, role=Role.EDITOR)
+    items = make_items(council, 3)
+    criteria = hand_scored(council)
+    users = [first, second]
+
+    def save(n: int) -> str:
+        cells = [
+            CellInput(item.pk, criterion.pk, n + 2, "", 0)
+            for item in items
+            for criterion in criteria
+        ]
+        try:
+            score_grid.save_grid(council=council, user=users[n], cells=cells)
+        except score_grid.GridConflictError as error:
+            return f"conflicts:{len(error.conflicts)}"
+        return "saved"
+
+    outcomes = sorted(at_once(2, save))
+    assert outcomes == [f"conflicts:{3 * len(criteria)}", "saved"]
+    values = set(ItemScore.objects.filter(item__in=items).values_list("value", "set_by"))
+    assert len(values) == 1  # every cell from the one save that won
