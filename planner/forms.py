@@ -29,6 +29,7 @@ from planner.models import (
     Status,
     Theme,
 )
+from planner.score_grid import CellInput
 
 # --- Backlog ----------------------------------------------------------------------------
 
@@ -203,6 +204,67 @@ class ScoreForm(forms.Form):
         if not SCALE_MIN <= value <= SCALE_MAX:
             raise ValidationError("Choose a score from 1 to 5")
         return value
+
+
+class ScoreGridForm(forms.Form):
+    """Every cell of a scoring grid: a level 1-5 (blank: left unscored), an optional rationale,
+    and the version of the score the page showed. Cells are read straight from the data by
+    their names rather than declared as fields: a 200 × 7 grid would be 4,200 bound fields.
+    `cells` holds the valid cells, `cell_errors` a message per invalid cell (by its key)."""
+
+    RATIONALE_MAX = 1000
+
+    def __init__(
+        self, data: Any, *, items: list[BacklogItem], criteria: list[Criterion], **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.items = items
+        self.criteria = criteria
+        self.cells: list[CellInput] = []
+        self.cell_errors: dict[str, str] = {}
+
+    @staticmethod
+    def key(item: BacklogItem, criterion: Criterion) -> str:
+        """A cell's name stem, and the id its error links to: "DIG-004-12"."""
+        return f"{item.reference}-{criterion.pk}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for item in self.items:
+            for criterion in self.criteria:
+                self._clean_cell(item, criterion)
+        if self.cell_errors:
+            raise ValidationError("Some cells need attention: nothing has been saved")
+        return cleaned
+
+    def _clean_cell(self, item: BacklogItem, criterion: Criterion) -> None:
+        key = self.key(item, criterion)
+        where = f"{item.reference} {criterion.name}"
+        raw_value = self.data.get(f"score-{key}", "")
+        rationale = self.data.get(f"rationale-{key}", "").strip()
+        raw_version = self.data.get(f"version-{key}", "")
+        if not raw_version.isdigit():
+            self.cell_errors[key] = f"{where}: reload the grid, this cell has no version"
+        elif raw_value and raw_value not in {
+            str(level) for level in range(SCALE_MIN, SCALE_MAX + 1)
+        }:
+            self.cell_errors[key] = f"{where}: choose a score from {SCALE_MIN} to {SCALE_MAX}"
+        elif len(rationale) > self.RATIONALE_MAX:
+            self.cell_errors[key] = (
+                f"{where}: the rationale must be {self.RATIONALE_MAX:,} characters or fewer"
+            )
+        elif rationale and not raw_value:
+            self.cell_errors[key] = f"{where}: choose a score to go with the rationale"
+        else:
+            self.cells.append(
+                CellInput(
+                    item_id=item.pk,
+                    criterion_id=criterion.pk,
+                    value=int(raw_value) if raw_value else None,
+                    rationale=rationale,
+                    seen_version=int(raw_version),
+                )
+            )
 
 
 class BulkChangeForm(forms.Form):

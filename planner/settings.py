@@ -181,6 +181,10 @@ STORAGES = {
 # Uploads: the CSV import accepts at most 5 MB; anything larger never reaches memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# The scoring grid posts three fields a cell (level, rationale, version): 200 rows of 7
+# criteria is 4,400 fields. Django's default (1,000) would refuse a 50-row grid; the grid
+# shows fewer rows when a council has more criteria (planner/score_grid.py: max_rows).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 20_000
 

@@ -13,6 +13,7 @@ from planner.views import (
     roadmap,
     rounds,
     runs,
+    score_grid,
     setup,
     weightings,
 )
@@ -22,6 +23,7 @@ council_urlpatterns = [
     *dashboard.urlpatterns,
     *backlog.urlpatterns,
     *items.urlpatterns,
+    *score_grid.urlpatterns,
     *setup.urlpatterns,
     *weightings.urlpatterns,
     *runs.urlpatterns,

@@ -19,7 +19,6 @@ from councils.models import Council, Role
 from planner import backlog, explain, history, items, ranking
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
-from planner.views.backlog import archived_row, row_context
 from planner.views.helpers import HtmxHttpRequest, safe_next
 from planner.views.runs import refresh_when_ranked
 
@@ -246,14 +245,8 @@ def _render_score(
     slot: dict[str, Any],
     status: int = 200,
 ) -> HttpResponse:
-    """The row (from the backlog) or the panel (from the item page) that was scored; the
-    whole item page when JavaScript is off."""
+    """The panel that was scored (htmx); the whole item page when JavaScript is off."""
     council = access.council
-    if request.htmx and request.POST.get("from") == "row":
-        if item.archived:
-            return archived_row(request, council, item)
-        context = row_context(request, council, item, slot=slot)
-        return render(request, "planner/backlog.html#row", context, status=status)
     if request.htmx:
         context = {
             "access": access,
