@@ -248,7 +248,7 @@ def _render_score(
     """The panel that was scored (htmx); the whole item page when JavaScript is off."""
     council = access.council
     if request.htmx:
-        context = {
+        context: dict[str, Any] = {
             "access": access,
             "council": council,
             "item": item,
