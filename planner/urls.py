@@ -3,11 +3,14 @@ from django.urls import include, path
 
 from planner.views import (
     backlog,
+    council_settings,
     dashboard,
     exports,
     health,
     imports,
+    invitations,
     items,
+    manage,
     planning,
     plans,
     roadmap,
@@ -29,11 +32,14 @@ council_urlpatterns = [
     *plans.urlpatterns,
     *exports.urlpatterns,
     *imports.urlpatterns,
+    *council_settings.urlpatterns,
 ]
 
 urlpatterns = [
     path("", include("councils.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("manage/", include(manage.urlpatterns)),
+    *invitations.urlpatterns,
     path("c/<slug:slug>/", include(council_urlpatterns)),
 ]
