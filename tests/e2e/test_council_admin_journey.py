@@ -38,7 +38,8 @@ def test_admin_invites_a_member_who_accepts_and_signs_in(page, browser, live_ser
 
     invitee = browser.new_context(base_url=live_server.url, bypass_csp=True).new_page()
     invitee.goto(link)
-    assert invitee.get_by_role("heading", level=1, name="Join Northmoor County Council").is_visible()
+    heading = invitee.get_by_role("heading", level=1, name="Join Northmoor County Council")
+    assert heading.is_visible()
     invitee.get_by_label("Username").fill("nia")
     invitee.get_by_label("Password", exact=True).fill("slate-meadow-river-88")
     invitee.get_by_label("Confirm password").fill("slate-meadow-river-88")
