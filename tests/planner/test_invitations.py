@@ -254,3 +254,13 @@ def test_two_people_accepting_one_invitation_at_once_only_one_gets_in():
 
     assert statuses == [302, 410, 410]
     assert council.memberships.filter(user__in=people).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "x" * 3000, "1:2:3", "%C0%AF", "-1"])
+def test_hostile_tokens_are_refused_without_an_error(client, admin_client_for_council, token):
+    for who in (client, admin_client_for_council):
+        who.raise_request_exception = False
+        for method in (who.get, who.post):
+            response = method(f"/invitations/{token}/")
+            assert response.status_code in {404, 410}, (method.__name__, token[:20])

@@ -104,3 +104,11 @@ def test_superuser_deactivates_and_reactivates_a_council(superuser_client, counc
     assert superuser_client.post(url, {"active": "yes"}).status_code == 302
     assert member.get(reverse("dashboard", args=[council.slug])).status_code == 200
     assert [row.is_active for row in council.history.all()[:2]] == [True, False]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["%00", "x" * 3000, "no-such-council", "%C0%AF"])
+def test_hostile_or_unknown_council_names_are_404(superuser_client, slug):
+    superuser_client.raise_request_exception = False
+    response = superuser_client.post(f"/manage/{slug}/active/", {"active": "no"})
+    assert response.status_code == 404
