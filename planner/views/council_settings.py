@@ -152,6 +152,9 @@ def member_role(request: HtmxHttpRequest, slug: str, member_id: int) -> HttpResp
                 request,
                 f"{changed.user.get_username()} is now {changed.get_role_display().lower()}.",
             )
+            if changed.user_id == request.user.pk and not changed.is_admin:
+                # An admin who stepped down can no longer open the members page.
+                return redirect("dashboard", slug)
             return redirect("members", slug)
     context = _members_context(access, failed=(membership.pk, form))
     return render(request, "planner/members.html", context, status=400)

@@ -120,6 +120,7 @@ def test_an_admin_can_step_down_once_there_is_another_admin(admin_client_for_cou
     )
 
     assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard", args=[council.slug])
     own.refresh_from_db()
     assert own.role == Role.EDITOR
 
