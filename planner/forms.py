@@ -8,13 +8,16 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.forms.models import ModelChoiceIterator
 from django.utils.text import slugify
 
-from councils.models import Council
+from councils.models import Council, Role
 from planner import backlog
 from planner import quarters as cal
 from planner.effort import validate_bands
@@ -1060,3 +1063,164 @@ class AgreedScoresForm(forms.Form):
             )
             for cell in self.defaults
         }
+
+
+# --- Council administration ---------------------------------------------------------------
+
+ROLE_CHOICES = [(role.value, role.label) for role in reversed(Role)]
+
+
+class CouncilNameForm(forms.Form):
+    name = forms.CharField(
+        label="Council name",
+        max_length=120,
+        error_messages={"required": "Enter the council's name"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person to invite",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
+    )
+    role = forms.TypedChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        coerce=int,
+        initial=Role.VIEWER,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a role", "invalid_choice": "Choose a role"},
+    )
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.council = council
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if self.council.memberships.filter(user__email__iexact=email).exists():
+            raise ValidationError("%(email)s is already a member", params={"email": email})
+        return email
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.TypedChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        coerce=int,
+        error_messages={"required": "Choose a role", "invalid_choice": "Choose a role"},
+    )
+
+
+class ListEntryForm(forms.Form):
+    """A ward's or directorate's name, unique in the council's list (case aside)."""
+
+    name = forms.CharField(
+        label="Name", max_length=120, error_messages={"required": "Enter a name"}
+    )
+
+    def __init__(
+        self, *args: Any, entries: Any, noun: str, exclude_pk: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries = entries
+        self.noun = noun
+        self.exclude_pk = exclude_pk
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if self.entries.filter(name__iexact=name).exclude(pk=self.exclude_pk).exists():
+            raise ValidationError(
+                "There is already a %(noun)s called %(name)s",
+                params={"noun": self.noun, "name": name},
+            )
+        return name
+
+
+class NewAccountForm(forms.Form):
+    """The account an invitee creates: a username and a password that passes Django's
+    password validators (AUTH_PASSWORD_VALIDATORS)."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="You will sign in with this. Letters, numbers and @ . + - _ only.",
+        error_messages={"required": "Enter a username"},
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter a password"},
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter the password again"},
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        user_model = get_user_model()
+        try:
+            UnicodeUsernameValidator()(username)
+        except ValidationError as error:
+            raise ValidationError(
+                "Enter a username with only letters, numbers and @ . + - _"
+            ) from error
+        if user_model.objects.filter(username__iexact=username).exists():
+            raise ValidationError("That username is taken. Choose another")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The passwords do not match")
+        elif first:
+            user = get_user_model()(username=cleaned.get("username", ""), email=self.email)
+            try:
+                validate_password(first, user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class NewCouncilForm(forms.ModelForm):
+    admin_email = forms.EmailField(
+        label="First admin's email address",
+        max_length=254,
+        help_text="They receive an invitation to set up their account and the council.",
+        error_messages={
+            "required": "Enter the email address of the council's first admin",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
+    )
+
+    class Meta:
+        model = Council
+        fields = ["name", "slug", "nation", "council_type"]
+        labels = {"name": "Council name", "slug": "Web address name", "council_type": "Type"}
+        help_texts = {"slug": "Lower-case letters, numbers and hyphens: it appears as /c/<name>/."}
+        error_messages = {
+            "name": {"required": "Enter the council's name"},
+            "slug": {
+                "required": "Enter a web address name",
+                "invalid": "Use only lower-case letters, numbers and hyphens",
+                "unique": "Another council already uses that web address name",
+            },
+            "council_type": {"required": "Choose the type of council"},
+        }
+
+    def clean_slug(self) -> str:
+        return str(self.cleaned_data["slug"]).lower()

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -142,6 +143,30 @@ class BacklogItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        """An item's theme belongs to the item's council. Django admin lists every council's
+        themes, so this is where a cross-council link is refused."""
+        super().clean()
+        linked = self.theme_id is not None and self.council_id is not None
+        if linked and self.theme.council_id != self.council_id:
+            raise ValidationError(
+                {"theme": "Choose a theme of the item's own council."}, code="other_council"
+            )
+
+    def validate_dependencies(self, items: Any) -> None:
+        """The items this one would depend on all belong to its council. Not part of clean():
+        a model's clean() runs before its many-to-many links are saved, so the form that
+        sets them (BacklogItemAdmin's) calls this with the chosen items."""
+        others = sorted(item.reference for item in items if item.council_id != self.council_id)
+        if others:
+            raise ValidationError(
+                {
+                    "depends_on": "An item can only depend on items of its own council, "
+                    f"not {', '.join(others)}."
+                },
+                code="other_council",
+            )
 
     @staticmethod
     def format_reference(number: int) -> str:

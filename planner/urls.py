@@ -3,11 +3,14 @@ from django.urls import include, path
 
 from planner.views import (
     backlog,
+    council_settings,
     dashboard,
     exports,
     health,
     imports,
+    invitations,
     items,
+    manage,
     planning,
     plans,
     roadmap,
@@ -33,6 +36,7 @@ council_urlpatterns = [
     *exports.urlpatterns,
     *imports.urlpatterns,
     *rounds.urlpatterns,
+    *council_settings.urlpatterns,
 ]
 
 urlpatterns = [
@@ -40,5 +44,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("ping", health.ping, name="ping"),
     path("admin/", admin.site.urls),
+    path("manage/", include(manage.urlpatterns)),
+    *invitations.urlpatterns,
     path("c/<slug:slug>/", include(council_urlpatterns)),
 ]

@@ -31,6 +31,14 @@ ADMIN_POSTS = {
     "theme_edit",
     "criteria",
     "criterion_edit",
+    "council_settings",
+    "members",
+    "member_role",
+    "member_remove",
+    "wards",
+    "ward_edit",
+    "directorates",
+    "directorate_edit",
 }
 # Routes that viewers may POST to: a participant (any role) scores a round on its own page.
 VIEWER_POSTS: set[str] = {"round_score"}

@@ -26,6 +26,7 @@ COUNCIL_NAV = [
     ("import", "Import", Role.EDITOR),
     ("themes", "Themes", Role.ADMIN),
     ("criteria", "Criteria", Role.ADMIN),
+    ("council_settings", "Settings", Role.APPROVER),
 ]
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from councils.models import Council, Membership, Nation, Role
+from councils.models import Council, Directorate, Membership, Nation, Role, Ward
 from planner.defaults import DEFAULT_CRITERIA, DEFAULT_THEMES
 from planner.models import BacklogItem, ItemScore
 
@@ -16,6 +16,8 @@ def _counts():
         get_user_model().objects.count(),
         BacklogItem.objects.count(),
         ItemScore.objects.count(),
+        Ward.objects.count(),
+        Directorate.objects.count(),
     )
 
 
@@ -102,3 +104,10 @@ def test_each_demo_council_has_one_closed_round_with_disagreement(db, debug_on):
         results = rounds.results(scoring_round)
         assert results.items[0].disagreements == 2
         assert sum(result.disagreements for result in results.items) == 2
+
+
+def test_each_demo_council_has_wards_and_directorates(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.all():
+        assert council.wards.count() >= 5
+        assert council.directorates.count() >= 4

@@ -18,10 +18,12 @@ from django.utils import timezone
 from councils.models import (
     Council,
     CouncilType,
+    Directorate,
     FinancialYearBudget,
     Membership,
     Nation,
     Role,
+    Ward,
 )
 from planner import ranking
 from planner.defaults import ensure_council_defaults
@@ -54,6 +56,22 @@ DEMO_COUNCILS = [
         "capacity_days_per_quarter": 90,
     },
 ]
+
+# Each demo council's wards and directorates (the committee pack names them).
+DEMO_WARDS_AND_DIRECTORATES = {
+    "northmoor": (
+        ["Abbeyfield", "Castle Hill", "Moorside", "Northgate", "Riverside Vale"],
+        ["Adults and Health", "Children and Families", "Place and Economy", "Resources"],
+    ),
+    "riverside": (
+        ["Bankside", "Docklands", "Old Market", "St Mary's", "Wharf End"],
+        ["Housing", "Neighbourhoods", "People", "Corporate Services"],
+    ),
+    "gwynedd": (
+        ["Bangor Dewi", "Caernarfon Peblig", "Dolgellau", "Pwllheli", "Tywyn"],
+        ["Adran Addysg", "Adran Oedolion", "Adran Amgylchedd", "Adran Cyllid"],
+    ),
+}
 
 # username, role in every demo council, description
 DEMO_USERS = [
@@ -120,6 +138,7 @@ def seed_demo(*, password: str) -> None:
     for spec in DEMO_COUNCILS:
         council, _ = Council.objects.get_or_create(slug=spec["slug"], defaults=spec)
         ensure_council_defaults(council)
+        seed_demo_wards_and_directorates(council)
         for username, role, _ in DEMO_USERS:
             Membership.objects.get_or_create(
                 user=users[username], council=council, defaults={"role": role}
@@ -138,6 +157,14 @@ def seed_demo(*, password: str) -> None:
     Membership.objects.get_or_create(
         user=users[SOLO_USER[0]], council=solo_council, defaults={"role": SOLO_USER[2]}
     )
+
+
+def seed_demo_wards_and_directorates(council: Council) -> None:
+    wards, directorates = DEMO_WARDS_AND_DIRECTORATES.get(council.slug, ([], []))
+    for name in wards:
+        Ward.objects.get_or_create(council=council, name=name)
+    for name in directorates:
+        Directorate.objects.get_or_create(council=council, name=name)
 
 
 def _create_item(council: Council, number: int, **fields: Any) -> BacklogItem:
