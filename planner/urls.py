@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from councils import sso_views
 from planner.views import (
     backlog,
     dashboard,
@@ -29,6 +30,7 @@ council_urlpatterns = [
     *plans.urlpatterns,
     *exports.urlpatterns,
     *imports.urlpatterns,
+    *sso_views.council_urlpatterns,
 ]
 
 urlpatterns = [

@@ -31,6 +31,7 @@ ADMIN_POSTS = {
     "theme_edit",
     "criteria",
     "criterion_edit",
+    "sso_settings",
 }
 # Routes that viewers may POST to (none yet: exports are GETs).
 VIEWER_POSTS: set[str] = set()
