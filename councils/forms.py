@@ -172,6 +172,9 @@ class IdentityProviderForm(forms.Form):
         return cleaned
 
     def report_stale(self, message: str) -> None:
+        """Show `message` on an unbound form holding the settings someone else saved."""
+        self.full_clean()
+        self.cleaned_data = {}
         self.add_error(None, message)
 
 
