@@ -36,6 +36,8 @@ def social_app(provider: IdentityProvider) -> SocialApp:
             # from the userinfo endpoint: Entra ID's omits the groups claim.
             "fetch_userinfo": False,
             "uid_field": "sub",
+            # PKCE binds the code to this browser's flow, on top of allauth's state.
+            "oauth_pkce_enabled": True,
         },
     )
 

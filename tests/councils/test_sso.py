@@ -90,6 +90,7 @@ def sso_sign_in(client: Client, email: str, next_url: str = ""):
     response = client.post(reverse("sso_login"), {"email": email, "next": next_url})
     assert response.status_code == 302, response.content
     assert "login_hint=" in response["Location"]
+    assert "code_challenge_method=S256" in response["Location"]
     return follow_provider(client, response["Location"])
 
 

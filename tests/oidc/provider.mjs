@@ -41,7 +41,8 @@ const provider = new Provider(issuer, {
   // Put the scopes' claims in the ID token (as Entra ID does with its optional claims).
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: false } },
-  pkce: { required: () => false },
+  // The planner must send PKCE: the provider refuses a code flow without it.
+  pkce: { required: () => true },
   async findAccount(ctx, id) {
     const user = config.users[id];
     if (!user) return undefined;
