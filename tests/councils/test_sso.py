@@ -158,6 +158,10 @@ def test_someone_in_no_mapped_group_gets_no_account(client, northmoor):
 
 @pytest.mark.parametrize("mode", ["wrong-audience", "wrong-issuer", "expired", "tampered"])
 def test_a_bad_id_token_signs_no_one_in(client, northmoor, oidc, mode):
+    # The tampered token claims this group: mapped, so only the signature can refuse it.
+    IdentityProvider.objects.filter(council=northmoor).update(
+        group_roles={**GROUPS, "Planner-Admins": int(Role.ADMIN)}
+    )
     oidc.set_mode(mode)
 
     response = sso_sign_in(client, "ada@northmoor.gov.uk")
@@ -246,3 +250,27 @@ def test_a_disabled_provider_is_not_offered(client, northmoor):
 
     assert response.status_code == 400
     assert "Sign in with your username and password below" in response.content.decode()
+
+
+def test_allauth_alone_would_trust_a_tampered_token_from_the_token_endpoint(
+    client, northmoor, oidc, monkeypatch
+):
+    """Why councils/sso_callback.py exists: in the code flow allauth 65.22 skips the ID
+    token's signature (OpenID Connect Core 3.1.3.7), so a token whose groups were rewritten
+    on the way would make its holder an admin. With our check the same token is refused
+    (test_a_bad_id_token_signs_no_one_in)."""
+    from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+
+    from councils.sso_callback import SignatureCheckingAdapter
+
+    IdentityProvider.objects.filter(council=northmoor).update(
+        group_roles={**GROUPS, "Planner-Admins": int(Role.ADMIN)}
+    )
+    monkeypatch.setattr(
+        SignatureCheckingAdapter, "_decode_id_token", OpenIDConnectOAuth2Adapter._decode_id_token
+    )
+    oidc.set_mode("tampered")
+
+    sso_sign_in(client, "ada@northmoor.gov.uk")
+
+    assert Membership.objects.get(user__email="ada@northmoor.gov.uk").role == Role.ADMIN
