@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from councils import sso
 from councils.models import IdentityProvider
+from councils.secrets import SecretUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,13 @@ class CouncilSocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(
         self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None
     ) -> list[SocialApp]:
-        apps = [social_app(p) for p in sso.enabled_providers()]
+        apps = []
+        for identity_provider in sso.enabled_providers():
+            try:
+                apps.append(social_app(identity_provider))
+            except SecretUnreadable:
+                # SSO_SECRET_KEY changed: this council's admin must enter the secret again.
+                logger.error("The client secret of %s cannot be read", identity_provider.council)
         if provider:
             apps = [app for app in apps if provider in (app.provider_id, app.provider)]
         if client_id:

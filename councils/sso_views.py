@@ -4,6 +4,7 @@ sign-in settings (admins)."""
 from __future__ import annotations
 
 from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,10 @@ from councils.models import IdentityProvider, Role
 UNKNOWN_DOMAIN = (
     "Your council does not use single sign-on with the planner for this email address. "
     "Sign in with your username and password below."
+)
+PROVIDER_BROKEN = (
+    "Single sign-on for your council is not working at the moment. Sign in with your username "
+    "and password below, or ask your council's administrator to check its sign-in settings."
 )
 STALE_MESSAGE = (
     "Someone else saved the sign-in settings while you were editing them. Nothing you entered "
@@ -59,7 +64,10 @@ def sso_login(request: HttpRequest) -> HttpResponse:
     provider = sso.provider_for_email(email)
     if provider is None:
         return _sign_in_page(request, UNKNOWN_DOMAIN, email)
-    allauth_provider = get_adapter().get_provider(request, provider.council.slug)
+    try:
+        allauth_provider = get_adapter().get_provider(request, provider.council.slug)
+    except SocialApp.DoesNotExist:
+        return _sign_in_page(request, PROVIDER_BROKEN, email)
     return allauth_provider.redirect(
         request,
         process=AuthProcess.LOGIN,

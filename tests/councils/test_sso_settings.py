@@ -225,3 +225,20 @@ def test_the_sign_in_page_offers_single_sign_on_above_the_password_form(client):
     page = client.get(reverse("login")).content.decode()
 
     assert page.index('action="/login/sso/"') < page.index('name="password"')
+
+
+def test_an_unreadable_secret_sends_people_to_the_password_form(client, council, settings):
+    IdentityProvider.objects.create(
+        council=council,
+        issuer_url="https://idp.example.com",
+        client_id="x",
+        client_secret_encrypted=encrypt_secret("abc"),
+        allowed_domains=["testshire.gov.uk"],
+        enabled=True,
+    )
+    settings.SSO_SECRET_KEY = Fernet.generate_key().decode()
+
+    response = client.post(reverse("sso_login"), {"email": "jo@testshire.gov.uk"})
+
+    assert response.status_code == 400
+    assert "Single sign-on for your council is not working" in response.content.decode()
