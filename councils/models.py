@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from councils.secrets import decrypt_secret
 
 
 class Nation(models.TextChoices):
@@ -238,3 +242,64 @@ class Directorate(CouncilList):
                 fields=["council", "name"], name="one_directorate_name_per_council"
             )
         ]
+
+
+class IdentityProvider(models.Model):
+    """A council's own OpenID Connect provider (its Entra ID tenant, say) for single sign-on.
+
+    django-allauth does the protocol; it reads this through `councils.sso_adapter`, which
+    turns each enabled provider into one allauth app whose id is the council's slug.
+    """
+
+    council = models.OneToOneField(
+        Council, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    issuer_url = models.URLField(
+        "issuer URL",
+        max_length=300,
+        help_text="For Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0",
+    )
+    client_id = models.CharField("client ID", max_length=200)
+    # The secret is never stored in clear: either Fernet ciphertext (key: SSO_SECRET_KEY)
+    # or the name of an environment variable that holds it.
+    client_secret_encrypted = models.TextField(blank=True)
+    client_secret_env = models.CharField(
+        "environment variable holding the client secret", max_length=100, blank=True
+    )
+    # Lower-case domains, e.g. ["northmoor.gov.uk"]: the email claim must be in one of them,
+    # and home-realm discovery routes these domains to this provider.
+    allowed_domains = models.JSONField(default=list)
+    # Group name or id in the token's groups claim -> Role value.
+    group_roles = models.JSONField(default=dict)
+    groups_claim = models.CharField("groups claim", max_length=60, default="groups")
+    enabled = models.BooleanField(default=False)
+    # Optimistic locking: two admins must not overwrite each other's sign-in settings.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.council} sign-in ({self.issuer_url})"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.client_secret_encrypted or self.client_secret_env)
+
+    def client_secret(self) -> str:
+        """The secret in clear, for allauth's token request only (never for a page)."""
+        if self.client_secret_env:
+            return os.environ.get(self.client_secret_env, "")
+        return decrypt_secret(self.client_secret_encrypted) if self.client_secret_encrypted else ""
+
+    def role_for_groups(self, groups: list[str]) -> Role | None:
+        """The highest role any of `groups` maps to, or None when none is mapped."""
+        roles = [Role(self.group_roles[group]) for group in groups if group in self.group_roles]
+        return max(roles, default=None)
+
+    def allows_email(self, email: str) -> bool:
+        return email_domain(email) in self.allowed_domains
+
+
+def email_domain(email: str) -> str:
+    """The lower-cased part after the last @ ("" when there is none)."""
+    local, at, domain = email.strip().rpartition("@")
+    return domain.lower() if at and local else ""

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "simple_history",
     "councils",
     "planner",
@@ -73,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "councils.middleware.NoStoreForAuthenticatedMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -135,6 +140,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in the people a council's identity provider vouches for (single sign-on).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -157,6 +164,26 @@ AXES_VERBOSE = False
 # Lock by username only: a council's staff share one NAT address, so an IP lockout after
 # ten typos would lock out a whole office. axes.W006 warns about exactly that choice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Single sign-on (docs/adr/0008-single-sign-on.md): django-allauth's OpenID Connect provider,
+# fed from each council's IdentityProvider by councils.sso_adapter. allauth runs social-only:
+# the password sign-in (with django-axes) stays ours, and allauth never shows its own forms.
+SOCIALACCOUNT_ONLY = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_ADAPTER = "councils.sso_adapter.CouncilSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Never sign someone in to an existing account because an identity provider claims its email
+# address: the adapter decides, council by council (no takeover of another council's account).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = envint("SSO_REQUESTS_TIMEOUT", 10)
+# A Fernet key that encrypts the client secrets stored in the database; make one with
+# python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+SSO_SECRET_KEY = os.environ.get("SSO_SECRET_KEY", "")
+# Issuers must be https:// in production; the test provider and a local demo run on http.
+SSO_ALLOW_HTTP_ISSUER = envbool("SSO_ALLOW_HTTP_ISSUER", DEBUG)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from councils import sso_views
 from planner.views import (
     backlog,
     council_settings,
@@ -37,6 +38,7 @@ council_urlpatterns = [
     *imports.urlpatterns,
     *rounds.urlpatterns,
     *council_settings.urlpatterns,
+    *sso_views.council_urlpatterns,
 ]
 
 urlpatterns = [

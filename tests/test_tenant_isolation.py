@@ -39,6 +39,7 @@ ADMIN_POSTS = {
     "ward_edit",
     "directorates",
     "directorate_edit",
+    "sso_settings",
 }
 # Routes that viewers may POST to: a participant (any role) scores a round on its own page.
 VIEWER_POSTS: set[str] = {"round_score"}

@@ -17,7 +17,7 @@ def _url(council, name="council_settings", *args):
 def test_admin_sees_the_name_form_and_every_settings_link(admin_client_for_council, council):
     html = admin_client_for_council.get(_url(council)).content.decode()
     assert 'name="name"' in html
-    for page in ("planning_settings", "members", "wards", "directorates", "themes"):
+    for page in ("planning_settings", "members", "wards", "directorates", "themes", "sso_settings"):
         assert _url(council, page) in html
 
 
@@ -26,6 +26,7 @@ def test_approver_sees_only_the_planning_part(approver_client, council):
     html = approver_client.get(_url(council)).content.decode()
     assert _url(council, "planning_settings") in html
     assert _url(council, "members") not in html
+    assert _url(council, "sso_settings") not in html
     assert 'name="name"' not in html
 
 
