@@ -54,7 +54,7 @@ def pending_app(user: User) -> TOTPDevice:
 def qr_code_svg(device: TOTPDevice) -> str:
     """The app's set-up link as an inline SVG QR code (no external image, CSP-safe)."""
     return segno.make(device.config_url, error="m").svg_inline(
-        scale=5, title="QR code for your authenticator app", nl=False
+        scale=5, title="QR code for your authenticator app"
     )
 
 
