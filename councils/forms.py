@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 
 class SignInForm(AuthenticationForm):
@@ -18,3 +20,18 @@ class TwoFactorCodeForm(forms.Form):
         help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
         error_messages={"required": "Enter the code from your authenticator app"},
     )
+
+
+class AccountPasswordChangeForm(PasswordChangeForm):
+    """Django's form with GOV.UK-style messages that say which box is empty."""
+
+    REQUIRED = {
+        "old_password": "Enter your current password",
+        "new_password1": "Enter a new password",
+        "new_password2": "Enter the new password again",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, message in self.REQUIRED.items():
+            self.fields[name].error_messages["required"] = message

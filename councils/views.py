@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_otp import login as otp_login
 
 from councils import throttle, two_factor
-from councils.forms import SignInForm, TwoFactorCodeForm
+from councils.forms import AccountPasswordChangeForm, SignInForm, TwoFactorCodeForm
 from councils.middleware import TWO_FACTOR_SETUP_DUE_KEY
 
 
@@ -139,7 +139,10 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             return render(
                 request, "registration/recovery_codes.html", {"codes": codes, "new_app": True}
             )
-        form.add_error("code", "The code is not right. Enter the 6 digits your app shows now.")
+        form.add_error(
+            "code",
+            "The code is not right. Wait a few seconds, then enter the 6 digits your app shows.",
+        )
     context = {
         "form": form,
         "already_set_up": two_factor.is_set_up(user),
@@ -165,6 +168,7 @@ def recovery_codes_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
+    form_class = AccountPasswordChangeForm
     success_url = reverse_lazy("home")
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:

@@ -59,3 +59,13 @@ def test_mismatched_new_passwords_are_refused(viewer_client, password):
 
 def test_the_page_needs_sign_in(client, db):
     assert client.get("/account/password/")["Location"].startswith("/login/")
+
+
+def test_an_empty_form_says_which_box_to_fill(viewer_client):
+    response = _change(viewer_client, "", "", "")
+    for message in [
+        b"Enter your current password",
+        b"Enter a new password",
+        b"Enter the new password again",
+    ]:
+        assert message in response.content
