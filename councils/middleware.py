@@ -52,6 +52,15 @@ def _page_path(request: HttpRequest) -> str:
     return request.get_full_path()
 
 
+def stamp_new_session(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """Start the idle and absolute clocks at sign-in, in the session the sign-in saves
+    anyway, so the first page after it writes nothing more."""
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SESSION_STARTED_KEY] = now
+        request.session[SESSION_LAST_SEEN_KEY] = now
+
+
 class SessionExpiryMiddleware:
     """Ends a session after SESSION_IDLE_TIMEOUT_MINUTES without a request, and
     SESSION_ABSOLUTE_TIMEOUT_HOURS after it began, whatever the activity (ASVS 3.3)."""
