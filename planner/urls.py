@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from planner.views import (
     backlog,
@@ -34,6 +35,8 @@ council_urlpatterns = [
 urlpatterns = [
     path("", include("councils.urls")),
     path("healthz", health.healthz, name="healthz"),
+    # Django admin's own sign-in would skip the throttled two-factor sign-in: use ours.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("c/<slug:slug>/", include(council_urlpatterns)),
 ]

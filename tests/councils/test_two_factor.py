@@ -230,3 +230,10 @@ def test_superusers_must_use_two_factor(db):
 def test_the_exempt_names_are_the_demo_users():
     seeded = {username for username, _, _ in DEMO_USERS} | {SOLO_USER[0]}
     assert seeded == two_factor.DEMO_USERNAMES
+
+
+def test_django_admin_signs_in_through_the_two_factor_sign_in(client, db):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/admin/"
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
