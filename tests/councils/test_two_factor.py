@@ -18,6 +18,7 @@ from councils import two_factor
 from councils.models import Role
 from councils.views import PENDING_SIGN_IN_KEY
 from planner.management.commands.seed_demo import DEMO_USERS, SOLO_USER
+from tests.concurrency import at_once, council_with_member, needs_postgres
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -237,3 +238,24 @@ def test_django_admin_signs_in_through_the_two_factor_sign_in(client, db):
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/admin/"
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_an_app_code_works_only_once(lead, password):
+    device, _ = _with_app(lead)
+    code = _code(device)
+    first = Client()
+    _password_step(first, "lead-2fa", password)
+    assert first.post("/login/code/", {"code": code}).status_code == 302
+    second = Client()
+    _password_step(second, "lead-2fa", password)
+    assert second.post("/login/code/", {"code": code}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_recovery_code_sent_at_once_from_two_places_signs_in_once():
+    needs_postgres()
+    _, user = council_with_member(Role.EDITOR)
+    _, codes = _with_app(user)
+    results = at_once(4, lambda n: two_factor.verify(user, codes[0]) is not None)
+    assert sorted(results) == [False, False, False, True]
+    assert two_factor.recovery_codes_left(user) == two_factor.RECOVERY_CODE_COUNT - 1
