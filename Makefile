@@ -22,10 +22,10 @@ LOCK_DEV := requirements/dev.txt
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
 	--generate-hashes --custom-compile-command "make lock" --quiet $(LOCK_ARGS)
 
-.PHONY: help run test worker beat lint format bench install assets clean lock
+.PHONY: help run test worker beat lint format bench bench-load install assets clean lock
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # A new lock rebuilds the venv from nothing, so it holds exactly what the lock says.
 $(VENV)/.installed: $(LOCK_DEV)
@@ -93,7 +93,13 @@ format: install ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 bench: install assets ## Run the benchmarks in bench/ (needs DATABASE_URL for PostgreSQL)
-	@for b in bench/*.py; do case "$$(basename $$b)" in __init__.py|common.py) continue;; esac; { echo "== $$b"; $(PY) $$b || exit 1; }; done
+	@for b in bench/*.py; do case "$$(basename $$b)" in __init__.py|common.py|load*.py) continue;; esac; { echo "== $$b"; $(PY) $$b || exit 1; }; done
+
+# Minutes, not seconds: starts gunicorn, Celery and beat, seeds 380 councils and runs Locust
+# (bench/load.py). BENCH_LOAD_ARGS scales it, e.g. "--councils 20 --users 10 --seconds 20";
+# "--web 2 --workers 2" is the scale-out run. Not part of `make bench` or `make test`.
+bench-load: install assets ## Load-test a production-like stack with Locust (needs PostgreSQL and Redis)
+	$(PY) bench/load.py $(BENCH_LOAD_ARGS)
 
 clean: ## Remove the venv, node_modules, built assets and the demo database
 	rm -rf $(VENV) node_modules static/build staticfiles db.sqlite3

@@ -62,8 +62,11 @@ def council_for(request: HttpRequest, slug: str, *, min_role: Role = Role.VIEWER
         # PostgreSQL refuses NUL in a text value with an error; no reference, slug or
         # filter value has one, so the page does not exist.
         raise Http404("No such page.")
+    # A deactivated council's pages are gone for its members, exactly as for strangers.
     membership = (
-        Membership.objects.select_related("council").filter(user=user, council__slug=slug).first()
+        Membership.objects.select_related("council")
+        .filter(user=user, council__slug=slug, council__is_active=True)
+        .first()
     )
     if membership is None:
         raise Http404("No council found.")

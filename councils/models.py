@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Nation(models.TextChoices):
@@ -72,7 +73,13 @@ class Council(models.Model):
     effort_bands = models.JSONField(default=default_effort_bands)
     # Optimistic locking for the planning settings: two approvers must not overwrite each other.
     planning_version = models.PositiveIntegerField(default=1)
+    # Optimistic locking for the council's own details (its name), apart from the planning
+    # settings so an admin renaming the council never collides with an approver planning.
+    version = models.PositiveIntegerField(default=1)
+    # A deactivated council keeps its data, but its pages are gone for its members.
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -146,6 +153,7 @@ class Membership(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="memberships")
     role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -169,3 +177,64 @@ class Membership(models.Model):
     def is_admin(self) -> bool:
         """Members, themes, criteria, wards, directorates and sign-in settings."""
         return self.role >= Role.ADMIN
+
+
+INVITATION_DAYS = 7
+
+
+class Invitation(models.Model):
+    """An invitation by email to join a council with a role. The link sent carries a signed
+    id (planner/invitations.py); `accepted_at` makes it single use."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.council} ({self.get_role_display()})"
+
+
+class CouncilList(models.Model):
+    """An entry of one of a council's simple named lists (wards, directorates)."""
+
+    name = models.CharField(max_length=120)
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ward(CouncilList):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="wards")
+
+    class Meta(CouncilList.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="one_ward_name_per_council")
+        ]
+
+
+class Directorate(CouncilList):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="directorates")
+
+    class Meta(CouncilList.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "name"], name="one_directorate_name_per_council"
+            )
+        ]

@@ -36,7 +36,11 @@ PENDING_SIGN_IN_TRIES = 5
 @login_required
 @require_safe
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    memberships = request.user.memberships.select_related("council").order_by("council__name")
+    memberships = (
+        request.user.memberships.filter(council__is_active=True)
+        .select_related("council")
+        .order_by("council__name")
+    )
     return render(request, "councils/home.html", {"memberships": memberships})
 
 

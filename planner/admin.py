@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from councils.admin import CouncilAdmin
@@ -36,8 +40,29 @@ class ThemeAdmin(SimpleHistoryAdmin):
     list_filter = ["council", "retired"]
 
 
+class BacklogItemAdminForm(forms.ModelForm):
+    """Refuses links to another council's theme (the model's clean()) or items."""
+
+    class Meta:
+        model = BacklogItem
+        fields = "__all__"  # noqa: DJ007  # Django admin's own form: every editable field
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        depends_on = cleaned.get("depends_on")
+        council = cleaned.get("council")
+        if depends_on is not None and council is not None:
+            self.instance.council = council
+            try:
+                self.instance.validate_dependencies(depends_on)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(BacklogItem)
 class BacklogItemAdmin(SimpleHistoryAdmin):
+    form = BacklogItemAdminForm
     list_display = ["reference", "title", "council", "theme", "status", "archived"]
     list_filter = ["council", "status", "archived"]
     search_fields = ["reference", "title"]

@@ -3,23 +3,24 @@ it, annotated with the latest ranking, and the counts the pages need."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
-    Count,
     Exists,
     F,
     FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from councils.models import Council
-from planner.models import BacklogItem, ItemScore, RunStatus, Status
+from planner.models import BacklogItem, Criterion, ItemScore, RunStatus, Status
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -35,9 +36,9 @@ class RankingAnnotations(TypedDict):
 
 
 class BacklogAnnotations(RankingAnnotations):
-    """What `filter_items` adds: the ranking, and how many active criteria are scored."""
+    """What `filter_items` adds: the ranking, and whether the item needs scoring."""
 
-    scored_count: int
+    needs_scoring: bool
 
 
 SORT_KEYS = {
@@ -80,24 +81,34 @@ def with_ranking(
     return cast("QuerySet[WithAnnotations[BacklogItem, RankingAnnotations]]", annotated)
 
 
-def scored_count() -> Coalesce:
-    """How many active hand-scored criteria the item has a score for (Effort, derived from the
-    estimate, is not scored by hand)."""
-    counts = (
-        ItemScore.objects.filter(
-            item=OuterRef("pk"), criterion__active=True, criterion__derived_from_estimate=False
-        )
-        .order_by()
-        .values("item")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return Coalesce(Subquery(counts), 0)
+def required_criteria(council: Council) -> QuerySet[Criterion]:
+    """The criteria an item must be scored on to be ranked: active, scored by hand (Effort comes
+    from the estimate) and weighted above 0 in the active profile. A criterion weighted 0 is
+    still collecting scores, so missing it never sends an item to "Needs scoring" (the
+    ranking's rule too: scoring.rank_items). One query for the profile's weights; with no
+    active profile every hand-scored criterion counts."""
+    criteria = council.criteria.filter(active=True, derived_from_estimate=False)
+    weights = council.profiles.filter(is_active=True).values_list("weights", flat=True).first()
+    if weights is None:
+        return criteria
+    return criteria.filter(pk__in=weighted_ids(weights))
+
+
+def weighted_ids(weights: dict[str, Any]) -> list[int]:
+    """The criterion ids a profile's weights give more than 0 (bad values count as 0)."""
+    ids = []
+    for key, value in weights.items():
+        try:
+            if float(value) > 0 and key.isdigit():
+                ids.append(int(key))
+        except (TypeError, ValueError):
+            continue
+    return ids
 
 
 def needs_scoring_condition(council: Council) -> Exists:
-    """True for an item that has no score on at least one active hand-scored criterion."""
-    unscored_criteria = council.criteria.filter(active=True, derived_from_estimate=False).exclude(
+    """True for an item that has no score on at least one required criterion."""
+    unscored_criteria = required_criteria(council).exclude(
         Exists(ItemScore.objects.filter(item=OuterRef(OuterRef("pk")), criterion=OuterRef("pk")))
     )
     return Exists(unscored_criteria)
@@ -109,9 +120,11 @@ def filter_items(
     """The council's live backlog, filtered, searched and sorted as the backlog page shows it.
 
     `cleaned_data` comes from BacklogFilterForm; missing keys mean "no filter". Ordered,
-    not paginated, so the CSV export can stream the same rows.
+    not paginated, so the CSV export can stream the same rows. The "archived" filter shows
+    the archived items instead of the live ones, so they can be restored.
     """
-    items = council.items.filter(archived=False).select_related("theme")
+    archived = bool(cleaned_data.get("archived"))
+    items = council.items.filter(archived=archived).select_related("theme")
     if theme := cleaned_data.get("theme"):
         items = items.filter(theme=theme)
     if status := cleaned_data.get("status"):
@@ -120,9 +133,11 @@ def filter_items(
         items = items.filter(owner=owner)
     if query := cleaned_data.get("q"):
         items = items.filter(Q(title__icontains=query) | Q(problem__icontains=query))
+    needs_scoring = needs_scoring_condition(council)
     if cleaned_data.get("needs_scoring"):
-        items = items.filter(needs_scoring_condition(council))
-    items = with_ranking(items, council).annotate(scored_count=scored_count())
+        items = items.filter(needs_scoring)
+    # django-stubs infers the annotation's type here; the cast below names it for readers.
+    items = with_ranking(items, council).annotate(needs_scoring=needs_scoring)
     sort = cleaned_data.get("sort") or DEFAULT_SORT
     descending = sort.startswith("-")
     fields = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS[DEFAULT_SORT])
@@ -131,9 +146,48 @@ def filter_items(
         F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
         for field in fields
     ]
-    return cast(
-        "QuerySet[WithAnnotations[BacklogItem, BacklogAnnotations]]",
-        items.order_by(*order, "number"),
+    ordered: QuerySet[WithAnnotations[BacklogItem, BacklogAnnotations]] = items.order_by(
+        *order, "number"
+    )
+    return ordered
+
+
+# "This sitting": quick adds by the same person within this long of each other.
+SITTING = timedelta(hours=1)
+SITTING_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class QuickAddSitting:
+    """What one person added to the backlog in this sitting, newest first, and the theme
+    of their latest add, which quick add keeps chosen for the next one."""
+
+    items: list[tuple[str, str]]
+    theme_id: int | None
+
+
+NO_SITTING = QuickAddSitting(items=[], theme_id=None)
+
+
+def quick_add_sitting(council: Council, *, user_id: int) -> QuickAddSitting:
+    """Read from the item history (one query): the items the user created in the council in
+    the last hour that are still live. The history is the record, so nothing is kept in
+    the session and the page is the same with or without JavaScript."""
+    created = list(
+        BacklogItem.history.filter(
+            council_id=council.pk,
+            history_type="+",
+            history_user_id=user_id,
+            history_date__gte=timezone.now() - SITTING,
+            id__in=council.items.filter(archived=False).values("pk"),
+        )
+        .order_by("-history_date", "-history_id")
+        .values_list("reference", "title", "theme_id")[:SITTING_LIMIT]
+    )
+    if not created:
+        return NO_SITTING
+    return QuickAddSitting(
+        items=[(reference, title) for reference, title, _ in created], theme_id=created[0][2]
     )
 
 
@@ -148,7 +202,7 @@ def owners(council: Council) -> list[str]:
     )
 
 
-def scores_by_item(items: list[BacklogItem]) -> dict[int, dict[int, ItemScore]]:
+def scores_by_item(items: Sequence[BacklogItem]) -> dict[int, dict[int, ItemScore]]:
     """{item id: {criterion id: score}} for a page of items, in one query."""
     result: dict[int, dict[int, ItemScore]] = {item.pk: {} for item in items}
     for score in ItemScore.objects.filter(item__in=[item.pk for item in items]):
@@ -157,7 +211,7 @@ def scores_by_item(items: list[BacklogItem]) -> dict[int, dict[int, ItemScore]]:
 
 
 def count_needs_scoring(council: Council) -> int:
-    """Open items missing a score on an active criterion."""
+    """Open items missing a score on a required criterion."""
     return (
         council.items.filter(archived=False)
         .exclude(status=Status.DONE)

@@ -704,3 +704,50 @@ def export_method(
     filename = export_filename(council, what)
     _record(council=council, user=user, kind="method", description=description, filename=filename)
     return CsvExport(filename, csv_chunks(["Field", "Value"], rows))
+
+
+# --- Scoring rounds ---------------------------------------------------------------------
+
+
+def export_round(*, council: Council, user: Any, scoring_round: Any, results: Any) -> CsvExport:
+    """A closed round's individual scores per item and criterion, with the median, range
+    and agreed score. `results` comes from rounds.results, which refuses an open round."""
+    filename = export_filename(council, f"round-{scoring_round.pk}")
+    _record(
+        council=council,
+        user=user,
+        kind="round",
+        description=f"Scoring round {scoring_round.name}",
+        filename=filename,
+    )
+    head = [
+        "Reference",
+        "Title",
+        "Criterion",
+        *results.participants,
+        "Median",
+        "Lowest",
+        "Highest",
+        "Disagree",
+        "Agreed score",
+        "Agreement note",
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for result in results.items:
+            for cell in result.cells:
+                summary = cell.summary
+                yield [
+                    result.item.reference,
+                    _text(result.item.title),
+                    _text(cell.criterion.name),
+                    *(_number(score) for score in cell.scores),
+                    str(float(summary.median)) if summary else "",
+                    _number(summary.low if summary else None),
+                    _number(summary.high if summary else None),
+                    "yes" if summary and summary.disagree else "",
+                    _number(cell.agreed.value if cell.agreed else None),
+                    _text(cell.agreed.note if cell.agreed else ""),
+                ]
+
+    return CsvExport(filename=filename, chunks=csv_chunks(head, rows()))

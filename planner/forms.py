@@ -8,12 +8,16 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.forms.models import ModelChoiceIterator
 from django.utils.text import slugify
 
-from councils.models import Council
+from councils.models import Council, Role
 from planner import backlog
 from planner import quarters as cal
 from planner.effort import validate_bands
@@ -28,6 +32,7 @@ from planner.models import (
     Status,
     Theme,
 )
+from planner.score_grid import CellInput
 
 # --- Backlog ----------------------------------------------------------------------------
 
@@ -62,6 +67,7 @@ class BacklogFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
     owner = forms.ChoiceField(choices=[("", "All owners")], required=False)
     needs_scoring = forms.BooleanField(label="Only items that need scoring", required=False)
+    archived = forms.BooleanField(label="Only archived items (to restore them)", required=False)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
@@ -201,6 +207,67 @@ class ScoreForm(forms.Form):
         if not SCALE_MIN <= value <= SCALE_MAX:
             raise ValidationError("Choose a score from 1 to 5")
         return value
+
+
+class ScoreGridForm(forms.Form):
+    """Every cell of a scoring grid: a level 1-5 (blank: left unscored), an optional rationale,
+    and the version of the score the page showed. Cells are read straight from the data by
+    their names rather than declared as fields: a 200 × 7 grid would be 4,200 bound fields.
+    `cells` holds the valid cells, `cell_errors` a message per invalid cell (by its key)."""
+
+    RATIONALE_MAX = 1000
+
+    def __init__(
+        self, data: Any, *, items: list[BacklogItem], criteria: list[Criterion], **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.items = items
+        self.criteria = criteria
+        self.cells: list[CellInput] = []
+        self.cell_errors: dict[str, str] = {}
+
+    @staticmethod
+    def key(item: BacklogItem, criterion: Criterion) -> str:
+        """A cell's name stem, and the id its error links to: "DIG-004-12"."""
+        return f"{item.reference}-{criterion.pk}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for item in self.items:
+            for criterion in self.criteria:
+                self._clean_cell(item, criterion)
+        if self.cell_errors:
+            raise ValidationError("Some cells need attention: nothing has been saved")
+        return cleaned
+
+    def _clean_cell(self, item: BacklogItem, criterion: Criterion) -> None:
+        key = self.key(item, criterion)
+        where = f"{item.reference} {criterion.name}"
+        raw_value = self.data.get(f"score-{key}", "")
+        rationale = self.data.get(f"rationale-{key}", "").strip()
+        raw_version = self.data.get(f"version-{key}", "")
+        if not raw_version.isdigit():
+            self.cell_errors[key] = f"{where}: reload the grid, this cell has no version"
+        elif raw_value and raw_value not in {
+            str(level) for level in range(SCALE_MIN, SCALE_MAX + 1)
+        }:
+            self.cell_errors[key] = f"{where}: choose a score from {SCALE_MIN} to {SCALE_MAX}"
+        elif len(rationale) > self.RATIONALE_MAX:
+            self.cell_errors[key] = (
+                f"{where}: the rationale must be {self.RATIONALE_MAX:,} characters or fewer"
+            )
+        elif rationale and not raw_value:
+            self.cell_errors[key] = f"{where}: choose a score to go with the rationale"
+        else:
+            self.cells.append(
+                CellInput(
+                    item_id=item.pk,
+                    criterion_id=criterion.pk,
+                    value=int(raw_value) if raw_value else None,
+                    rationale=rationale,
+                    seen_version=int(raw_version),
+                )
+            )
 
 
 class BulkChangeForm(forms.Form):
@@ -862,3 +929,298 @@ class PlanningSettingsForm(forms.Form):
             "schedule_mode": data["schedule_mode"],
             "discount_percent": data["discount_percent"],
         }
+
+
+# --- Scoring rounds ---------------------------------------------------------------------
+
+
+class ParticipantChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class RoundStartForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the round",
+        max_length=120,
+        help_text="For example, Digital board, 3 December",
+        error_messages={"required": "Enter a name for the round"},
+    )
+    items = forms.ModelMultipleChoiceField(
+        label="Items to score",
+        queryset=BacklogItem.objects.none(),
+        to_field_name="reference",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one item to score",
+            "invalid_choice": "Select items from this backlog",
+            "invalid_pk_value": "Select items from this backlog",
+        },
+    )
+    participants = ParticipantChoiceField(
+        label="Who scores",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Any member of the council, councillors included",
+        error_messages={
+            "required": "Select at least one participant",
+            "invalid_choice": "Select participants from this council's members",
+            "invalid_pk_value": "Select participants from this council's members",
+        },
+    )
+    anonymised = forms.TypedChoiceField(
+        label="Show each person's scores",
+        choices=[("named", "With their names"), ("anonymised", "Anonymised (Participant 1, 2…)")],
+        coerce=lambda value: value == "anonymised",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether scores are shown with names"},
+    )
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "items").queryset = council.items.filter(archived=False)
+        model_choice(self, "participants").queryset = (
+            User.objects.filter(memberships__council=council).order_by("username").distinct()
+        )
+
+
+def cell_name(prefix: str, item_id: int, criterion_id: int) -> str:
+    return f"{prefix}-{item_id}-{criterion_id}"
+
+
+class RoundScoreForm(forms.Form):
+    """One participant's scores: a 1–5 choice per item and criterion, each optional."""
+
+    def __init__(
+        self,
+        *args: Any,
+        items: list[BacklogItem],
+        criteria: list[Criterion],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.cells = [(item.pk, criterion.pk) for item in items for criterion in criteria]
+        for item in items:
+            for criterion in criteria:
+                self.fields[cell_name("s", item.pk, criterion.pk)] = forms.TypedChoiceField(
+                    label=f"{criterion.name} for {item.reference}",
+                    choices=[("", "Not scored"), *((n, f"{n}: {t}") for n, t in criterion.levels)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    error_messages={"invalid_choice": "Choose a score from 1 to 5"},
+                )
+
+    def scores(self) -> dict[tuple[int, int], int | None]:
+        return {cell: self.cleaned_data[cell_name("s", *cell)] for cell in self.cells}
+
+
+class AgreedScoresForm(forms.Form):
+    """The facilitator's agreed score per cell; a score other than the median needs a note."""
+
+    def __init__(
+        self,
+        *args: Any,
+        defaults: dict[tuple[int, int], int],
+        labels: dict[tuple[int, int], str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.defaults = defaults
+        for cell, label in labels.items():
+            self.fields[cell_name("a", *cell)] = forms.TypedChoiceField(
+                label=f"Agreed {label}",
+                choices=[(n, str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)],
+                coerce=int,
+                error_messages={
+                    "required": f"Choose an agreed score for {label}",
+                    "invalid_choice": f"Choose an agreed score from 1 to 5 for {label}",
+                },
+            )
+            self.fields[cell_name("n", *cell)] = forms.CharField(
+                label=f"Note on {label}", max_length=500, required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
+        for (item_id, criterion_id), median in self.defaults.items():
+            value = cleaned.get(cell_name("a", item_id, criterion_id))
+            note_field = cell_name("n", item_id, criterion_id)
+            if value is not None and value != median and not cleaned.get(note_field):
+                label = str(self.fields[note_field].label).removeprefix("Note on ")
+                self.add_error(
+                    note_field,
+                    f"Say why {label} is agreed at {value} rather than the median, {median}",
+                )
+        return cleaned
+
+    def agreed(self) -> dict[tuple[int, int], tuple[int, str]]:
+        return {
+            cell: (
+                self.cleaned_data[cell_name("a", *cell)],
+                self.cleaned_data[cell_name("n", *cell)],
+            )
+            for cell in self.defaults
+        }
+
+
+# --- Council administration ---------------------------------------------------------------
+
+ROLE_CHOICES = [(role.value, role.label) for role in reversed(Role)]
+
+
+class CouncilNameForm(forms.Form):
+    name = forms.CharField(
+        label="Council name",
+        max_length=120,
+        error_messages={"required": "Enter the council's name"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person to invite",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
+    )
+    role = forms.TypedChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        coerce=int,
+        initial=Role.VIEWER,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a role", "invalid_choice": "Choose a role"},
+    )
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.council = council
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if self.council.memberships.filter(user__email__iexact=email).exists():
+            raise ValidationError("%(email)s is already a member", params={"email": email})
+        return email
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.TypedChoiceField(
+        label="Role",
+        choices=ROLE_CHOICES,
+        coerce=int,
+        error_messages={"required": "Choose a role", "invalid_choice": "Choose a role"},
+    )
+
+
+class ListEntryForm(forms.Form):
+    """A ward's or directorate's name, unique in the council's list (case aside)."""
+
+    name = forms.CharField(
+        label="Name", max_length=120, error_messages={"required": "Enter a name"}
+    )
+
+    def __init__(
+        self, *args: Any, entries: Any, noun: str, exclude_pk: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries = entries
+        self.noun = noun
+        self.exclude_pk = exclude_pk
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if self.entries.filter(name__iexact=name).exclude(pk=self.exclude_pk).exists():
+            raise ValidationError(
+                "There is already a %(noun)s called %(name)s",
+                params={"noun": self.noun, "name": name},
+            )
+        return name
+
+
+class NewAccountForm(forms.Form):
+    """The account an invitee creates: a username and a password that passes Django's
+    password validators (AUTH_PASSWORD_VALIDATORS)."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="You will sign in with this. Letters, numbers and @ . + - _ only.",
+        error_messages={"required": "Enter a username"},
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter a password"},
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter the password again"},
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        user_model = get_user_model()
+        try:
+            UnicodeUsernameValidator()(username)
+        except ValidationError as error:
+            raise ValidationError(
+                "Enter a username with only letters, numbers and @ . + - _"
+            ) from error
+        if user_model.objects.filter(username__iexact=username).exists():
+            raise ValidationError("That username is taken. Choose another")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The passwords do not match")
+        elif first:
+            user = get_user_model()(username=cleaned.get("username", ""), email=self.email)
+            try:
+                validate_password(first, user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class NewCouncilForm(forms.ModelForm):
+    admin_email = forms.EmailField(
+        label="First admin's email address",
+        max_length=254,
+        help_text="They receive an invitation to set up their account and the council.",
+        error_messages={
+            "required": "Enter the email address of the council's first admin",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
+    )
+
+    class Meta:
+        model = Council
+        fields = ["name", "slug", "nation", "council_type"]
+        labels = {"name": "Council name", "slug": "Web address name", "council_type": "Type"}
+        help_texts = {"slug": "Lower-case letters, numbers and hyphens: it appears as /c/<name>/."}
+        error_messages = {
+            "name": {"required": "Enter the council's name"},
+            "slug": {
+                "required": "Enter a web address name",
+                "invalid": "Use only lower-case letters, numbers and hyphens",
+                "unique": "Another council already uses that web address name",
+            },
+            "council_type": {"required": "Choose the type of council"},
+        }
+
+    def clean_slug(self) -> str:
+        return str(self.cleaned_data["slug"]).lower()

@@ -97,7 +97,11 @@ def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEn
                 ("Rationale", before.rationale or "(blank)", record.rationale or "(blank)")
             )
         if changes:
-            entries.append(HistoryEntry(record.history_date, who, f"Scored {name}", changes))
+            # A score agreed in a scoring round says so ("agreed in round Digital board").
+            reason = f" ({record.history_change_reason})" if record.history_change_reason else ""
+            entries.append(
+                HistoryEntry(record.history_date, who, f"Scored {name}{reason}", changes)
+            )
         last_by_criterion[record.criterion_id] = record
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries

@@ -1,5 +1,6 @@
 """Item workflows: create with a safely allocated reference, edit with optimistic locking,
-archive, change many at once, score one criterion, and set dependencies without a cycle.
+archive and restore, change many at once, score one criterion, and set dependencies without
+a cycle.
 
 Views call one of these; forms have already validated the input. Every edit that can change
 the ranking asks for a run inside its own transaction."""
@@ -131,6 +132,19 @@ def archive_item(*, item: BacklogItem, user: Any) -> BacklogItem:
 
 
 @transaction.atomic
+def restore_item(*, item: BacklogItem, user: Any) -> BacklogItem:
+    """Bring an archived item back to the backlog (its history shows both steps)."""
+    current = BacklogItem.objects.select_for_update().get(pk=item.pk)
+    if current.archived:
+        current.archived = False
+        current.version += 1
+        record_history_user(current, user)
+        current.save()
+        ranking.request_run(council=current.council, requested_by=user)
+    return current
+
+
+@transaction.atomic
 def bulk_change(
     *,
     council: Council,
@@ -138,10 +152,13 @@ def bulk_change(
     items: list[BacklogItem],
     status: str | None = None,
     theme: Theme | None = None,
-) -> int:
-    """Set the status or theme of many items in one step, with one history row each."""
+) -> list[str]:
+    """Set the status or theme of many items in one step, with one history row each.
+    Returns the references of the items that changed, in backlog order."""
     locked = list(
-        council.items.select_for_update().filter(pk__in=[item.pk for item in items], archived=False)
+        council.items.select_for_update()
+        .filter(pk__in=[item.pk for item in items], archived=False)
+        .order_by("number")
     )
     changed = []
     for item in locked:
@@ -163,7 +180,7 @@ def bulk_change(
         )
         if status:
             ranking.request_run(council=council, requested_by=user)
-    return len(changed)
+    return [item.reference for item in changed]
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -142,6 +143,30 @@ class BacklogItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        """An item's theme belongs to the item's council. Django admin lists every council's
+        themes, so this is where a cross-council link is refused."""
+        super().clean()
+        linked = self.theme_id is not None and self.council_id is not None
+        if linked and self.theme.council_id != self.council_id:
+            raise ValidationError(
+                {"theme": "Choose a theme of the item's own council."}, code="other_council"
+            )
+
+    def validate_dependencies(self, items: Any) -> None:
+        """The items this one would depend on all belong to its council. Not part of clean():
+        a model's clean() runs before its many-to-many links are saved, so the form that
+        sets them (BacklogItemAdmin's) calls this with the chosen items."""
+        others = sorted(item.reference for item in items if item.council_id != self.council_id)
+        if others:
+            raise ValidationError(
+                {
+                    "depends_on": "An item can only depend on items of its own council, "
+                    f"not {', '.join(others)}."
+                },
+                code="other_council",
+            )
 
     @staticmethod
     def format_reference(number: int) -> str:
@@ -505,3 +530,135 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "Open for scoring"
+    CLOSED = "closed", "Closed: agreeing scores"
+    APPLIED = "applied", "Agreed scores applied"
+
+
+class ScoringRound(models.Model):
+    """A group scoring session ("priority poker"): participants score the same items blind,
+    then the facilitator agrees one score per cell. Kept with every individual score after
+    closing, so later questions ("who thought this was a 5?") can be answered."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(max_length=120)
+    items = models.ManyToManyField(BacklogItem, related_name="rounds")
+    # The hand-scored criteria active when the round started: the round keeps its own scales.
+    criteria = models.ManyToManyField(Criterion, related_name="rounds")
+    # Anonymised rounds show "Participant 1, 2…" instead of names, to everyone.
+    anonymised = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["council", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed or applied: individual scores may now be shown."""
+        return self.status != RoundStatus.OPEN
+
+
+class RoundParticipant(models.Model):
+    scoring_round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # 1, 2, 3…: the anonymised label ("Participant 2") stays the same on every page.
+    position = models.PositiveSmallIntegerField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_round", "user"], name="one_place_per_participant"
+            ),
+            models.UniqueConstraint(
+                fields=["scoring_round", "position"], name="unique_participant_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scoring_round_id}/{self.user_id}"
+
+    def label(self, anonymised: bool) -> str:
+        return f"Participant {self.position}" if anonymised else self.user.get_username()
+
+
+class RoundScore(models.Model):
+    """One participant's blind score for one item on one criterion."""
+
+    participant = models.ForeignKey(
+        RoundParticipant, on_delete=models.CASCADE, related_name="scores"
+    )
+    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item", "criterion"], name="one_round_score_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN) & Q(value__lte=SCALE_MAX),
+                name="round_score_inside_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}:{self.item_id}/{self.criterion_id}={self.value}"
+
+
+class AgreedScore(models.Model):
+    """The facilitator's agreed score for one cell: the median unless changed, with a note."""
+
+    scoring_round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="agreed_scores"
+    )
+    item = models.ForeignKey(BacklogItem, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
+    )
+    note = models.CharField(max_length=500, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scoring_round", "item", "criterion"], name="one_agreed_score_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN) & Q(value__lte=SCALE_MAX),
+                name="agreed_score_inside_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scoring_round_id}:{self.item_id}/{self.criterion_id}={self.value}"

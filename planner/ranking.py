@@ -6,7 +6,8 @@ the one queued run (at most one queued plus the one running).
 
 Which items are ranked: the council's items that are not archived and whose status is not
 "done" (finished work no longer competes for capacity). Of those, an item missing a score on
-any active criterion is listed in the run's `needs_scoring`, never ranked as zero.
+any active criterion weighted above 0 is listed in the run's `needs_scoring`, never ranked as
+zero. A criterion weighted 0 is collecting scores: missing it unranks nothing.
 
 A run moves queued → running → done (or failed). `execute_run` loads and scores outside the
 write transaction, committing `progress` between phases so the page can show movement, then
@@ -72,7 +73,15 @@ def request_run(*, council: Council, requested_by=None) -> RankingRun:
     with transaction.atomic():
         # Lock the council row so two concurrent edits cannot both create a queued run.
         Council.objects.select_for_update().only("pk").get(pk=council.pk)
-        queued = council.runs.filter(status=RunStatus.QUEUED).order_by("-generation").first()
+        # Lock the queued run too: a worker claims it with an UPDATE, which now waits until
+        # this edit commits, so the run it joins reads the edit. Unlocked, a claim landing
+        # between this read and the commit ranked the old data and nothing newer was queued.
+        queued = (
+            council.runs.select_for_update()
+            .filter(status=RunStatus.QUEUED)
+            .order_by("-generation")
+            .first()
+        )
         if queued is not None:
             if _is_overdue(queued) and not _sent_recently(queued):
                 # The broker was probably down when it was asked for: this edit re-sends it,
@@ -167,8 +176,8 @@ class RankingInput:
     criteria: list[scoring.CriterionInput]
     criteria_snapshot: list[dict[str, Any]]
     items: list[scoring.ItemInput]
-    # Criteria scored by hand: an item missing one of these needs scoring; an item missing
-    # only a criterion derived from the estimate needs an estimate instead.
+    # Criteria scored by hand and weighted above 0: an item missing one of these needs
+    # scoring; an item missing only a criterion derived from the estimate needs an estimate.
     hand_scored: frozenset[int] = frozenset()
 
 
@@ -313,7 +322,6 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
         .order_by("position", "pk")
         .values_list("pk", "key", "name", "direction", "derived_from_estimate")
     )
-    hand_scored = frozenset(row[0] for row in rows_with_derived if not row[4])
     criteria_rows = [
         (pk, key, name, direction) for pk, key, name, direction, _ in rows_with_derived
     ]
@@ -325,6 +333,10 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
     ]
     if not criteria:
         raise RankingError("The council has no active criteria to score against.")
+    weighted = {criterion.id for criterion in criteria if criterion.weight}
+    hand_scored = frozenset(
+        row[0] for row in rows_with_derived if not row[4] and row[0] in weighted
+    )
     if not any(criterion.weight for criterion in criteria):
         raise RankingError("Every criterion is weighted 0; give at least one a weight.")
     snapshot = [

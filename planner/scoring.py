@@ -114,7 +114,7 @@ class RankedItem:
 @dataclass(frozen=True, slots=True)
 class RankingResult:
     ranked: list[RankedItem]  # ordered by position
-    needs_scoring: list[int]  # item ids missing an active criterion's score, by (created, id)
+    needs_scoring: list[int]  # item ids missing a weighted criterion's score, by (created, id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +139,10 @@ class _Plan:
 
     additive: bool  # weighted sum: one factor, and contributions straight from tables
     ids: tuple[int, ...]
+    # Criteria weighted 0 play no part in any method, so an item missing their score is still
+    # ranked: a new criterion collects scores at weight 0 without unranking anything. A
+    # missing one reads as this stand-in (its scale's lowest value), which earns 0 points.
+    optional: dict[int, int]
     # Per criterion: value -> exact integer part of its factor's total. Every value on the
     # scale has an entry, so a failed lookup means "outside the scale".
     tables: tuple[dict[int, int], ...]
@@ -175,7 +179,7 @@ def score_item(
     plan = _compile(criteria, method)
     values = _values(plan, scores)
     if values is None:
-        raise ValueError("item needs scoring: an active criterion has no score")
+        raise ValueError("item needs scoring: a criterion weighted above 0 has no score")
     cents, contributions = _evaluate(plan, values)
     return cents / 100, contributions
 
@@ -187,8 +191,9 @@ def rank_items(
 
     Order: rounded score descending, then earlier ``created``, then lower id. ``rank`` is the
     competition rank of the rounded score, so items shown with equal scores share a rank.
-    Items missing any active criterion's score are never ranked (not even as zero): their ids
-    come back in ``needs_scoring``. Scores for criteria not in ``criteria`` are ignored.
+    Items missing the score of any criterion weighted above 0 are never ranked (not even as
+    zero): their ids come back in ``needs_scoring``. A criterion weighted 0 is not needed, and
+    earns 0 points whether scored or not. Scores for criteria not in ``criteria`` are ignored.
     """
     plan = _compile(criteria, method)
     with _collector_paused():
@@ -206,8 +211,11 @@ def _rank(plan: _Plan, items: Iterable[ItemInput]) -> RankingResult:
     cents_of: list[int] = []
     contributions_of: list[dict[int, float]] = []
     unscored: list[tuple[float, int]] = []
+    optional = plan.optional
     for item in items:
         scores = item.scores
+        if optional:
+            scores = {**optional, **scores}
         try:
             cents, contributions = evaluate(read(scores))
         except KeyError:
@@ -316,7 +324,7 @@ def _values(plan: _Plan, scores: Mapping[int, int]) -> tuple[int, ...] | None:
     values: list[int] = []
     missing = False
     for criterion_id, table in zip(plan.ids, plan.tables, strict=True):
-        value = scores.get(criterion_id)
+        value = scores.get(criterion_id, plan.optional.get(criterion_id))
         if value is None:
             missing = True
             continue
@@ -570,6 +578,9 @@ def _compile(criteria: Sequence[CriterionInput], method: str) -> _Plan:
     return _Plan(
         additive=additive,
         ids=tuple(c.id for c in criteria),
+        optional={
+            c.id: c.scale_min for c, weight in zip(criteria, weights, strict=True) if not weight
+        },
         tables=tuple(tables),
         factor_of=tuple(factor_of),
         factors=tuple(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -124,6 +125,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The planner's queries are short; PostgreSQL's JIT spent seconds compiling the wide
     # export and ranking queries and never paid that back (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # psycopg's pool keeps each process's connections open between requests, saving a
+    # connection set-up (a few ms and a PostgreSQL backend fork) on every request. Django
+    # refuses a pool together with persistent connections, so DB_CONN_MAX_AGE > 0 (or
+    # DB_POOL=false, e.g. behind PgBouncer in transaction mode) keeps the old behaviour.
+    # A gunicorn sync worker or Celery child uses one connection at a time; the headroom is
+    # for threads. CONN_HEALTH_CHECKS becomes the pool's check of each connection it lends.
+    if DATABASES["default"]["CONN_MAX_AGE"] == 0 and envbool("DB_POOL", True):
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": envint("DB_POOL_MIN_SIZE", 1),
+            "max_size": envint("DB_POOL_MAX_SIZE", 4),
+            # Seconds a request waits for a free connection before failing.
+            "timeout": envint("DB_POOL_TIMEOUT", 10),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -164,12 +178,6 @@ AXES_VERBOSE = False
 SIGN_IN_ADDRESS_FAILURE_LIMIT = envint("SIGN_IN_ADDRESS_FAILURE_LIMIT", 30)
 SIGN_IN_SLOWDOWN_AFTER = envint("SIGN_IN_SLOWDOWN_AFTER", 5)
 SIGN_IN_SLOWDOWN_MAX_SECONDS = envint("SIGN_IN_SLOWDOWN_MAX_SECONDS", 60)
-# Behind proxies, the client's address is the entry this many hops from the right of
-# X-Forwarded-For (each trusted proxy appends one); entries further left are the client's
-# own claims and are never trusted. 0 uses REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = envint(
-    "TRUSTED_PROXY_COUNT", 1 if envbool("BEHIND_HTTPS_PROXY", False) else 0
-)
 
 # Two-factor sign-in (django-otp): required for admins who sign in with a password,
 # optional for everyone else. The demo users are exempt while DEBUG is on.
@@ -205,6 +213,10 @@ STORAGES = {
 # Uploads: the CSV import accepts at most 5 MB; anything larger never reaches memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# The scoring grid posts three fields a cell (level, rationale, version): 200 rows of 7
+# criteria is 4,400 fields. Django's default (1,000) would refuse a 50-row grid; the grid
+# shows fewer rows when a council has more criteria (planner/score_grid.py: max_rows).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 20_000
 
@@ -238,6 +250,10 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS_ONLY els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# Behind proxies, the client's address is the entry this many hops from the right of
+# X-Forwarded-For (each trusted proxy appends one); entries further left are the client's
+# own claims and are never trusted. 0 uses REMOTE_ADDR (councils.throttle.client_address).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -300,3 +316,27 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Email (invitations), through Django 6.1's MAILERS. With DEBUG on and no EMAIL_HOST, emails
+# are printed to the console so the demo needs no mail server; otherwise they go by SMTP,
+# set by the environment variables below. Tests use Django's locmem outbox.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+MAILERS: dict[str, dict[str, Any]]
+if DEBUG and not EMAIL_HOST:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": EMAIL_HOST or "localhost",
+                "port": envint("EMAIL_PORT", 587),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": envbool("EMAIL_USE_TLS", True),
+                "timeout": envint("EMAIL_TIMEOUT", 10),
+            },
+        }
+    }
+del EMAIL_HOST  # read through MAILERS only: the EMAIL_* settings are deprecated in Django 6.1
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "planner@localhost")

@@ -4,15 +4,20 @@ from django.views.generic import RedirectView
 
 from planner.views import (
     backlog,
+    council_settings,
     dashboard,
     exports,
     health,
     imports,
+    invitations,
     items,
+    manage,
     planning,
     plans,
     roadmap,
+    rounds,
     runs,
+    score_grid,
     setup,
     weightings,
 )
@@ -22,6 +27,7 @@ council_urlpatterns = [
     *dashboard.urlpatterns,
     *backlog.urlpatterns,
     *items.urlpatterns,
+    *score_grid.urlpatterns,
     *setup.urlpatterns,
     *weightings.urlpatterns,
     *runs.urlpatterns,
@@ -30,13 +36,18 @@ council_urlpatterns = [
     *plans.urlpatterns,
     *exports.urlpatterns,
     *imports.urlpatterns,
+    *rounds.urlpatterns,
+    *council_settings.urlpatterns,
 ]
 
 urlpatterns = [
     path("", include("councils.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("ping", health.ping, name="ping"),
     # Django admin's own sign-in would skip the throttled two-factor sign-in: use ours.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("manage/", include(manage.urlpatterns)),
+    *invitations.urlpatterns,
     path("c/<slug:slug>/", include(council_urlpatterns)),
 ]

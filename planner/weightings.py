@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
 
 from councils.models import Council
 from planner import ranking, scoring
-from planner.models import Criterion, Method, WeightingProfile
+from planner.models import Criterion, ItemScore, Method, Status, WeightingProfile
 
 PREVIEW_SIZE = 10
 
@@ -119,6 +120,62 @@ def activate_profile(*, profile: WeightingProfile, activated_by=None) -> Weighti
 
 
 @dataclass(frozen=True, slots=True)
+class UnscoredWarning:
+    """A criterion these weights take above 0, and how many open items have no score on it:
+    they would leave the ranking for "Needs scoring"."""
+
+    criterion_id: int
+    name: str
+    unscored: int
+
+
+def unscored_if_weighted(
+    *, profile: WeightingProfile, criteria: list[Criterion], weights: dict[str, float]
+) -> list[UnscoredWarning]:
+    """For the active profile: each hand-scored criterion that `weights` raise from 0 (still
+    collecting scores) to above 0, with the number of open items not yet scored on it, in
+    one query. Other profiles rank nothing until made active, so they warn of nothing."""
+    if not profile.is_active:
+        return []
+    raised = [
+        criterion
+        for criterion in criteria
+        if not criterion.derived_from_estimate
+        and float(weights.get(str(criterion.pk), 0)) > 0
+        and profile.weight_for(criterion) == 0
+    ]
+    if not raised:
+        return []
+    open_items = profile.council.items.filter(archived=False).exclude(status=Status.DONE)
+    counts = open_items.aggregate(
+        **{
+            str(criterion.pk): Count(
+                "pk",
+                filter=~Exists(
+                    ItemScore.objects.filter(item=OuterRef("pk"), criterion_id=criterion.pk)
+                ),
+            )
+            for criterion in raised
+        }
+    )
+    return [
+        UnscoredWarning(criterion.pk, criterion.name, counts[str(criterion.pk)])
+        for criterion in raised
+        if counts[str(criterion.pk)]
+    ]
+
+
+def profiles_weighting(criterion: Criterion) -> list[tuple[str, bool, str]]:
+    """(profile name, is active, weight) for each profile that gives `criterion` a weight
+    above 0: what deactivating it takes out of the ranking."""
+    return [
+        (profile.name, profile.is_active, format_weight(profile.weight_for(criterion)))
+        for profile in criterion.council.profiles.order_by("-is_active", "name")
+        if profile.weight_for(criterion) > 0
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class PreviewRow:
     position: int
     rank_label: str
@@ -133,6 +190,9 @@ class Preview:
     ranked_count: int
     needs_scoring_count: int
     error: str = ""
+    # Ranked in the latest run, but missing a score these weights need: the weights' effect
+    # on "Needs scoring" (a criterion raised from 0 before everything is scored on it).
+    leaving_ranking: int = 0
 
 
 def preview(*, council: Council, method: str, weights: dict[str, float]) -> Preview:
@@ -154,10 +214,16 @@ def preview(*, council: Council, method: str, weights: dict[str, float]) -> Prev
         )
         for entry in top
     ]
+    leaving = 0
+    if result.needs_scoring:
+        latest = ranking.latest_done_run(council)
+        if latest is not None:
+            leaving = latest.entries.filter(item_id__in=result.needs_scoring).count()
     return Preview(
         rows=rows,
         ranked_count=len(result.ranked),
         needs_scoring_count=len(result.needs_scoring),
+        leaving_ranking=leaving,
     )
 
 

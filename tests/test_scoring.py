@@ -243,12 +243,42 @@ def test_adding_an_item_never_changes_other_items_scores(method: str, data: st.D
 @every_method
 @properties
 @given(backlog=backlogs(unscored=True))
-def test_items_missing_a_score_are_never_ranked(method: str, backlog: tuple) -> None:
+def test_items_missing_a_weighted_score_are_never_ranked(method: str, backlog: tuple) -> None:
     criteria, items = backlog
     result = rank_items(items, criteria, method)
-    incomplete = {i.id for i in items if len(i.scores) < len(criteria)}
+    weighted = {c.id for c in criteria if c.weight}
+    incomplete = {i.id for i in items if not weighted <= set(i.scores)}
     assert set(result.needs_scoring) == incomplete
     assert not incomplete & {r.item_id for r in result.ranked}
+
+
+@every_method
+@properties
+@given(backlog=backlogs())
+def test_a_new_criterion_at_weight_0_unranks_nothing_and_moves_nothing(
+    method: str, backlog: tuple
+) -> None:
+    """Issue 11: adding a criterion (weight 0, nobody has scored it yet) keeps every item
+    ranked exactly as before, and it earns 0 points."""
+    criteria, items = backlog
+    before = rank_items(items, criteria, method)
+    new = CriterionInput(id=10_000, key="equalities", direction=BENEFIT, weight=0)
+    after = rank_items(items, [*criteria, new], method)
+    assert after.needs_scoring == before.needs_scoring
+    assert [(r.item_id, r.score, r.rank) for r in after.ranked] == [
+        (r.item_id, r.score, r.rank) for r in before.ranked
+    ]
+    assert all(r.contributions[new.id] == 0 for r in after.ranked)
+
+
+def test_a_score_on_a_weight_0_criterion_changes_nothing() -> None:
+    criteria = [
+        CriterionInput(id=1, key="impact", direction=BENEFIT, weight=10),
+        CriterionInput(id=2, key="new", direction=BENEFIT, weight=0),
+    ]
+    scored = rank_items([ItemInput(id=1, created=0, scores={1: 4, 2: 5})], criteria).ranked[0]
+    missing = rank_items([ItemInput(id=1, created=0, scores={1: 4})], criteria).ranked[0]
+    assert (scored.score, scored.contributions) == (missing.score, missing.contributions)
 
 
 @every_method

@@ -155,3 +155,23 @@ def test_the_tests_themselves_use_the_fast_hasher():
     from django.contrib.auth.hashers import get_hasher
 
     assert get_hasher().algorithm == "md5"
+
+
+def test_postgresql_connections_come_from_a_pool_by_default():
+    values = _probe(**PRODUCTION_ENV)
+    assert values["options"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+
+
+def test_pool_size_comes_from_the_environment():
+    values = _probe(**PRODUCTION_ENV, DB_POOL_MAX_SIZE="8", DB_POOL_MIN_SIZE="2")
+    assert values["options"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10}
+
+
+def test_persistent_connections_or_db_pool_false_turn_the_pool_off():
+    # Django refuses a pool with CONN_MAX_AGE > 0, so persistence wins rather than crashing.
+    assert "pool" not in _probe(**PRODUCTION_ENV, DB_CONN_MAX_AGE="60")["options"]
+    assert "pool" not in _probe(**PRODUCTION_ENV, DB_POOL="false")["options"]
+
+
+def test_sqlite_has_no_pool():
+    assert "pool" not in _probe(DEBUG="true")["options"]

@@ -31,9 +31,17 @@ ADMIN_POSTS = {
     "theme_edit",
     "criteria",
     "criterion_edit",
+    "council_settings",
+    "members",
+    "member_role",
+    "member_remove",
+    "wards",
+    "ward_edit",
+    "directorates",
+    "directorate_edit",
 }
-# Routes that viewers may POST to (none yet: exports are GETs).
-VIEWER_POSTS: set[str] = set()
+# Routes that viewers may POST to: a participant (any role) scores a round on its own page.
+VIEWER_POSTS: set[str] = {"round_score"}
 
 
 def least_post_role(name: str) -> Role:

@@ -22,9 +22,11 @@ COUNCIL_NAV = [
     ("roadmap", "Roadmap", Role.VIEWER),
     ("plans", "Published plans", Role.VIEWER),
     ("weightings", "Weightings", Role.VIEWER),
+    ("rounds", "Scoring rounds", Role.VIEWER),
     ("import", "Import", Role.EDITOR),
     ("themes", "Themes", Role.ADMIN),
     ("criteria", "Criteria", Role.ADMIN),
+    ("council_settings", "Settings", Role.APPROVER),
 ]
 
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import backlog, items, ranking
 from planner.forms import BacklogFilterForm, BulkChangeForm, QuickAddForm
-from planner.models import BacklogItem, Criterion, Status
-from planner.views.helpers import HtmxHttpRequest, safe_next
+from planner.models import BacklogItem, Status
+from planner.views.helpers import HtmxHttpRequest
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -72,20 +74,6 @@ def sort_columns(sort: str) -> list[dict[str, Any]]:
     return columns
 
 
-def score_cells(
-    item: BacklogItem, criteria: list[Criterion], slot: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """The open row's scoring controls: each criterion with its score (and any error)."""
-    scores = backlog.scores_by_item([item])[item.pk]
-    cells = []
-    for criterion in criteria:
-        if slot and slot["criterion"].pk == criterion.pk:
-            cells.append(slot)
-        else:
-            cells.append({"criterion": criterion, "score": scores.get(criterion.pk)})
-    return cells
-
-
 @dataclass(frozen=True, slots=True)
 class BacklogRow:
     """One row of the backlog table: an item from `backlog.filter_items` (so with its
@@ -94,51 +82,24 @@ class BacklogRow:
     item: BacklogListItem
     needs_scoring: bool
     status_tag: str
-    # The open row's scoring controls (one row at a time); None when closed.
-    score_cells: list[dict[str, Any]] | None
 
 
-def backlog_row(
-    item: BacklogListItem,
-    criteria: list[Criterion],
-    score_cells: list[dict[str, Any]] | None = None,
-) -> BacklogRow:
+def backlog_row(item: BacklogListItem) -> BacklogRow:
     return BacklogRow(
         item=item,
-        needs_scoring=item.scored_count < len(criteria),
+        needs_scoring=item.needs_scoring,
         status_tag=STATUS_TAGS.get(Status(item.status), "govuk-tag--grey"),
-        score_cells=score_cells,
     )
 
 
-def archived_row(request: HtmxHttpRequest, council: Council, item: BacklogItem) -> HttpResponse:
-    """400: the row's item was archived meanwhile (it has left the backlog), so the row
-    cannot be drawn again; it says so and offers the refreshed backlog."""
-    backlog_url = safe_next(request, reverse("backlog", args=[council.slug]))
-    html = format_html(
-        '<tr class="govuk-table__row" id="row-{}"><td class="govuk-table__cell" colspan="20">'
-        '<p class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> '
-        "{} is archived: its scores cannot change.</p>"
-        '<a class="govuk-link" href="{}">Reload the backlog</a></td></tr>',
-        item.reference,
-        item.reference,
-        backlog_url,
-    )
-    return HttpResponse(html, status=400)
-
-
-def row_context(
-    request: HtmxHttpRequest, council: Council, item: BacklogItem, *, slot: dict[str, Any]
-) -> dict[str, Any]:
-    """One backlog row with its scoring open, after an inline score from that row."""
-    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
-    row_item = backlog.filter_items(council, {}).get(pk=item.pk)
-    return {
-        "council": council,
-        "row": backlog_row(row_item, criteria, score_cells(row_item, criteria, slot)),
-        "can_edit": True,
-        "backlog_url": safe_next(request, reverse("backlog", args=[council.slug])),
-    }
+def bulk_summary(form: BulkChangeForm, changed: list[str]) -> str:
+    """ "Status set to Ready on 5 items: DIG-001, …", or what stopped anything changing."""
+    status, theme = form.cleaned_data["status"], form.cleaned_data["theme"]
+    what = f"Status set to {Status(status).label}" if status else f"Theme set to {theme}"
+    if not changed:
+        return f"Nothing changed: the selected items already had that {what.split()[0].lower()}."
+    plural = "" if len(changed) == 1 else "s"
+    return f"{what} on {len(changed)} item{plural}: {', '.join(changed)}."
 
 
 def backlog_context(
@@ -148,6 +109,7 @@ def backlog_context(
     quick_add_form: QuickAddForm | None = None,
     bulk_form: BulkChangeForm | None = None,
     just_added: BacklogItem | None = None,
+    summary: str = "",
 ) -> dict[str, Any]:
     """Everything the page and its table partial show, in a fixed number of queries."""
     council = access.council
@@ -157,28 +119,24 @@ def backlog_context(
         request.GET.get("page")
     )
     items = list(page.object_list)
-    criteria = list(council.criteria.filter(active=True, derived_from_estimate=False))
     can_edit = access.can_edit
-    # One row at a time opens its scoring controls (?score=DIG-004), keeping the page light.
-    scoring_ref = request.GET.get("score", "") if can_edit else ""
-
-    def row(item: BacklogListItem) -> BacklogRow:
-        cells = score_cells(item, criteria) if item.reference == scoring_ref else None
-        return backlog_row(item, criteria, cells)
-
+    sitting = (
+        backlog.quick_add_sitting(council, user_id=access.membership.user_id)
+        if can_edit
+        else backlog.NO_SITTING
+    )
     added_row = None
     if just_added is not None:
         # The new row shows at once, above the table's ordering, wherever it would sort.
         items = [item for item in items if item.pk != just_added.pk]
-        added_row = row(backlog.filter_items(council, {}).get(pk=just_added.pk))
+        added_row = backlog_row(backlog.filter_items(council, {}).get(pk=just_added.pk))
     sort = filters.get("sort", backlog.DEFAULT_SORT)
-    without_score = request.GET.copy()
-    without_score.pop("score", None)
     # Built once here: reversing and re-encoding per row was a third of the page's time.
     urls = {
         "backlog": reverse("backlog", args=[council.slug]),
         "items": reverse("item_new", args=[council.slug]).removesuffix("new/"),
-        "score": f"?{without_score.urlencode()}&score=" if without_score else "?score=",
+        # A row's "Score" opens the scoring grid on that row: every criterion, one Save.
+        "score": reverse("score_grid", args=[council.slug]) + "?items=",
     }
     return {
         "urls": urls,
@@ -187,16 +145,21 @@ def backlog_context(
         "nav": "backlog",
         "filter_form": filter_form,
         "filters": filters,
+        "filtered": any(
+            key in filters for key in ("q", "theme", "status", "owner", "needs_scoring")
+        ),
         "sort": sort,
         "columns": sort_columns(sort),
         "page": page,
         "items": items,
-        "rows": [row(item) for item in items],
+        "rows": [backlog_row(item) for item in items],
         "just_added": added_row,
-        "criteria_count": len(criteria),
         "can_edit": can_edit,
         "is_admin": access.is_admin,
-        "quick_add_form": quick_add_form or QuickAddForm(council=council, prefix="add"),
+        "quick_add_form": quick_add_form
+        or QuickAddForm(council=council, prefix="add", initial={"theme": sitting.theme_id}),
+        "sitting": sitting.items,
+        "summary": summary,
         "bulk_form": bulk_form or BulkChangeForm(council=council),
         "backlog_url": backlog_url(request, council),
         "pending_run": ranking.pending_or_failed_run(council),
@@ -239,24 +202,59 @@ def backlog_quick_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def backlog_bulk(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.EDITOR)
     council = access.council
+    if "start_round" in request.POST:
+        return _start_round_with_selection(request, council)
     form = BulkChangeForm(request.POST, council=council)
     if not form.is_valid():
         context = backlog_context(request, access, bulk_form=form)
         return render_backlog(request, context, status=400)
-    items.bulk_change(
+    changed = items.bulk_change(
         council=council,
         user=request.user,
         items=list(form.cleaned_data["items"]),
         status=form.cleaned_data["status"],
         theme=form.cleaned_data["theme"],
     )
+    summary = bulk_summary(form, changed)
     if not request.htmx:
+        messages.success(request, summary)
         return redirect(backlog_url(request, council))
-    return render_backlog(request, backlog_context(request, access))
+    return render_backlog(request, backlog_context(request, access, summary=summary))
+
+
+def _start_round_with_selection(request: HtmxHttpRequest, council: Council) -> HttpResponse:
+    """ "Score in a round": the round's start page with the ticked rows chosen, or, with
+    none ticked, the items the backlog's filters show."""
+    ticked = list(
+        council.items.filter(archived=False, reference__in=request.POST.getlist("items"))
+        .order_by("number")
+        .values_list("reference", flat=True)
+    )
+    query = urlencode({"items": ticked}, doseq=True) if ticked else request.GET.urlencode()
+    destination = reverse("round_new", args=[council.slug]) + (f"?{query}" if query else "")
+    if request.htmx:
+        return HttpResponseClientRedirect(destination)
+    return redirect(destination)
+
+
+@login_required
+@require_POST
+def item_restore(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
+    """Bring an archived item back to the backlog, from the backlog's "archived" filter."""
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
+    item = get_object_or_404(council.items, reference=ref.upper())
+    items.restore_item(item=item, user=request.user)
+    summary = f"{item.reference} restored to the backlog."
+    if not request.htmx:
+        messages.success(request, summary)
+        return redirect(backlog_url(request, council))
+    return render_backlog(request, backlog_context(request, access, summary=summary))
 
 
 urlpatterns = [
     path("backlog/", backlog_page, name="backlog"),
     path("backlog/add/", backlog_quick_add, name="backlog_quick_add"),
     path("backlog/bulk/", backlog_bulk, name="backlog_bulk"),
+    path("items/<str:ref>/restore/", item_restore, name="item_restore"),
 ]

@@ -22,7 +22,7 @@ from planner.views.helpers import HtmxHttpRequest
 EXPORTS_PER_PAGE = 50
 
 
-def _download(export: CsvExport) -> StreamingHttpResponse:
+def download_csv(export: CsvExport) -> StreamingHttpResponse:
     response = StreamingHttpResponse(export.chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = csv_export.content_disposition(export.filename)
     response["Cache-Control"] = "no-store"
@@ -38,7 +38,7 @@ def ranking_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse
     run = ranking.latest_done_run(council)
     if run is None:
         raise Http404("There is no finished ranking to export yet.")
-    return _download(csv_export.export_ranking(council=council, user=request.user, run=run))
+    return download_csv(csv_export.export_ranking(council=council, user=request.user, run=run))
 
 
 def _backlog_filters(council: Council, query: QueryDict) -> tuple[dict[str, Any], str]:
@@ -56,7 +56,7 @@ def backlog_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse
     council = access.council
     filters, description = _backlog_filters(council, request.GET)
     items = backlog.filter_items(council, filters)
-    return _download(
+    return download_csv(
         csv_export.export_backlog(
             council=council, user=request.user, items=items, description=description
         )
@@ -69,7 +69,7 @@ def plan_export(request: HtmxHttpRequest, slug: str, plan_slug: str) -> Streamin
     access = council_for(request, slug)
     council = access.council
     plan = get_object_or_404(council.plans, slug=plan_slug)
-    return _download(csv_export.export_plan(council=council, user=request.user, plan=plan))
+    return download_csv(csv_export.export_plan(council=council, user=request.user, plan=plan))
 
 
 @login_required
@@ -88,7 +88,7 @@ def method_export(request: HtmxHttpRequest, slug: str) -> StreamingHttpResponse:
         run = ranking.latest_done_run(council)
         if run is None:
             raise Http404("There is no finished ranking to explain yet.")
-    return _download(
+    return download_csv(
         csv_export.export_method(council=council, user=request.user, run=run, plan=plan)
     )
 

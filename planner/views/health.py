@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -40,3 +40,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
     )
+
+
+@require_safe
+@never_cache
+def ping(request: HttpRequest) -> HttpResponse:
+    """A view that does nothing: the load benchmark's baseline, so its page timings read as
+    ratios to the stack's own overhead. Unlike /healthz it touches neither the database nor
+    the broker."""
+    return HttpResponse("pong", content_type="text/plain")

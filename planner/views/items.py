@@ -9,17 +9,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
-from planner import backlog, explain, history, items
+from planner import backlog, explain, history, items, ranking
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
-from planner.views.backlog import archived_row, row_context
 from planner.views.helpers import HtmxHttpRequest, safe_next
+from planner.views.runs import refresh_when_ranked
 
 COMPARED_FIELDS = ItemForm.Meta.fields
 
@@ -70,22 +71,31 @@ def _item_context(
             slots.append(slot_override)
         else:
             slots.append(_score_slot(criterion, scores.get(criterion.pk)))
-    ranked = backlog.with_ranking(council.items.filter(pk=item.pk), council).values(
-        "ranked_score", "ranked_rank", "ranked_tied"
-    )[0]
     return {
         "access": access,
         "council": council,
         "nav": "backlog",
         "item": item,
-        "ranked": ranked,
         "depends_on": list(item.depends_on.order_by("number")),
         "dependents": list(item.dependents.filter(archived=False).order_by("number")),
         "slots": slots,
         "scored_count": len(scores),
         "history": history.item_history(item, criteria),
         "can_edit": access.can_edit and not item.archived,
+        **_ranking_context(council, item),
+    }
+
+
+def _ranking_context(council: Council, item: BacklogItem) -> dict[str, Any]:
+    """What the item page's ranking panel (score, rank, why this rank) shows."""
+    ranked = backlog.with_ranking(council.items.filter(pk=item.pk), council).values(
+        "ranked_score", "ranked_rank", "ranked_tied"
+    )[0]
+    return {
+        "ranked": ranked,
         "explanation": explain.explain_item(council=council, item=item),
+        "pending_run": ranking.pending_or_failed_run(council),
+        "latest_run": ranking.latest_done_run(council),
     }
 
 
@@ -95,6 +105,11 @@ def item_detail(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
     access = council_for(request, slug)
     council = access.council
     item = _get_item(council, ref)
+    if request.htmx:
+        # The ranking panel asks for itself again when a run finishes.
+        context = {"access": access, "council": council, "item": item}
+        context.update(_ranking_context(council, item))
+        return render(request, "planner/item_detail.html#ranking", context)
     return render(request, "planner/item_detail.html", _item_context(access, item))
 
 
@@ -198,13 +213,25 @@ def item_edit(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def item_archive(request: HtmxHttpRequest, slug: str, ref: str) -> HttpResponse:
+    """GET asks first: a GOV.UK warning page, or (htmx) the same step inside the item page.
+    POST archives; the backlog's "archived" filter can restore it."""
     access = council_for(request, slug, min_role=Role.EDITOR)
     council = access.council
     item = _get_item(council, ref)
+    if request.method == "GET":
+        context = {"access": access, "council": council, "nav": "backlog", "item": item}
+        template = (
+            "planner/item_archive.html#confirm" if request.htmx else "planner/item_archive.html"
+        )
+        return render(request, template, context)
     items.archive_item(item=item, user=request.user)
-    messages.success(request, f"{item.reference} archived. It no longer appears in the backlog.")
+    messages.success(
+        request,
+        f"{item.reference} archived. It no longer appears in the backlog; "
+        "the backlog's archived filter can restore it.",
+    )
     destination = reverse("backlog", args=[council.slug])
     if request.htmx:
         return HttpResponseClientRedirect(destination)
@@ -218,17 +245,26 @@ def _render_score(
     slot: dict[str, Any],
     status: int = 200,
 ) -> HttpResponse:
-    """The row (from the backlog) or the panel (from the item page) that was scored; the
-    whole item page when JavaScript is off."""
+    """The panel that was scored (htmx); the whole item page when JavaScript is off."""
     council = access.council
-    if request.htmx and request.POST.get("from") == "row":
-        if item.archived:
-            return archived_row(request, council, item)
-        context = row_context(request, council, item, slot=slot)
-        return render(request, "planner/backlog.html#row", context, status=status)
     if request.htmx:
-        context = {"council": council, "item": item, "slot": slot, "can_edit": True}
-        return render(request, "planner/item_detail.html#score_panel", context, status=status)
+        context: dict[str, Any] = {
+            "access": access,
+            "council": council,
+            "item": item,
+            "slot": slot,
+            "can_edit": True,
+        }
+        panel = render(request, "planner/item_detail.html#score_panel", context, status=status)
+        if status != 200:
+            return panel
+        # A saved score: the ranking panel says "Updating…" (swapped out of band) until the
+        # run it asked for finishes, then refreshes itself on ranking-updated.
+        context.update(_ranking_context(council, item), oob=True)
+        panel.content += render_to_string(
+            "planner/item_detail.html#ranking", context, request
+        ).encode()
+        return refresh_when_ranked(panel, context["pending_run"])
     context = _item_context(access, item, slot_override=slot)
     return render(request, "planner/item_detail.html", context, status=status)
 

@@ -1,5 +1,5 @@
-"""The delivery plan's settings (admins): quarters, capacity, money, effort bands and how the
-plan is built. The administration issue will move them under /c/<slug>/settings/."""
+"""The delivery plan's settings (approvers): quarters, capacity, money, effort bands and how
+the plan is built. They are the planning part of the council settings, /c/<slug>/settings/."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _form(council: Council, data: object = None) -> PlanningSettingsForm:
 def _render(
     request: HtmxHttpRequest, access: CouncilAccess, form: PlanningSettingsForm, status: int = 200
 ) -> HttpResponse:
-    context = {"council": access.council, "access": access, "nav": "roadmap", "form": form}
+    context = {"council": access.council, "access": access, "nav": "council_settings", "form": form}
     return render(request, "planner/planning_settings.html", context, status=status)
 
 
@@ -66,5 +66,5 @@ def settings_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 urlpatterns = [
-    path("roadmap/settings/", settings_page, name="planning_settings"),
+    path("settings/planning/", settings_page, name="planning_settings"),
 ]

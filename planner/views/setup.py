@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Role
-from planner import setup
+from planner import backlog, setup, weightings
 from planner.forms import CriterionForm, ThemeEditForm, ThemeForm
+from planner.models import Criterion
 from planner.views.helpers import HtmxHttpRequest
 
 
@@ -160,6 +161,7 @@ def _criteria_context(
     failed: CriterionForm | None = None,
 ) -> dict[str, Any]:
     council = access.council
+    required = set(backlog.required_criteria(council).values_list("pk", flat=True))
     rows = _edit_rows(
         council.criteria.all(),
         "criterion",
@@ -175,6 +177,7 @@ def _criteria_context(
         "rows": rows,
         "form": add_form or CriterionForm(council=council, prefix="new"),
         "failed": failed,
+        "required": required,
     }
 
 
@@ -195,7 +198,12 @@ def criteria(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     "name", f"A criterion called {form.cleaned_data['name']} already exists"
                 )
             else:
-                messages.success(request, f"Criterion “{criterion.name}” added.")
+                messages.success(
+                    request,
+                    f"Criterion “{criterion.name}” added. It starts with a weight of 0 in every "
+                    "profile, so it collects scores without changing the ranking. Give it a "
+                    "weight on the weightings page once the items are scored.",
+                )
                 return redirect("criteria", council.slug)
         context = _criteria_context(access, add_form=form)
         return render(request, "planner/criteria.html", context, status=400)
@@ -208,6 +216,7 @@ def criterion_edit(request: HtmxHttpRequest, slug: str, criterion_id: int) -> Ht
     access = council_for(request, slug, min_role=Role.ADMIN)
     council = access.council
     criterion = get_object_or_404(council.criteria, pk=criterion_id)
+    was_active = criterion.active  # the form's validation writes the posted values onto it
     form = CriterionForm(
         request.POST, instance=criterion, council=council, prefix=f"criterion-{criterion.pk}"
     )
@@ -227,10 +236,30 @@ def criterion_edit(request: HtmxHttpRequest, slug: str, criterion_id: int) -> Ht
             status = 409
             _conflict(form, "criterion", stale, stale.current and _criterion_shown(stale.current))
         else:
-            messages.success(request, f"Criterion “{criterion.name}” saved.")
+            messages.success(request, _saved_message(changed, was_active))
             return redirect("criteria", council.slug)
     context = _criteria_context(access, failed=form)
     return render(request, "planner/criteria.html", context, status=status)
+
+
+def _saved_message(criterion: Criterion, was_active: bool) -> str:
+    """What saving did; taking a criterion out of use also says which profiles weighted it,
+    since the ranking they give changes (a run is already asked for)."""
+    if not (was_active and not criterion.active):
+        return f"Criterion “{criterion.name}” saved."
+    used = weightings.profiles_weighting(criterion)
+    if not used:
+        return (
+            f"“{criterion.name}” is no longer used in scoring. No profile gave it a weight, "
+            "so the ranking does not change."
+        )
+    listed = "; ".join(
+        f"{name}{' (active)' if active else ''}, weight {weight}" for name, active, weight in used
+    )
+    return (
+        f"“{criterion.name}” is no longer used in scoring. These profiles weighted it: "
+        f"{listed}. The backlog is being ranked again without it; check the weightings page."
+    )
 
 
 urlpatterns = [

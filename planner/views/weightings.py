@@ -154,6 +154,20 @@ def _save(
         if request.htmx:
             return render(request, f"{PAGE}#editor", context, status=422)
         return render(request, PAGE, context, status=400)
+    # Raising a criterion from 0 before it is scored would unrank items: say how many, and
+    # save only once this person confirms those criteria (the warning's hidden fields).
+    confirmed = set(request.POST.getlist("confirm_unscored"))
+    warnings = [
+        warning
+        for warning in weightings.unscored_if_weighted(
+            profile=profile, criteria=criteria, weights=form.weights()
+        )
+        if str(warning.criterion_id) not in confirmed
+    ]
+    if warnings:
+        context = _context(access, profile, criteria, form=form)
+        context["unscored_warnings"] = warnings
+        return render(request, f"{PAGE}#editor" if request.htmx else PAGE, context)
     try:
         profile = weightings.update_profile(
             profile=profile,

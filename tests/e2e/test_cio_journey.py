@@ -22,8 +22,9 @@ def test_cio_reads_dashboard_roadmap_latest_plan_and_compares_it(page):
     page.wait_for_url("**/c/northmoor/roadmap/")
     for horizon in ("Now", "Next", "Later"):
         assert page.locator(f"#horizon-{horizon.lower()}").is_visible()
-    # A viewer reads the roadmap but has no controls to change it.
-    assert page.get_by_role("heading", name="Pin an item to a quarter").count() == 0
+    # The CIO is an approver: the roadmap offers the pin form and the planning settings.
+    assert page.get_by_role("heading", name="Pin an item to a quarter").count() == 1
+    assert page.get_by_role("link", name="Change the planning settings").count() == 1
     assert axe_violations(page) == []
     save_screenshot(page, "cio-roadmap")
 
@@ -48,6 +49,14 @@ def test_cio_reads_dashboard_roadmap_latest_plan_and_compares_it(page):
     assert page.get_by_role("heading", name="New in the later plan").is_visible()
     assert axe_violations(page) == []
     save_screenshot(page, "cio-plan-compare")
+
+
+def test_clerk_reads_the_roadmap_without_controls_to_change_it(page):
+    sign_in(page, "clerk")
+    page.goto("/c/northmoor/roadmap/")
+    assert page.locator("#horizon-now").is_visible()
+    assert page.get_by_role("heading", name="Pin an item to a quarter").count() == 0
+    assert page.get_by_role("link", name="Change the planning settings").count() == 0
 
 
 def test_cio_journey_works_without_javascript(no_js_page):

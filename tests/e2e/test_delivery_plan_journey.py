@@ -28,7 +28,7 @@ def test_admin_sets_next_years_budget_and_the_roadmap_moves_items_for_money(page
     save_screenshot(page, "pages-roadmap")
 
     page.get_by_role("link", name="Change the planning settings").click()
-    page.wait_for_url("**/c/northmoor/roadmap/settings/")
+    page.wait_for_url("**/c/northmoor/settings/planning/")
     budget = page.get_by_label(f"{label} one-off budget, £")
     budget.fill("lots")
     page.get_by_role("button", name="Save planning settings").click()

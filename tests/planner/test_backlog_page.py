@@ -227,11 +227,18 @@ def test_viewer_sees_no_edit_controls(viewer_client, council):
     assert "Add an item" not in body
 
 
-def test_viewer_cannot_open_row_scoring(viewer_client, council):
+def test_viewer_gets_no_score_action(viewer_client, council):
     item = BacklogItemFactory(council=council)
-    body = viewer_client.get(backlog_url(council, score=item.reference)).content.decode()
-    assert "item_score" not in body
-    assert f'action="/c/{council.slug}/items/{item.reference}/score/' not in body
+    body = viewer_client.get(backlog_url(council)).content.decode()
+    assert f'Score<span class="govuk-visually-hidden"> {item.reference}' not in body
+    assert reverse("score_grid", args=[council.slug]) not in body
+
+
+def test_editor_rows_score_action_opens_the_grid_on_that_row(editor_client, council):
+    item = BacklogItemFactory(council=council)
+    body = editor_client.get(backlog_url(council)).content.decode()
+    grid = reverse("score_grid", args=[council.slug])
+    assert f'href="{grid}?items={item.reference}">Score<span' in body
 
 
 def test_editor_sees_quick_add_and_bulk_controls(editor_client, council):
@@ -260,8 +267,9 @@ def test_backlog_page_runs_a_constant_number_of_queries(
     for item in items[:5]:
         score_all(item)
     done_run_for(council, items[:20])
-    with django_assert_max_num_queries(15):
-        response = editor_client.get(backlog_url(council, score=items[0].reference))
+    # 16: quick add's "added in this sitting" reads the item history once.
+    with django_assert_max_num_queries(16):
+        response = editor_client.get(backlog_url(council))
     assert response.status_code == 200
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from planner.charts import (
     BIG_BETS,
+    DENSITY_LEVELS,
     DOWN,
     FILL_INS,
     MONEY_PITS,
@@ -13,6 +14,7 @@ from planner.charts import (
     MatrixInput,
     SlopeInput,
     bar_chart,
+    density_grid,
     nice_ceiling,
     quadrant_for,
     slope_chart,
@@ -140,3 +142,70 @@ def test_slope_chart_can_print_ranks_and_count_moves_by_rank():
     )
     line = chart.lines[0]
     assert (line.before_label, line.after_label, line.direction) == ("=3", "=3", SAME)
+
+
+def _cloud(count: int) -> list[MatrixInput]:
+    """`count` points spread over value 0-99 and effort 0-59, deterministic."""
+    return [
+        MatrixInput(f"DIG-{n:04}", f"Item {n}", value=(n * 37) % 100, effort=(n * 13) % 60)
+        for n in range(count)
+    ]
+
+
+def test_small_matrix_draws_a_marker_per_item_and_no_grid():
+    matrix = value_effort_matrix(_cloud(300))
+    assert matrix.density is None
+    assert len(matrix.points) == 300
+
+
+def test_matrix_beyond_the_dot_limit_counts_every_item_in_a_grid():
+    matrix = value_effort_matrix(_cloud(301))
+    grid = matrix.density
+    assert grid is not None
+    assert sum(cell.count for cell in grid.cells) == 301
+    assert sum(sum(row) for row in grid.rows) == 301
+    # Quadrant counts and the ranked table still cover every item.
+    assert sum(quadrant.count for quadrant in matrix.quadrants) == 301
+    assert len(matrix.points) == 301
+
+
+def test_density_grid_size_does_not_grow_with_the_backlog():
+    small = value_effort_matrix(_cloud(400)).density
+    large = value_effort_matrix(_cloud(20_000)).density
+    assert small is not None and large is not None
+    assert len(large.cells) <= 100 and len(large.rows) == 10
+    assert all(len(row) == 10 for row in large.rows)
+
+
+def test_density_grid_puts_most_value_at_the_top_and_most_effort_on_the_right():
+    points = [
+        MatrixInput("A", "Valuable and cheap", value=99, effort=1),
+        MatrixInput("B", "Worthless and dear", value=1, effort=99),
+        MatrixInput("C", "Worthless and dear too", value=2, effort=98),
+    ]
+    grid = density_grid(points, plot=(0, 0, 100, 100), effort_max=100, value_max=100)
+    by_count = {cell.count: cell for cell in grid.cells}
+    top_left, bottom_right = by_count[1], by_count[2]
+    assert (top_left.row, top_left.column) == (0, 0)
+    assert (bottom_right.row, bottom_right.column) == (9, 9)
+    assert top_left.value_band == "90 to 100" and top_left.effort_band == "0 to 10"
+    assert grid.value_bands[0] == "90 to 100" and grid.value_bands[-1] == "0 to 10"
+    assert grid.rows[9][9] == 2 and grid.rows[0][0] == 1
+    assert (top_left.x, top_left.y, top_left.width, top_left.height) == (0, 0, 10, 10)
+
+
+def test_density_levels_run_from_one_to_the_busiest_cell():
+    points = [MatrixInput(f"A{n}", "", value=95, effort=5) for n in range(10)]
+    points.append(MatrixInput("B", "", value=5, effort=95))
+    grid = density_grid(points, plot=(0, 0, 100, 100), effort_max=100, value_max=100)
+    levels = {cell.count: cell.level for cell in grid.cells}
+    assert levels == {10: DENSITY_LEVELS, 1: 1}
+
+
+def test_points_on_the_axis_maximum_or_off_the_scale_land_in_the_end_cells():
+    points = [
+        MatrixInput("TOP", "", value=100, effort=100),
+        MatrixInput("NEG", "", value=-3, effort=-1),
+    ]
+    grid = density_grid(points, plot=(0, 0, 100, 100), effort_max=100, value_max=100)
+    assert grid.rows[0][9] == 1 and grid.rows[9][0] == 1

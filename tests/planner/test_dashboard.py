@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime
 import pytest
 from django.urls import reverse
 
-from councils.models import FinancialYearBudget
+from councils.models import FinancialYearBudget, Role
 from planner import ranking
-from planner.models import ItemScore, Status
+from planner.charts import MATRIX_DOT_LIMIT
+from planner.management.commands.seed_demo import seed_bulk_council
+from planner.models import BacklogItem, ItemScore, Status
+from tests.conftest import member_client
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
 
@@ -211,3 +214,53 @@ def test_dashboard_with_a_plan_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = viewer_client.get(_url(council))
     assert response.context["summary"].plan is not None
+
+
+# The issue's limit: the dashboard of any council, however large, stays under 200 KiB.
+PAGE_LIMIT_BYTES = 200 * 1024
+
+
+@pytest.mark.parametrize(
+    ("size", "binned"),
+    # Just under the marker limit (the heaviest page that draws markers), and 5,000 items
+    # (the size the page once weighed 819 KiB at).
+    [(MATRIX_DOT_LIMIT, False), (5_000, True)],
+)
+def test_dashboard_page_stays_under_200_kib(db, size, binned):
+    council = seed_bulk_council(slug=f"size-{size}", items=size)
+    ranking.run_now(council=council)
+    client = member_client(council, Role.VIEWER)
+    response = client.get(_url(council))
+    assert response.status_code == 200
+    matrix = response.context["summary"].matrix
+    assert (matrix.density is not None) is binned
+    assert len(matrix.points) > MATRIX_DOT_LIMIT * 0.5
+    assert len(response.content) < PAGE_LIMIT_BYTES, f"{len(response.content) / 1024:.0f} KiB"
+
+
+def test_large_dashboard_draws_the_grid_and_its_table_instead_of_markers(viewer_client, council):
+    size = MATRIX_DOT_LIMIT + 1
+    items = [
+        BacklogItemFactory.build(council=council, status=Status.READY, effort_days=n % 40 + 1)
+        for n in range(size)
+    ]
+    for number, item in enumerate(items, start=1):
+        item.number = number
+        item.reference = item.format_reference(number)
+    done_run_for(council, BacklogItem.objects.bulk_create(items))
+    response = viewer_client.get(_url(council))
+    text = response.text
+    assert 'href="#marker-' not in text
+    assert text.count('class="app-density app-density--') == len(
+        response.context["summary"].matrix.density.cells
+    )
+    assert "Show the grid of counts as a table" in text
+    assert "Items by value (rows, points) and effort (columns, team-days)" in text
+    assert f"With {size} items, single markers would pile on top of each other" in text
+
+
+def test_small_dashboard_still_draws_a_marker_per_item(viewer_client, council, ranked):
+    text = viewer_client.get(_url(council)).text
+    assert text.count('href="#marker-') == len(ranked)
+    assert "app-density--" not in text
+    assert "Show the grid of counts as a table" not in text

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from councils.models import Role
-from planner import items, pins, setup, weightings
+from planner import pins, setup, weightings
 from planner.forms import CriterionForm, ProfileNameForm, ThemeForm
 from planner.models import HorizonOverride, Method
 from tests.concurrency import at_once, council_with_member, needs_postgres
@@ -214,22 +214,3 @@ def test_two_profiles_activated_at_once_leave_one_active_and_no_error():
             lambda n: weightings.activate_profile(profile=drafts[n], activated_by=admin),
         )
         assert council.profiles.filter(is_active=True).count() == 1
-
-
-# --- 6: scoring an archived item from a backlog row ---------------------------------------
-
-
-def test_scoring_an_archived_item_from_a_row_gets_a_400_fragment(editor_client, council):
-    item = BacklogItemFactory(council=council)
-    criterion = council.criteria.filter(derived_from_estimate=False).first()
-    items.archive_item(item=item, user=None)
-    response = editor_client.post(
-        reverse("item_score", args=[council.slug, item.reference, criterion.pk]),
-        {"value": "3", "version": "0", "from": "row"},
-        HTTP_HX_REQUEST="true",
-    )
-    body = response.content.decode()
-    assert response.status_code == 400
-    assert "<html" not in body
-    assert f'id="row-{item.reference}"' in body and "archived" in body
-    assert not item.scores.exists()

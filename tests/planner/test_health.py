@@ -28,3 +28,15 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, db, settings):
         app.conf.broker_url = previous
     assert response.status_code == 503
     assert response.json()["broker"] is False
+
+
+def test_ping_answers_without_touching_the_database(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/ping")
+    assert response.status_code == 200
+    assert response.content == b"pong"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_ping_refuses_post(client, db):
+    assert client.post("/ping").status_code == 405

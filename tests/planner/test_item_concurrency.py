@@ -57,21 +57,6 @@ def test_stale_score_gets_409_and_shows_their_score(editor_client, council):
     assert ItemScore.objects.get(item=item, criterion=criterion).value == 5
 
 
-def test_stale_score_from_a_row_gets_409_row(editor_client, council):
-    item = BacklogItemFactory(council=council)
-    criterion = council.criteria.first()
-    items.set_score(item=item, criterion=criterion, user=None, value=4, rationale="", version=0)
-    response = post_score(
-        editor_client,
-        item,
-        criterion,
-        {"value": "1", "version": "0", "from": "row"},
-        HTTP_HX_REQUEST="true",
-    )
-    assert response.status_code == 409
-    assert "Someone else scored this 4" in response.content.decode()
-
-
 def test_stale_score_without_js_gets_409_full_page(editor_client, council):
     item = BacklogItemFactory(council=council)
     criterion = council.criteria.first()

@@ -1,4 +1,4 @@
-"""Inline scoring from the item page and from a backlog row."""
+"""Inline scoring from the item page (a backlog row's "Score" opens the grid instead)."""
 
 from __future__ import annotations
 
@@ -49,31 +49,6 @@ def test_score_with_htmx_returns_only_that_panel(editor_client, item, criterion)
     assert body.lstrip().startswith(f'<div class="app-score-panel" id="score-panel-{criterion.pk}"')
     assert "Saved" in body
     assert "<html" not in body
-
-
-def test_score_from_a_backlog_row_with_htmx_returns_that_row(editor_client, item, criterion):
-    response = editor_client.post(
-        score_url(item, criterion),
-        {"value": "5", "version": "0", "from": "row", "next": "/c/x/backlog/?status=new"},
-        HTTP_HX_REQUEST="true",
-    )
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert body.lstrip().startswith(
-        f'<tr class="govuk-table__row app-row--scoring" id="row-{item.reference}"'
-    )
-    assert '<option value="5" selected>' in body
-
-
-def test_score_from_a_backlog_row_without_js_returns_to_the_filtered_backlog(
-    editor_client, item, criterion
-):
-    backlog = reverse("backlog", args=[item.council.slug]) + f"?status=new&score={item.reference}"
-    response = editor_client.post(
-        score_url(item, criterion), {"value": "3", "version": "0", "from": "row", "next": backlog}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == backlog
 
 
 def test_offsite_next_is_ignored(editor_client, item, criterion):
@@ -146,11 +121,3 @@ def test_viewer_cannot_score(viewer_client, item, criterion):
     response = viewer_client.post(score_url(item, criterion), {"value": "3", "version": "0"})
     assert response.status_code == 403
     assert not ItemScore.objects.exists()
-
-
-def test_open_row_on_backlog_shows_a_select_per_hand_scored_criterion(editor_client, council, item):
-    url = reverse("backlog", args=[council.slug]) + f"?score={item.reference}"
-    body = editor_client.get(url).content.decode()
-    assert body.count(f'action="/c/{council.slug}/items/{item.reference}/score/') == (
-        council.criteria.filter(active=True, derived_from_estimate=False).count()
-    )

@@ -9,9 +9,10 @@ from tests.factories import BacklogItemFactory
 @pytest.mark.parametrize(
     ("client_fixture", "visible", "hidden"),
     [
-        ("viewer_client", ["Backlog", "Roadmap", "Published plans"], ["Import", "Themes"]),
-        ("editor_client", ["Backlog", "Import"], ["Themes", "Criteria"]),
-        ("admin_client_for_council", ["Import", "Themes", "Criteria"], []),
+        ("viewer_client", ["Backlog", "Roadmap", "Published plans"], ["Import", "Settings"]),
+        ("editor_client", ["Backlog", "Import"], ["Themes", "Criteria", "Settings"]),
+        ("approver_client", ["Import", "Settings"], ["Themes", "Criteria"]),
+        ("admin_client_for_council", ["Import", "Themes", "Criteria", "Settings"], []),
     ],
 )
 def test_menu_offers_only_pages_the_role_may_use(request, council, client_fixture, visible, hidden):
@@ -40,6 +41,11 @@ def test_menu_offers_only_pages_the_role_may_use(request, council, client_fixtur
         "item_new",
         "item_detail",
         "ranking_status",
+        "council_settings",
+        "members",
+        "wards",
+        "directorates",
+        "planning_settings",
     ],
 )
 def test_every_council_page_shows_the_members_role_and_menu(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from planner.models import (
     RunStatus,
     Status,
 )
+from tests.concurrency import needs_postgres
 from tests.factories import BacklogItemFactory, score_all
 
 
@@ -495,3 +497,35 @@ def test_sweep_skips_an_overdue_run_sent_recently(council):
     )
     with mock.patch.object(ranking, "enqueue_run", return_value=True):
         assert ranking.sweep() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_joining_a_queued_run_holds_the_claim_until_it_commits(council, three_items):
+    """The edit's transaction joins the queued run; a worker claiming that run before the
+    edit commits would rank the old data, with nothing newer queued. So the claim waits."""
+    needs_postgres()
+    queued = _queued_run(council)
+    claim_outcome: list[str] = []
+
+    def claim_from_another_connection() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                ranking._claim(queued.pk, "delivery-1")
+            claim_outcome.append("claimed")
+        except OperationalError:
+            claim_outcome.append("waited for the edit")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        assert ranking.request_run(council=council).pk == queued.pk
+        worker = threading.Thread(target=claim_from_another_connection)
+        worker.start()
+        worker.join()
+    assert claim_outcome == ["waited for the edit"]
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.QUEUED
+    # Once the edit has committed, the worker claims the run as usual.
+    assert ranking._claim(queued.pk, "delivery-1") is not None

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from councils.models import Council, Membership, Nation, Role
+from councils.models import Council, Directorate, Membership, Nation, Role, Ward
 from planner.defaults import DEFAULT_CRITERIA, DEFAULT_THEMES
 from planner.models import BacklogItem, ItemScore
 
@@ -16,6 +16,8 @@ def _counts():
         get_user_model().objects.count(),
         BacklogItem.objects.count(),
         ItemScore.objects.count(),
+        Ward.objects.count(),
+        Directorate.objects.count(),
     )
 
 
@@ -87,3 +89,25 @@ def test_bulk_option_creates_fully_scored_councils(db, debug_on):
 def test_bulk_option_needs_both_numbers(db, debug_on):
     with pytest.raises(CommandError):
         call_command("seed_demo", councils=2, verbosity=0)
+
+
+def test_each_demo_council_has_one_closed_round_with_disagreement(db, debug_on):
+    from planner import rounds
+    from planner.models import RoundStatus, ScoringRound
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.filter(slug__in=["northmoor", "riverside", "gwynedd"]):
+        (scoring_round,) = ScoringRound.objects.filter(council=council)
+        assert scoring_round.status == RoundStatus.CLOSED
+        assert scoring_round.participants.count() == 3
+        results = rounds.results(scoring_round)
+        assert results.items[0].disagreements == 2
+        assert sum(result.disagreements for result in results.items) == 2
+
+
+def test_each_demo_council_has_wards_and_directorates(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.all():
+        assert council.wards.count() >= 5
+        assert council.directorates.count() >= 4
