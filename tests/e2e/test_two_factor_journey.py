@@ -1,19 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from councils.models import Council, Membership, Role
-from tests.e2e.conftest import axe_violations, save_screenshot, sign_in
+from tests.e2e.conftest import axe_violations, current_totp_code, save_screenshot, sign_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def _current_code(username: str) -> str:
-    device = TOTPDevice.objects.get(user__username=username)
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
 def _password_step(page, username: str) -> None:
@@ -45,7 +39,7 @@ def test_an_admin_sets_up_two_factor_then_signs_in_with_a_recovery_code(page):
 
     # A person takes longer than django-otp's one-second wait after a wrong code.
     TOTPDevice.objects.filter(user=head).update(throttling_failure_timestamp=None)
-    page.fill("#id_code", _current_code("head"))
+    page.fill("#id_code", current_totp_code("head"))
     page.click("button:has-text('Turn on two-factor sign-in')")
     assert page.get_by_role("heading", name="Two-factor sign-in is on").is_visible()
     codes = page.locator(".app-recovery-codes code").all_inner_texts()
