@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "councils",
     "planner",
@@ -73,12 +76,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "councils.middleware.NoStoreForAuthenticatedMiddleware",
+    # Outside the two below, so their redirects reach htmx as whole-page redirects too.
+    "councils.middleware.HtmxSignInRedirectMiddleware",
+    "councils.middleware.SessionExpiryMiddleware",
+    "councils.middleware.TwoFactorRequiredMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,7 +153,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS 2.1.1: at least 12 characters; no composition rules (2.1.9).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -153,17 +165,36 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins: 10 failures for one username within 15 minutes locks it out for
-# the cool-off period, whatever the password (django-axes).
+# Failed sign-ins (django-axes with councils.throttle's handler; README "Sign-in security"):
+# - 10 failures for one username from one address lock that pair out for the cool-off, so a
+#   stranger elsewhere cannot lock a known user out of their own address;
+# - 30 failures from one address across usernames (password spraying) lock the address out,
+#   except for people who have signed in from it before;
+# - from 5 failures for one username (from any address), each further try from an address
+#   the user has not signed in from must wait 1, 2, 4 ... up to 60 seconds.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "councils.throttle.SignInThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "councils.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "councils.views.sign_in_refused"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A refused try is not counted, so retrying during a wait does not make it longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
-# Lock by username only: a council's staff share one NAT address, so an IP lockout after
-# ten typos would lock out a whole office. axes.W006 warns about exactly that choice.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SIGN_IN_ADDRESS_FAILURE_LIMIT = envint("SIGN_IN_ADDRESS_FAILURE_LIMIT", 30)
+SIGN_IN_SLOWDOWN_AFTER = envint("SIGN_IN_SLOWDOWN_AFTER", 5)
+SIGN_IN_SLOWDOWN_MAX_SECONDS = envint("SIGN_IN_SLOWDOWN_MAX_SECONDS", 60)
+
+# Two-factor sign-in (django-otp): required for admins who sign in with a password,
+# optional for everyone else. The demo users are exempt while DEBUG is on.
+OTP_TOTP_ISSUER = "Council Priority Planner"
+TWO_FACTOR_DEMO_EXEMPT = DEBUG
+
+# Sessions end after 30 minutes without a request and 12 hours after sign-in.
+SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_ABSOLUTE_TIMEOUT_HOURS = envint("SESSION_ABSOLUTE_TIMEOUT_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
 
 # Single sign-on (docs/adr/0008-single-sign-on.md): django-allauth's OpenID Connect provider,
 # fed from each council's IdentityProvider by councils.sso_adapter. allauth runs social-only:
@@ -230,20 +261,32 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Security headers. They are always on; HTTPS-only settings follow SECURE_SSL_REDIRECT
-# so the embedded demo keeps working on plain http://127.0.0.1.
+# Security headers. They are always on; HTTPS-only settings apply when the planner redirects
+# to HTTPS itself or sits behind a proxy that does, so the embedded demo keeps working on
+# plain http://127.0.0.1.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = SECURE_SSL_REDIRECT
-CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if SECURE_SSL_REDIRECT else 0)
+BEHIND_HTTPS_PROXY = envbool("BEHIND_HTTPS_PROXY", False)
+HTTPS_ONLY = SECURE_SSL_REDIRECT or BEHIND_HTTPS_PROXY
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+# The __Host- prefix makes the browser refuse these cookies unless they are Secure, for
+# the whole site and for this exact host (no Domain), so a sibling subdomain cannot plant them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS_ONLY else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS_ONLY else "csrftoken"
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS_ONLY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_HTTPS_PROXY", False) else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# Behind proxies, the client's address is the entry this many hops from the right of
+# X-Forwarded-For (each trusted proxy appends one); entries further left are the client's
+# own claims and are never trusted. 0 uses REMOTE_ADDR (councils.throttle.client_address).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+if BEHIND_HTTPS_PROXY and not SECURE_SSL_REDIRECT:
+    # The proxy in front redirects http:// to https://, so Django need not (security.W008).
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
 
 # Celery. Without REDIS_URL tasks run eagerly in the web process (the embedded default).
 REDIS_URL = os.environ.get("REDIS_URL", "")

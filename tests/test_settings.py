@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION_ENV = {
     "DEBUG": "false",
@@ -17,6 +19,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://planner@127.0.0.1:5432/planner",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
+# TLS ends at a proxy that also redirects http:// to https://, so Django does not redirect.
+BEHIND_PROXY_ENV = {"SECURE_SSL_REDIRECT": "false", "BEHIND_HTTPS_PROXY": "true"}
 PROBE = """
 import json, django
 from django.conf import settings
@@ -34,6 +38,13 @@ print(json.dumps({
     "options": settings.DATABASES["default"].get("OPTIONS", {}),
     "hashers": settings.PASSWORD_HASHERS,
     "hasher": get_hasher().algorithm,
+    "session_cookie": [settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE],
+    "csrf_cookie": [settings.CSRF_COOKIE_NAME, settings.CSRF_COOKIE_SECURE],
+    "hsts": settings.SECURE_HSTS_SECONDS,
+    "proxy_header": settings.SECURE_PROXY_SSL_HEADER,
+    "proxy_count": settings.TRUSTED_PROXY_COUNT,
+    "demo_exempt": settings.TWO_FACTOR_DEMO_EXEMPT,
+    "session_age": settings.SESSION_COOKIE_AGE,
 }))
 """
 
@@ -42,7 +53,14 @@ def _clean_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {*PRODUCTION_ENV, "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key
+        not in {
+            *PRODUCTION_ENV,
+            *BEHIND_PROXY_ENV,
+            "SECURE_HSTS_SECONDS",
+            "TRUSTED_PROXY_COUNT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env["DJANGO_SETTINGS_MODULE"] = "planner.settings"
     env.update(overrides)
@@ -88,11 +106,42 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY" in result.stderr
 
 
-def test_check_deploy_passes_with_production_settings():
+@pytest.mark.parametrize(
+    "extra_env", [{}, BEHIND_PROXY_ENV], ids=["planner-redirects", "proxy-redirects"]
+)
+def test_check_deploy_passes_with_production_settings(extra_env):
     result = _run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _clean_env(**PRODUCTION_ENV)
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        _clean_env(**PRODUCTION_ENV, **extra_env),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "extra_env", [{}, BEHIND_PROXY_ENV], ids=["planner-redirects", "proxy-redirects"]
+)
+def test_production_cookies_are_secure_with_the_host_prefix_and_hsts(extra_env):
+    values = _probe(**PRODUCTION_ENV, **extra_env)
+    assert values["session_cookie"] == ["__Host-sessionid", True]
+    assert values["csrf_cookie"] == ["__Host-csrftoken", True]
+    assert values["hsts"] == 31_536_000
+    assert values["demo_exempt"] is False
+    assert values["session_age"] == 12 * 3600
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_one_hop_are_trusted():
+    values = _probe(**PRODUCTION_ENV, **BEHIND_PROXY_ENV)
+    assert values["ssl"] is False
+    assert values["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["proxy_count"] == 1
+
+
+def test_the_embedded_demo_uses_plain_cookies_and_exempts_the_demo_users():
+    values = _probe(DEBUG="true")
+    assert values["session_cookie"] == ["sessionid", False]
+    assert values["csrf_cookie"] == ["csrftoken", False]
+    assert values["hsts"] == 0
+    assert values["demo_exempt"] is True
 
 
 def test_production_hashes_passwords_with_the_strong_default():

@@ -60,32 +60,6 @@ def test_sign_out_needs_post(viewer_client):
     assert viewer_client.get("/logout/").status_code == 405
 
 
-def _sign_in_after_failures(client, password, failures: int):
-    UserFactory(username="lead")
-    for _ in range(failures):
-        _sign_in(client, "lead", "wrong")
-    return _sign_in(client, "lead", password)
-
-
-def test_ten_failures_lock_the_username_even_with_correct_password(client, db, password):
-    response = _sign_in_after_failures(client, password, failures=10)
-    assert response.status_code == 429
-    assert b"Too many sign-in attempts" in response.content
-    assert "_auth_user_id" not in client.session
-
-
-def test_nine_failures_do_not_lock_out(client, db, password):
-    assert _sign_in_after_failures(client, password, failures=9).status_code == 302
-
-
-def test_lockout_is_per_username(client, db, password):
-    UserFactory(username="lead")
-    UserFactory(username="cio")
-    for _ in range(10):
-        _sign_in(client, "lead", "wrong")
-    assert _sign_in(Client(), "cio", password).status_code == 302
-
-
 @pytest.mark.parametrize("path", ["/", "/c/anything/"])
 def test_anonymous_is_sent_to_sign_in(client, db, path):
     response = client.get(path)

@@ -116,3 +116,22 @@ def save_screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def current_totp_code(username: str) -> str:
+    """The code the user's authenticator app shows now (read from its stored secret)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def set_up_two_factor(page, username: str) -> list[str]:
+    """On the two-factor set-up page (where admins land after their password), turn it on;
+    the recovery codes shown."""
+    page.wait_for_url("**/account/two-factor/")
+    page.fill("#id_code", current_totp_code(username))
+    page.click("button:has-text('Turn on two-factor sign-in')")
+    page.get_by_role("heading", name="Two-factor sign-in is on").wait_for()
+    return page.locator(".app-recovery-codes code").all_inner_texts()

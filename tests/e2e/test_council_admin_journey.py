@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from tests.e2e.conftest import axe_violations, save_screenshot, sign_in
+from tests.e2e.conftest import axe_violations, save_screenshot, set_up_two_factor, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +78,7 @@ def test_wards_and_service_administration_pages_are_accessible(page):
 
     page.context.clear_cookies()
     sign_in(page, "operator", "demo-operator-9")
+    set_up_two_factor(page, "operator")  # superusers must use two-factor sign-in
     page.goto("/manage/")
     assert page.get_by_role("rowheader", name=re.compile("Cyngor Gwynedd")).is_visible()
     page.get_by_role("button", name="Create council and invite its admin").click()
