@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from councils.models import FinancialYearBudget
-from planner import ranking
-from planner.models import ItemScore, Status
+from planner import dashboard, ranking
+from planner.models import ItemScore, RankedEntry, Status
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
 
@@ -122,6 +122,25 @@ def test_items_without_an_effort_estimate_are_listed_not_plotted(viewer_client, 
     assert f"no effort estimate: {unestimated.reference}" in response.text
 
 
+def test_matrix_plots_the_top_of_a_large_ranking_and_says_so(viewer_client, council, monkeypatch):
+    monkeypatch.setattr(dashboard, "MATRIX_POINT_LIMIT", 3)
+    monkeypatch.setattr(dashboard, "UNESTIMATED_LIMIT", 2)
+    items = [BacklogItemFactory(council=council, effort_days=n % 3 or None) for n in range(12)]
+    done_run_for(council, items)
+    response = viewer_client.get(_url(council))
+    summary = response.context["summary"]
+    run_entries = RankedEntry.objects.filter(run=summary.latest_run).order_by("position")
+    estimated = [e.item.reference for e in run_entries if e.item.effort_days is not None]
+    unestimated = [e.item.reference for e in run_entries if e.item.effort_days is None]
+    assert [point.reference for point in summary.matrix.points] == estimated[:3]
+    assert summary.top == sorted(summary.top, key=lambda row: row.position)
+    assert [row.reference for row in summary.top] == [e.item.reference for e in run_entries][:10]
+    assert summary.ranked_count == 12 and summary.estimated_count == len(estimated)
+    text = " ".join(response.text.split())
+    assert f"The top 3 of the {len(estimated)} ranked items with an effort estimate" in text
+    assert f"{unestimated[0]}, {unestimated[1]} and {len(unestimated) - 2} more." in text
+
+
 def test_dashboard_includes_the_ranking_progress_indicator(viewer_client, council, ranked):
     assert 'id="ranking-status"' in viewer_client.get(_url(council)).text
 
@@ -163,7 +182,7 @@ def test_dashboard_runs_a_constant_number_of_queries(
     viewer_client, council, size, django_assert_max_num_queries
 ):
     _rank(council, size)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = viewer_client.get(_url(council))
     assert response.status_code == 200
 
@@ -208,6 +227,6 @@ def test_dashboard_with_a_plan_runs_a_constant_number_of_queries(
     for n in range(extra):
         score_all(BacklogItemFactory(council=council, status=Status.READY, effort_days=n + 1))
     ranking.run_now(council=council)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = viewer_client.get(_url(council))
     assert response.context["summary"].plan is not None
