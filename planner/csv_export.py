@@ -42,7 +42,7 @@ from django.db.models.functions import Collate, Length
 from django.utils import timezone
 
 from councils.models import Council
-from planner import ranking
+from planner import plans, ranking
 from planner.csv_safety import neutralise
 from planner.delivery import QuarterNamer
 from planner.models import (
@@ -573,9 +573,11 @@ def _snapshot_criteria(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in snapshot.get("criteria", []) if isinstance(c, dict)]
 
 
-def _plan_rows(snapshot: dict[str, Any], criteria: list[dict[str, Any]]) -> Iterator[list[Any]]:
+def _plan_rows(
+    entries: Iterable[dict[str, Any]], criteria: list[dict[str, Any]]
+) -> Iterator[list[Any]]:
     criterion_keys = [str(c.get("id", c.get("key", ""))) for c in criteria]
-    for entry in snapshot.get("entries", []):
+    for entry in entries:
         scores = {str(k): v for k, v in (entry.get("scores") or {}).items()}
         depends_on = entry.get("depends_on") or []
         if isinstance(depends_on, str):
@@ -585,7 +587,7 @@ def _plan_rows(snapshot: dict[str, Any], criteria: list[dict[str, Any]]) -> Iter
             _text(entry.get("reference")),
             _text(entry.get("title")),
             _text(entry.get("theme")),
-            STATUS_LABELS.get(entry.get("status"), _text(entry.get("status"))),
+            STATUS_LABELS.get(str(entry.get("status") or ""), _text(entry.get("status"))),
             _number(entry.get("score")),
             *[_number(scores.get(key)) for key in criterion_keys],
             _number(entry.get("effort_days", entry.get("effort"))),
@@ -596,7 +598,7 @@ def _plan_rows(snapshot: dict[str, Any], criteria: list[dict[str, Any]]) -> Iter
             _text(entry.get("why")),
             _text(DEPENDENCY_SEPARATOR.join(str(ref) for ref in depends_on)),
             _text(entry.get("owner")),
-            STAGE_LABELS.get(entry.get("stage"), _text(entry.get("stage"))),
+            STAGE_LABELS.get(str(entry.get("stage") or ""), _text(entry.get("stage"))),
             _text(entry.get("problem")),
         ]
 
@@ -608,9 +610,9 @@ def _horizon_label(horizon: str | None) -> str:
 
 
 def export_plan(*, council: Council, user: Any, plan: PublishedPlan) -> CsvExport:
-    """A published plan exactly as frozen at publication, never today's live data."""
-    snapshot = plan.snapshot or {}
-    criteria = _snapshot_criteria(snapshot)
+    """A published plan exactly as frozen at publication, never today's live data. Its
+    entries stream from the snapshot a chunk at a time (plans.snapshot_entries)."""
+    criteria = _snapshot_criteria(plans.snapshot_head(plan))
     filename = export_filename(council, plan.slug)
     _record(
         council=council,
@@ -620,7 +622,7 @@ def export_plan(*, council: Council, user: Any, plan: PublishedPlan) -> CsvExpor
         filename=filename,
     )
     head = header([str(c.get("name", "")) for c in criteria])
-    return CsvExport(filename, csv_chunks(head, _plan_rows(snapshot, criteria)))
+    return CsvExport(filename, csv_chunks(head, _plan_rows(plans.snapshot_entries(plan), criteria)))
 
 
 # --- The companion method file ------------------------------------------------------------
@@ -673,7 +675,7 @@ def export_method(
     """How the ranking (or the plan's frozen ranking) was made: method, weights, profile,
     ranking date, and the plan's title and committee."""
     if plan is not None:
-        snapshot = plan.snapshot or {}
+        snapshot = plans.snapshot_head(plan)
         weights = [
             (str(c.get("name", "")), str(c.get("direction", "")), c.get("weight"))
             for c in _snapshot_criteria(snapshot)

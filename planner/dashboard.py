@@ -10,7 +10,9 @@ Value and effort, for the matrix:
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.db.models import Count, Q
 
@@ -18,6 +20,7 @@ from councils.models import Council
 from planner import backlog, charts, delivery, ranking
 from planner.models import (
     Direction,
+    RankedEntry,
     RankingRun,
     Status,
     WeightingProfile,
@@ -25,9 +28,13 @@ from planner.models import (
 from planner.ranked_rows import RankedRow, load_rows
 
 TOP_COUNT = 10
-# The matrix plots every item; its table lists the top of the ranking, because a table of
-# thousands of rows helps nobody and costs more to render than the rest of the page.
+# The matrix plots the top of the ranking, at most this many items: beyond a thousand the
+# markers are an unreadable blot, and at 50,000 items they made a 7 MB page that took 62 MB
+# to build. Its table lists the top 100, because a table of thousands of rows helps nobody.
+MATRIX_POINT_LIMIT = 1_000
 MATRIX_TABLE_LIMIT = 100
+# Ranked items without an estimate, named under the matrix; the rest are counted.
+UNESTIMATED_LIMIT = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,9 @@ class Dashboard:
     matrix: charts.Matrix
     ranked_count: int = 0
     unestimated: list[RankedRow] = field(default_factory=list)
+    unestimated_count: int = 0
+    # Ranked items with an estimate: the matrix plots the top MATRIX_POINT_LIMIT of them.
+    estimated_count: int = 0
     # This year's cost against budget and the capacity used in Now and Next, from the plan
     # stored on the run (no query of its own).
     plan: delivery.PlanHeadline | None = None
@@ -61,6 +71,15 @@ class Dashboard:
     @property
     def matrix_table_rest(self) -> int:
         return max(len(self.matrix.points) - MATRIX_TABLE_LIMIT, 0)
+
+    @property
+    def matrix_rest(self) -> int:
+        """Estimated items the matrix leaves out (below the top MATRIX_POINT_LIMIT)."""
+        return max(self.estimated_count - len(self.matrix.points), 0)
+
+    @property
+    def unestimated_rest(self) -> int:
+        return max(self.unestimated_count - len(self.unestimated), 0)
 
 
 def dashboard_for(*, council: Council) -> Dashboard:
@@ -92,26 +111,39 @@ def dashboard_for(*, council: Council) -> Dashboard:
         if latest_run is not None
         else backlog.count_needs_scoring(council)
     )
-    entries: list[RankedRow] = []
+    estimated: list[RankedRow] = []
+    top: list[RankedRow] = []
+    unestimated: list[RankedRow] = []
+    counts = {"ranked": 0, "unestimated": 0}
     if latest_run is not None:
-        entries = load_rows(latest_run, benefit_keys=_benefit_keys(latest_run))
-    points = []
-    unestimated = []
-    for entry in entries:
-        effort = entry.effort_days
-        if effort is None:
-            unestimated.append(entry)
-            continue
-        value = entry.benefit_points or 0.0
-        points.append(
-            charts.MatrixInput(
-                reference=entry.reference,
-                title=entry.title,
-                value=round(value, 2),
-                effort=float(effort),
-                rank_label=entry.rank_label,
-            )
+        no_estimate = Q(item__effort_days__isnull=True)
+        # Each list starts at the top of the ranking with at least TOP_COUNT rows (when there
+        # are that many), so merging them by position gives the top ten without a query.
+        estimated = load_rows(
+            latest_run,
+            benefit_keys=_benefit_keys(latest_run),
+            where=~no_estimate,
+            rows=slice(0, max(MATRIX_POINT_LIMIT, TOP_COUNT)),
         )
+        unestimated = load_rows(
+            latest_run, where=no_estimate, rows=slice(0, max(UNESTIMATED_LIMIT, TOP_COUNT))
+        )
+        top = list(heapq.merge(estimated, unestimated, key=attrgetter("position")))[:TOP_COUNT]
+        estimated = estimated[:MATRIX_POINT_LIMIT]
+        unestimated = unestimated[:UNESTIMATED_LIMIT]
+        counts = RankedEntry.objects.filter(run=latest_run).aggregate(
+            ranked=Count("pk"), unestimated=Count("pk", filter=no_estimate)
+        )
+    points = [
+        charts.MatrixInput(
+            reference=entry.reference,
+            title=entry.title,
+            value=round(entry.benefit_points or 0.0, 2),
+            effort=float(entry.effort_days or 0),
+            rank_label=entry.rank_label,
+        )
+        for entry in estimated
+    ]
     return Dashboard(
         status_counts=status_counts,
         total_items=sum(by_status.values()),
@@ -119,11 +151,13 @@ def dashboard_for(*, council: Council) -> Dashboard:
         active_profile=council.profiles.filter(is_active=True).first(),
         latest_run=latest_run,
         pending_run=ranking.pending_or_failed_run(council),
-        top=entries[:TOP_COUNT],
+        top=top,
         theme_chart=charts.bar_chart([(name, count) for name, count in themes]),
         matrix=charts.value_effort_matrix(points),
-        ranked_count=len(entries),
+        ranked_count=counts["ranked"],
         unestimated=unestimated,
+        unestimated_count=counts["unestimated"],
+        estimated_count=counts["ranked"] - counts["unestimated"],
         plan=delivery.headline(latest_run.plan or {}) if latest_run is not None else None,
     )
 

@@ -2,7 +2,10 @@
 and "Not scheduled within the plan", with its quarter and money totals and its charts.
 
 Nothing here computes a plan: the worker did that inside the ranking run (planner.planning),
-so a page costs a fixed number of queries whatever the backlog size.
+so a page costs a fixed number of queries whatever the backlog size. The quarter and money
+totals are stored with the run; each horizon's count and team-days are summed by the
+database; only the rows a page shows are loaded (a horizon's first ROWS_PER_HORIZON, or one
+page of it), so a 400,000-item plan costs no more memory than a 400-item one.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, FloatField, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
 from councils.models import Council
 from planner import plan_charts
 from planner import quarters as cal
-from planner.models import HorizonOverride, RankingRun, ScheduleMode
+from planner.models import HorizonOverride, RankedEntry, RankingRun, ScheduleMode
 from planner.ranked_rows import RankedRow, load_rows
 
 PLAN_HORIZONS = (cal.NOW, cal.NEXT, cal.LATER, cal.NOT_SCHEDULED)
@@ -24,6 +32,9 @@ PLAN_HORIZONS = (cal.NOW, cal.NEXT, cal.LATER, cal.NOT_SCHEDULED)
 TIMELINE_LIMIT = 40
 # Now and Next together: the planning start's quarter and the two after it.
 NEAR_QUARTERS = 3
+# Rows shown per horizon, and per page when the reader asks for all of one horizon: a long
+# Later list would otherwise make the page slow to build, to render and to read.
+ROWS_PER_HORIZON = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +130,16 @@ class PlanRow:
 class HorizonGroup:
     key: str
     label: str
-    rows: list[PlanRow]
+    rows: list[PlanRow]  # the rows shown: the first ROWS_PER_HORIZON, or `page` of them
     span: str  # the quarters it covers, e.g. "Q2 2027/28 to Q3 2027/28"
+    count: int = 0  # every item in the horizon, shown or not
+    team_days: float = 0.0
+    page: Page | None = None  # set when the reader pages through the whole horizon
 
     @property
-    def team_days(self) -> float:
-        return sum(float(row.entry.schedule_details.get("days") or 0) for row in self.rows)
+    def more(self) -> bool:
+        """Whether rows are left out and no pagination offers them."""
+        return self.page is None and self.count > len(self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +158,9 @@ class DeliveryPlan:
     quarters: list[QuarterTotals] = field(default_factory=list)
     years: list[YearTotals] = field(default_factory=list)
     groups: list[HorizonGroup] = field(default_factory=list)
+    # The timeline's rows (at most TIMELINE_LIMIT) and how many scheduled items it could draw.
+    timeline_rows: list[PlanRow] = field(default_factory=list)
+    timeline_count: int = 0
     needs_estimate: list[tuple[str, str]] = field(default_factory=list)  # (reference, title)
     differences: list[Difference] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)
@@ -216,27 +234,9 @@ class DeliveryPlan:
     def group(self, key: str) -> HorizonGroup | None:
         return next((group for group in self.groups if group.key == key), None)
 
-    @cached_property
-    def _timeline_all(self) -> list[PlanRow]:
-        last = len(self.quarters) - 1
-        rows = [
-            row
-            for group in self.groups
-            if group.key != cal.NOT_SCHEDULED
-            for row in group.rows
-            if row.entry.start_quarter is not None and row.entry.start_quarter <= last
-        ]
-        # By start, then rank: the bars step down the quarters like a Gantt chart does.
-        return sorted(rows, key=lambda row: (row.entry.start_quarter, row.entry.position))
-
-    @property
-    def timeline_rows(self) -> list[PlanRow]:
-        """The items the timeline draws: by start quarter, then by rank."""
-        return self._timeline_all[:TIMELINE_LIMIT]
-
     @property
     def timeline_rest(self) -> int:
-        return max(len(self._timeline_all) - TIMELINE_LIMIT, 0)
+        return max(self.timeline_count - len(self.timeline_rows), 0)
 
     @cached_property
     def timeline_chart(self) -> plan_charts.Timeline:
@@ -288,32 +288,61 @@ class DeliveryPlan:
         ]
 
 
-def delivery_plan(*, council: Council, run: RankingRun | None) -> DeliveryPlan:
-    """The stored plan of `run`. Three queries: entries, pins, and unestimated items."""
+def delivery_plan(
+    *, council: Council, run: RankingRun | None, expand: str = "", page: str | int = 1
+) -> DeliveryPlan:
+    """The stored plan of `run`: each horizon's first ROWS_PER_HORIZON rows, or for the
+    horizon `expand` the page `page` of all its rows. Eight queries whatever the size (nine
+    when best value moved items): the horizons' counts, each horizon's rows, the timeline's
+    rows, their pins, and the unestimated items."""
     if run is None:
         return DeliveryPlan(run=None)
     totals = run.plan or {}
     quarters = quarter_totals(totals)
-    years = year_totals(totals)
-    entries = load_rows(run)
+    namer = QuarterNamer.from_totals(totals)
+    stats = _horizon_stats(run, last_quarter=len(quarters) - 1)
+    shown: dict[str, list[RankedRow]] = {}
+    pages: dict[str, Page] = {}
+    for key in PLAN_HORIZONS:
+        count = stats.get(key, {}).get("count", 0)
+        window = slice(0, ROWS_PER_HORIZON)
+        if key == expand:
+            pages[key] = Paginator(range(count), ROWS_PER_HORIZON).get_page(page)
+            # An empty horizon's only page starts at index 0, not 1.
+            window = slice(max(pages[key].start_index() - 1, 0), pages[key].end_index())
+        shown[key] = load_rows(run, where=Q(horizon=key), rows=window)
+    timeline_count = sum(
+        stats.get(key, {}).get("timeline", 0) for key in PLAN_HORIZONS if key != cal.NOT_SCHEDULED
+    )
+    timeline = load_rows(
+        run,
+        where=_on_timeline(len(quarters) - 1),
+        order_by=("start_quarter", "position"),
+        rows=slice(0, TIMELINE_LIMIT),
+    )
+    shown_ids = {row.item_id for rows in shown.values() for row in rows}
+    shown_ids.update(row.item_id for row in timeline)
     pins = {
         pin.item_id: pin
-        for pin in HorizonOverride.objects.filter(item__council=council).select_related("set_by")
+        for pin in HorizonOverride.objects.filter(
+            item__council=council, item_id__in=shown_ids
+        ).select_related("set_by")
     }
-    namer = QuarterNamer.from_totals(totals)
-    by_horizon: dict[str, list[PlanRow]] = {key: [] for key in PLAN_HORIZONS}
-    by_id = {}
-    for entry in entries:
-        by_id[entry.item_id] = entry
-        if entry.horizon in by_horizon:
-            span = namer.span(entry.start_quarter, entry.end_quarter)
-            by_horizon[entry.horizon].append(PlanRow(entry, span, pins.get(entry.item_id)))
+
+    def plan_row(entry: RankedRow) -> PlanRow:
+        return PlanRow(
+            entry, namer.span(entry.start_quarter, entry.end_quarter), pins.get(entry.item_id)
+        )
+
     groups = [
         HorizonGroup(
             key=key,
             label=cal.HORIZON_LABELS[key],
-            rows=by_horizon[key],
+            rows=[plan_row(entry) for entry in shown[key]],
             span=_horizon_span(key, quarters),
+            count=stats.get(key, {}).get("count", 0),
+            team_days=stats.get(key, {}).get("days", 0.0),
+            page=pages.get(key),
         )
         for key in PLAN_HORIZONS
     ]
@@ -322,26 +351,74 @@ def delivery_plan(*, council: Council, run: RankingRun | None) -> DeliveryPlan:
         .order_by("number")
         .values_list("reference", "title")
     )
-    differences = [
+    return DeliveryPlan(
+        run=run,
+        quarters=quarters,
+        years=year_totals(totals),
+        groups=groups,
+        timeline_rows=[plan_row(entry) for entry in timeline],
+        timeline_count=timeline_count,
+        needs_estimate=needs_estimate,
+        differences=_differences(council, totals, namer),
+        totals=totals,
+    )
+
+
+def _on_timeline(last_quarter: int) -> Q:
+    """Entries the timeline can draw: scheduled, starting within the plan's quarters."""
+    return (
+        ~Q(horizon=cal.NOT_SCHEDULED)
+        & Q(start_quarter__isnull=False)
+        & Q(start_quarter__lte=last_quarter)
+    )
+
+
+def _horizon_stats(run: RankingRun, *, last_quarter: int) -> dict[str, dict[str, Any]]:
+    """Per horizon: how many entries, their team-days, and how many the timeline could draw;
+    one GROUP BY query."""
+    days = Cast(KeyTextTransform("days", "schedule_details"), FloatField())
+    rows = (
+        RankedEntry.objects.filter(run=run)
+        .values("horizon")
+        .order_by()
+        .annotate(
+            count=Count("pk"),
+            days=Sum(days),
+            timeline=Count("pk", filter=_on_timeline(last_quarter)),
+        )
+    )
+    return {
+        row["horizon"]: {
+            "count": row["count"],
+            "days": float(row["days"] or 0),
+            "timeline": row["timeline"],
+        }
+        for row in rows
+    }
+
+
+def _differences(council: Council, totals: dict[str, Any], namer: QuarterNamer) -> list[Difference]:
+    """What best value moved compared with rank order, with the moved items' names."""
+    moved = totals.get("differences", [])
+    if not moved:
+        return []
+    names = {
+        pk: (reference, title)
+        for pk, reference, title in council.items.filter(
+            pk__in=[d["item_id"] for d in moved]
+        ).values_list("pk", "reference", "title")
+    }
+    return [
         Difference(
-            reference=by_id[d["item_id"]].reference if d["item_id"] in by_id else "",
-            title=by_id[d["item_id"]].title if d["item_id"] in by_id else "",
+            reference=names.get(d["item_id"], ("", ""))[0],
+            title=names.get(d["item_id"], ("", ""))[1],
             kind=d["kind"].replace("_", " "),
             rank_order=namer.name(d["rank_order_start"]),
             best_value=namer.name(d["best_value_start"]),
             explanation=d["explanation"],
         )
-        for d in totals.get("differences", [])
+        for d in moved
     ]
-    return DeliveryPlan(
-        run=run,
-        quarters=quarters,
-        years=years,
-        groups=groups,
-        needs_estimate=needs_estimate,
-        differences=differences,
-        totals=totals,
-    )
 
 
 def quarter_totals(totals: dict[str, Any]) -> list[QuarterTotals]:

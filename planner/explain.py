@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from councils.models import Council
-from planner import ranking
+from planner import plans, ranking
 from planner.delivery import QuarterNamer
 from planner.models import BacklogItem, PublishedPlan, RankedEntry, RankingRun
 from planner.quarters import HORIZON_LABELS
@@ -66,12 +66,7 @@ def explain_item(*, council: Council, item: BacklogItem) -> ItemExplanation | No
         for key, points in entry.contributions.items()
     ]
     contributions.sort(key=lambda c: -c.points)
-    plan = council.plans.order_by("-meeting_date", "-published_at").first()
-    plan_entry = None
-    if plan is not None:
-        plan_entry = next(
-            (e for e in plan.snapshot.get("entries", []) if e.get("item_id") == item.pk), None
-        )
+    plan, plan_entry = plans.latest_plan_with_entry(council, item)
     return ItemExplanation(
         run=run,
         score=entry.score,

@@ -8,7 +8,7 @@ from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
+from django.db.models import ExpressionWrapper, F, FloatField, Func, Q, Value
 from django.db.models.expressions import Combinable
 
 from planner.models import RankedEntry, RankingRun, Status
@@ -118,14 +118,23 @@ class _ContributionPoints(Func):
 
 
 def load_rows(
-    run: RankingRun, *, with_contributions: bool = False, benefit_keys: list[str] | None = None
+    run: RankingRun,
+    *,
+    with_contributions: bool = False,
+    benefit_keys: list[str] | None = None,
+    where: Q | None = None,
+    order_by: tuple[str, ...] = ("position",),
+    rows: slice | None = None,
 ) -> list[RankedRow]:
     """A run's entries in position order with their items' details: one query.
 
     With `benefit_keys` (criterion ids), each row also gets `benefit_points`, the sum of those
     criteria's contributions, added up by the database: decoding thousands of JSON
-    contributions in Python costs more than the rest of the dashboard."""
-    queryset = RankedEntry.objects.filter(run=run).order_by("position")
+    contributions in Python costs more than the rest of the dashboard. `where`, `order_by`
+    and `rows` (a slice: LIMIT and OFFSET) narrow it to the rows a page shows."""
+    queryset = RankedEntry.objects.filter(run=run).order_by(*order_by)
+    if where is not None:
+        queryset = queryset.filter(where)
     contributions = None
     if with_contributions:
         contributions = "contributions"
@@ -137,12 +146,14 @@ def load_rows(
             total = total + part
         queryset = queryset.annotate(benefit_points=ExpressionWrapper(total, FloatField()))
         benefit = "benefit_points"
-    rows = queryset.values_list(*_ROW_FIELDS, contributions or "id", benefit or "id")
+    values_rows = queryset.values_list(*_ROW_FIELDS, contributions or "id", benefit or "id")
+    if rows is not None:
+        values_rows = values_rows[rows]
     return [
         RankedRow(
             *values[:-2],
             contributions=values[-2] if contributions else None,
             benefit_points=values[-1] if benefit else None,
         )
-        for values in rows
+        for values in values_rows
     ]

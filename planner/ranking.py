@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from councils.models import Council
@@ -292,21 +292,38 @@ def mark_failed(*, run_id: int, reason: str) -> None:
 
 
 def load_input(
-    *, council_id: int, method: str | None = None, weights: dict[str, float] | None = None
+    *,
+    council_id: int,
+    method: str | None = None,
+    weights: dict[str, float] | None = None,
+    only_items: QuerySet[Any, Any] | None = None,
 ) -> RankingInput:
     """Five queries whatever the backlog size, in one consistent snapshot.
 
     With `method` and `weights` (the weightings preview) those replace the active profile's.
+    With `only_items` (a queryset of item ids) only those of the rankable items are loaded.
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _load(council_id, method, weights)
+        return _load(council_id, method, weights, only_items)
 
 
-def _load(council_id: int, method: str | None, weights: dict | None) -> RankingInput:
+def rankable_items(council_id: int) -> QuerySet[BacklogItem]:
+    """The items a run ranks: not archived and not done (see the module docstring)."""
+    return BacklogItem.objects.filter(council_id=council_id, archived=False).exclude(
+        status=Status.DONE
+    )
+
+
+def _load(
+    council_id: int,
+    method: str | None,
+    weights: dict | None,
+    only_items: QuerySet[Any, Any] | None = None,
+) -> RankingInput:
     profile = (
         WeightingProfile.objects.filter(council_id=council_id, is_active=True)
         .values_list("pk", "name", "method", "weights")
@@ -343,9 +360,9 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
         {"id": pk, "key": key, "name": name, "direction": direction, "weight": c.weight}
         for (pk, key, name, direction), c in zip(criteria_rows, criteria, strict=True)
     ]
-    rankable = BacklogItem.objects.filter(council_id=council_id, archived=False).exclude(
-        status=Status.DONE
-    )
+    rankable = rankable_items(council_id)
+    if only_items is not None:
+        rankable = rankable.filter(pk__in=only_items)
     # Only the order of creation matters (earlier wins a tie, then lower id), so each item's
     # place in that order stands in for its timestamp: no datetime parsing per item.
     item_ids = list(rankable.order_by("created_at", "pk").values_list("pk", flat=True))
@@ -359,6 +376,8 @@ def _load(council_id: int, method: str | None, weights: dict | None) -> RankingI
         .exclude(item__status=Status.DONE)
         .values_list("item_id", "criterion_id", "value")
     )
+    if only_items is not None:
+        score_rows = score_rows.filter(item_id__in=only_items)
     for item_id, criterion_id, value in fetch_rows(score_rows):
         item_scores = scores.get(item_id)
         if item_scores is not None:  # an item added since the first query waits its turn

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "councils.middleware.HtmxSignInRedirectMiddleware",
     "councils.middleware.SessionExpiryMiddleware",
     "councils.middleware.TwoFactorRequiredMiddleware",
+    "planner.middleware.DatabaseUnavailableMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]

@@ -19,9 +19,7 @@ from planner.views.helpers import HtmxHttpRequest
 
 def _list_context(access: CouncilAccess, form: PublishPlanForm) -> dict[str, Any]:
     council = access.council
-    all_plans = list(
-        council.plans.select_related("published_by").order_by("-meeting_date", "-published_at")
-    )
+    all_plans = list(plan_service.plans_without_snapshots(council).select_related("published_by"))
     return {
         "access": access,
         "council": council,

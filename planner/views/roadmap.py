@@ -15,10 +15,6 @@ from planner.forms import CLEAR_PIN, PinForm
 from planner.models import HorizonOverride
 from planner.views.helpers import HtmxHttpRequest
 
-# Rows shown per horizon unless the reader asks for all: a long Later list would otherwise
-# make the page slow to render and to read.
-ROWS_PER_HORIZON = 100
-
 
 def _pin_form(
     council: Council, data: object = None, initial: dict[str, object] | None = None
@@ -34,16 +30,21 @@ def _pin_form(
 def _roadmap_context(request: HtmxHttpRequest, access: CouncilAccess, form: PinForm) -> dict:
     council = access.council
     latest_run = ranking.latest_done_run(council)
-    show_all = request.GET.get("all") == "1"
+    # ?all=<horizon> pages through every item of that one horizon; the others stay short.
+    expand = request.GET.get("all", "")
+    plan = delivery.delivery_plan(
+        council=council,
+        run=latest_run,
+        expand=expand if expand in delivery.PLAN_HORIZONS else "",
+        page=request.GET.get("page", 1),
+    )
     return {
-        "show_all": show_all,
-        "row_slice": ":" if show_all else f":{ROWS_PER_HORIZON}",
-        "rows_per_horizon": ROWS_PER_HORIZON,
+        "rows_per_horizon": delivery.ROWS_PER_HORIZON,
         "council": council,
         "nav": "roadmap",
         "latest_run": latest_run,
         "pending_run": ranking.pending_or_failed_run(council),
-        "plan": delivery.delivery_plan(council=council, run=latest_run),
+        "plan": plan,
         "form": form,
         "access": access,
         "can_pin": access.can_approve,

@@ -14,12 +14,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
@@ -394,6 +397,88 @@ def test_database_connection_terminated_between_requests(web_server, editor, cou
     # With CONN_HEALTH_CHECKS the dead connection is noticed and replaced: no 500.
     statuses = [_get(backlog, cookie) for _ in range(3)]
     assert statuses == [200, 200, 200]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a saved score answers 302: keep it
+        return None
+
+
+def _request(url: str, *, cookie: str, data: dict[str, str] | None = None, token: str = ""):
+    """(status, headers, body) of a GET, or of a POST of `data` with the CSRF token."""
+    headers = {"Cookie": cookie}
+    body = None
+    if data is not None:
+        body = urllib.parse.urlencode(data).encode()
+        headers["X-CSRFToken"] = token
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def _waiting_on_a_lock(application_name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = %s AND wait_event_type = 'Lock'",
+            [application_name],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_database_connection_terminated_mid_request(web_server, editor, council):
+    """The save's transaction has written the score and waits on the council's row (held
+    here) when its connection is cut: the editor gets the 503 page, nothing is half-written,
+    and the next request and the next save succeed."""
+    item = council.items.order_by("pk").first()
+    criterion = council.criteria.get(key="citizen_impact")
+    score = ItemScore.objects.get(item=item, criterion=criterion)
+    history_before = score.history.count()
+    runs_before = council.runs.count()
+    session = f"sessionid={editor.cookies['sessionid'].value}"
+    page = f"{web_server}{reverse('item_detail', args=[council.slug, item.reference])}"
+    status, headers, _ = _request(page, cookie=session)
+    assert status == 200
+    token = headers["Set-Cookie"].split("csrftoken=", 1)[1].split(";", 1)[0]
+    cookie = f"{session}; csrftoken={token}"
+    save_url = (
+        f"{web_server}{reverse('item_score', args=[council.slug, item.reference, criterion.pk])}"
+    )
+    new_value = 5 if score.value != 5 else 4
+    form = {"value": str(new_value), "version": str(score.version), "rationale": "Cut"}
+    outcome: dict[str, tuple] = {}
+    holder = psycopg.connect(_database_url(), autocommit=False)
+    try:
+        holder.execute("SELECT 1 FROM councils_council WHERE id = %s FOR UPDATE", [council.pk])
+        saving = threading.Thread(
+            target=lambda: outcome.update(
+                cut=_request(save_url, cookie=cookie, data=form, token=token)
+            )
+        )
+        saving.start()
+        wait_for(lambda: _waiting_on_a_lock(WEB_APP), timeout=15, message="the save never waited")
+        assert _terminate(WEB_APP) == 1
+        saving.join(timeout=15)
+    finally:
+        holder.rollback()
+        holder.close()
+    status, headers, body = outcome["cut"]
+    assert status == 503 and headers["Retry-After"]
+    assert "your change has not been saved" in body
+    assert "Traceback" not in body
+    # Nothing half-written: the score, its history and the run queue are as they were.
+    score.refresh_from_db()
+    assert score.value != new_value and score.version == int(form["version"])
+    assert score.history.count() == history_before
+    assert council.runs.count() == runs_before
+    # The worker's next requests open a fresh connection: the page, then the same save.
+    assert _request(page, cookie=session)[0] == 200
+    assert _request(save_url, cookie=cookie, data=form, token=token)[0] == 302
+    score.refresh_from_db()
+    assert (score.value, score.version) == (new_value, int(form["version"]) + 1)
 
 
 # --- Duplicate deliveries ---------------------------------------------------------------

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from councils.models import FinancialYearBudget, Role
-from planner import ranking
+from planner import dashboard, ranking
 from planner.charts import MATRIX_DOT_LIMIT
 from planner.management.commands.seed_demo import seed_bulk_council
-from planner.models import BacklogItem, ItemScore, Status
+from planner.models import BacklogItem, ItemScore, RankedEntry, Status
 from tests.conftest import member_client
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
@@ -125,6 +125,25 @@ def test_items_without_an_effort_estimate_are_listed_not_plotted(viewer_client, 
     assert f"no effort estimate: {unestimated.reference}" in response.text
 
 
+def test_matrix_plots_the_top_of_a_large_ranking_and_says_so(viewer_client, council, monkeypatch):
+    monkeypatch.setattr(dashboard, "MATRIX_POINT_LIMIT", 3)
+    monkeypatch.setattr(dashboard, "UNESTIMATED_LIMIT", 2)
+    items = [BacklogItemFactory(council=council, effort_days=n % 3 or None) for n in range(12)]
+    done_run_for(council, items)
+    response = viewer_client.get(_url(council))
+    summary = response.context["summary"]
+    run_entries = RankedEntry.objects.filter(run=summary.latest_run).order_by("position")
+    estimated = [e.item.reference for e in run_entries if e.item.effort_days is not None]
+    unestimated = [e.item.reference for e in run_entries if e.item.effort_days is None]
+    assert [point.reference for point in summary.matrix.points] == estimated[:3]
+    assert summary.top == sorted(summary.top, key=lambda row: row.position)
+    assert [row.reference for row in summary.top] == [e.item.reference for e in run_entries][:10]
+    assert summary.ranked_count == 12 and summary.estimated_count == len(estimated)
+    text = " ".join(response.text.split())
+    assert f"The top 3 of the {len(estimated)} ranked items with an effort estimate" in text
+    assert f"{unestimated[0]}, {unestimated[1]} and {len(unestimated) - 2} more." in text
+
+
 def test_dashboard_includes_the_ranking_progress_indicator(viewer_client, council, ranked):
     assert 'id="ranking-status"' in viewer_client.get(_url(council)).text
 
@@ -166,7 +185,7 @@ def test_dashboard_runs_a_constant_number_of_queries(
     viewer_client, council, size, django_assert_max_num_queries
 ):
     _rank(council, size)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = viewer_client.get(_url(council))
     assert response.status_code == 200
 
@@ -211,7 +230,7 @@ def test_dashboard_with_a_plan_runs_a_constant_number_of_queries(
     for n in range(extra):
         score_all(BacklogItemFactory(council=council, status=Status.READY, effort_days=n + 1))
     ranking.run_now(council=council)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = viewer_client.get(_url(council))
     assert response.context["summary"].plan is not None
 

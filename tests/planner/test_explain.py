@@ -70,6 +70,17 @@ def test_explanation_says_an_item_is_new_since_the_plan(council, items):
     assert explanation.new_since_plan and explanation.movement is None
 
 
+def test_explanation_reads_one_entry_of_the_plan_not_its_whole_snapshot(council, items):
+    done_run_for(council, items)
+    plans.publish_plan(
+        council=council, title="Plan", committee="Cabinet", meeting_date=date(2027, 1, 1)
+    )
+    explanation = explain.explain_item(council=council, item=items[2])
+    # A large council's snapshot decodes to hundreds of megabytes; the page needs one entry.
+    assert "snapshot" in explanation.plan.get_deferred_fields()
+    assert explanation.plan_rank_label == "3" and explanation.movement == 0
+
+
 def test_explanation_refuses_another_councils_item(council, other_council):
     theirs = BacklogItemFactory(council=other_council)
     with pytest.raises(ValueError):

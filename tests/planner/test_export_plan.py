@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from planner import ranking
+from planner import plans, ranking
 from planner.models import ExportRecord, PublishedPlan
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
@@ -146,3 +146,27 @@ def test_publishing_then_exporting_uses_the_real_snapshot(viewer_client, council
         "Q2 2027/28",
         "not ready",
     )
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1000])
+def test_plan_export_streams_every_entry_in_order_a_chunk_at_a_time(
+    viewer_client, council, plan, monkeypatch, chunk
+):
+    template = plan.snapshot["entries"][0]
+    plan.snapshot["entries"] = [
+        {**template, "rank": n, "reference": f"DIG-{n:03}"} for n in range(1, 6)
+    ]
+    plan.save()
+    monkeypatch.setattr(plans, "SNAPSHOT_CHUNK", chunk)
+    assert list(plans.snapshot_entries(plan)) == plan.snapshot["entries"]
+    response = viewer_client.get(reverse("plan_export", args=[council.slug, plan.slug]))
+    head, *rows = _rows(response)
+    assert [row[1] for row in rows] == [f"DIG-{n:03}" for n in range(1, 6)]
+    assert plans.snapshot_head(plan) == {k: v for k, v in plan.snapshot.items() if k != "entries"}
+
+
+def test_a_plan_without_entries_exports_just_the_header(viewer_client, council, plan):
+    plan.snapshot = {"criteria": plan.snapshot["criteria"]}
+    plan.save()
+    response = viewer_client.get(reverse("plan_export", args=[council.slug, plan.slug]))
+    assert len(_rows(response)) == 1

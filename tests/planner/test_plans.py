@@ -132,6 +132,16 @@ def test_snapshot_keeps_a_pin_and_its_reason(council, scored):
     assert entry["why"] == "pinned"
 
 
+def test_plan_list_counts_entries_without_loading_snapshots(viewer_client, council, scored):
+    _rank_now(council)
+    _publish(council)
+    response = viewer_client.get(reverse("plans", args=[council.slug]))
+    (plan,) = response.context["plans"]
+    assert "snapshot" in plan.get_deferred_fields()
+    assert plan.entry_count == len(scored) == len(council.plans.get().snapshot["entries"])
+    assert f'app-numeric">{len(scored)}</td>' in response.text
+
+
 @pytest.mark.parametrize("role_client", ["viewer_client", "editor_client"])
 def test_only_admins_publish(request, council, scored, role_client):
     _rank_now(council)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from councils.models import FinancialYearBudget, Role
-from planner import ranking
+from planner import delivery, ranking
 from planner.models import HorizonOverride, ScheduleMode, Status
 from tests.conftest import member_client
 from tests.factories import BacklogItemFactory, score_all
@@ -184,12 +186,53 @@ def _grow(council, count):
         _item(council, f"Extra {n}", effort_days=10 + n, one_off_cost=1000 * n)
 
 
-@pytest.mark.parametrize("extra", [0, 30])
-def test_roadmap_query_count_is_constant(
-    viewer_client, council, planned, extra, django_assert_max_num_queries
-):
-    _grow(council, extra)
-    _run(council)
-    with django_assert_max_num_queries(12):
-        response = viewer_client.get(_url(council))
+def _roadmap_queries(client, council, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(council), params)
     assert response.status_code == 200
+    return len(queries)
+
+
+def test_roadmap_query_count_is_the_same_at_two_sizes(viewer_client, council, planned, monkeypatch):
+    monkeypatch.setattr(delivery, "ROWS_PER_HORIZON", 3)
+    small = _roadmap_queries(viewer_client, council)
+    small_all = _roadmap_queries(viewer_client, council, all="next", page="2")
+    _grow(council, 30)
+    _run(council)
+    assert _roadmap_queries(viewer_client, council) == small <= 16
+    assert _roadmap_queries(viewer_client, council, all="next", page="2") == small_all
+
+
+def test_show_all_pages_through_one_horizon(viewer_client, council, planned, monkeypatch):
+    monkeypatch.setattr(delivery, "ROWS_PER_HORIZON", 2)
+    _grow(council, 30)
+    _run(council)
+    plan = viewer_client.get(_url(council)).context["plan"]
+    big = max(plan.groups, key=lambda group: group.count)
+    key = big.key
+    assert big.count > 4 and len(big.rows) == 2 and big.more
+    assert f'href="?all={key}#horizon-{key}"' in viewer_client.get(_url(council)).text
+    response = viewer_client.get(_url(council), {"all": key, "page": "2"})
+    group = response.context["plan"].group(key)
+    assert [row.entry.position for row in group.rows] == list(
+        ranking.latest_done_run(council)
+        .entries.filter(horizon=key)
+        .order_by("position")
+        .values_list("position", flat=True)[2:4]
+    )
+    text = " ".join(response.text.split())
+    assert f"Items 3 to 4 of {big.count} in {big.label}" in text
+    assert f'class="govuk-pagination" aria-label="{big.label} pages"' in text
+    assert f'href="?all={key}&amp;page=3#horizon-{key}"' in text
+    # The other horizons keep their short lists.
+    others = [g for g in response.context["plan"].groups if g.key != key]
+    assert all(len(g.rows) <= 2 and g.page is None for g in others)
+
+
+@pytest.mark.parametrize(
+    "params", [{"all": "1"}, {"all": "bogus"}, {"all": "later", "page": "-3"}, {"page": "x"}]
+)
+def test_odd_show_all_values_give_the_page_not_an_error(viewer_client, council, planned, params):
+    response = viewer_client.get(_url(council), params)
+    assert response.status_code == 200
+    assert response.context["plan"].group("now").count >= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from planner import weightings
+from planner import ranking, weightings
 from planner.models import ItemScore, Method, RunStatus, WeightingProfile
 from tests.factories import BacklogItemFactory, score_all
 
@@ -286,6 +286,82 @@ def test_preview_query_count_does_not_grow_with_items(
             score_all(BacklogItemFactory(council=council))
         with django_assert_max_num_queries(20):
             viewer_client.get(url, params, HTTP_HX_REQUEST="true")
+
+
+def _scored_backlog(council, size):
+    """`size` scored items whose scores vary, so a change of weights re-orders them."""
+    items = []
+    for n in range(size):
+        item = BacklogItemFactory(council=council, title=f"Item {n}")
+        score_all(item, 1 + n % 5)
+        ItemScore.objects.filter(item=item, criterion__key="savings").update(value=5 - n % 5)
+        items.append(item)
+    return items
+
+
+def _savings_weights(council, profile, criteria):
+    savings = next(c for c in criteria if c.key == "savings")
+    return {**{str(c.pk): profile.weight_for(c) for c in criteria}, str(savings.pk): 100}
+
+
+def test_preview_under_the_bound_matches_the_full_ranking_exactly(council, profile, criteria):
+    _scored_backlog(council, 14)
+    weights = _savings_weights(council, profile, criteria)
+    shown = weightings.preview(council=council, method=profile.method, weights=weights)
+    assert not shown.is_partial and shown.covered == shown.backlog_size == 14
+    weightings.update_profile(
+        profile=profile, method=profile.method, weights=weights, version=profile.version
+    )
+    run = ranking.run_now(council=council)
+    full = list(run.entries.select_related("item").order_by("position")[: weightings.PREVIEW_SIZE])
+    assert [(row.position, row.reference, row.score) for row in shown.rows] == [
+        (entry.position, entry.item.reference, float(entry.score)) for entry in full
+    ]
+
+
+def test_preview_over_the_bound_reranks_only_the_current_top(
+    council, profile, criteria, monkeypatch
+):
+    items = _scored_backlog(council, 12)
+    run = ranking.run_now(council=council)
+    current_top = set(
+        run.entries.order_by("position").values_list("item__reference", flat=True)[:4]
+    )
+    monkeypatch.setattr(weightings, "PREVIEW_FULL_LIMIT", 10)
+    monkeypatch.setattr(weightings, "PREVIEW_SUBSET", 4)
+    weights = _savings_weights(council, profile, criteria)
+    shown = weightings.preview(council=council, method=profile.method, weights=weights)
+    assert shown.is_partial and shown.subset_basis == "current"
+    assert (shown.covered, shown.backlog_size) == (4, len(items))
+    assert {row.reference for row in shown.rows} == current_top
+    scores = [row.score for row in shown.rows]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_preview_over_the_bound_without_a_ranking_reranks_the_oldest(
+    council, profile, criteria, monkeypatch
+):
+    items = _scored_backlog(council, 6)
+    monkeypatch.setattr(weightings, "PREVIEW_FULL_LIMIT", 5)
+    monkeypatch.setattr(weightings, "PREVIEW_SUBSET", 3)
+    weights = _savings_weights(council, profile, criteria)
+    shown = weightings.preview(council=council, method=profile.method, weights=weights)
+    assert shown.subset_basis == "oldest" and shown.covered == 3
+    assert {row.reference for row in shown.rows} == {item.reference for item in items[:3]}
+
+
+def test_capped_preview_says_what_it_covers(viewer_client, council, profile, criteria, monkeypatch):
+    _scored_backlog(council, 12)
+    ranking.run_now(council=council)
+    monkeypatch.setattr(weightings, "PREVIEW_FULL_LIMIT", 10)
+    monkeypatch.setattr(weightings, "PREVIEW_SUBSET", 4)
+    response = viewer_client.get(
+        _url(council, "weightings_preview"), _post_data(profile, criteria), HTTP_HX_REQUEST="true"
+    )
+    body = " ".join(response.content.decode().split())
+    assert response.status_code == 200
+    assert "Preview of the top 4 of 12 items in the current ranking" in body
+    assert "Saving ranks the whole backlog." in body
 
 
 # --- Profiles -----------------------------------------------------------------------------
