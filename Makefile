@@ -93,7 +93,10 @@ format: install ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 bench: install assets ## Run the benchmarks in bench/ (needs DATABASE_URL for PostgreSQL)
-	@for b in bench/*.py; do case "$$(basename $$b)" in __init__.py|common.py|load*.py) continue;; esac; { echo "== $$b"; $(PY) $$b || exit 1; }; done
+	@# Every bench runs; a missed target (non-zero exit) is named at the end and fails the target.
+	@failed=""; for b in bench/*.py; do case "$$(basename $$b)" in __init__.py|common.py|load*.py) continue;; esac; \
+	  echo "== $$b"; $(PY) $$b || failed="$$failed $$b"; done; \
+	  if [ -n "$$failed" ]; then echo "Missed a target or failed:$$failed"; exit 1; fi
 
 # Minutes, not seconds: starts gunicorn, Celery and beat, seeds 380 councils and runs Locust
 # (bench/load.py). BENCH_LOAD_ARGS scales it, e.g. "--councils 20 --users 10 --seconds 20";
