@@ -353,36 +353,84 @@ def latest_plan_with_entry(
     return plan, plan.item_entry
 
 
+# A plan's page lists at most this many entries per horizon and in its ranking table; the
+# plan's CSV holds every entry. A 50,000-item plan listed whole made a 27 MB page that took
+# 295 MB to build (docs/performance.md).
+PLAN_PAGE_ROWS = 200
+
+
 @dataclass(frozen=True, slots=True)
 class PlanHorizon:
     key: str
     label: str
     entries: list[dict[str, Any]]
+    count: int
     load: float
     capacity: float | None
 
+    @property
+    def rest(self) -> int:
+        """Entries in the horizon that the page does not list."""
+        return self.count - len(self.entries)
 
-def plan_horizons(snapshot: dict[str, Any]) -> list[PlanHorizon]:
-    """A frozen plan's entries by horizon. Plans published before the delivery plan kept
-    only Now, Next and Later; their load figures still show."""
-    by_horizon: dict[str, list[dict[str, Any]]] = {key: [] for key in PLAN_HORIZONS}
-    for entry in snapshot.get("entries", []):
+
+@dataclass(frozen=True, slots=True)
+class PlanPage:
+    """What a published plan's page shows: the snapshot without its entries (`head`), each
+    horizon's first PLAN_PAGE_ROWS entries with its count and load, and the first
+    PLAN_PAGE_ROWS of the ranking. Entries stream from the database a chunk at a time, so
+    building it takes the same memory for any plan size."""
+
+    head: dict[str, Any]
+    horizons: list[PlanHorizon]
+    ranking: list[dict[str, Any]]
+    entry_count: int
+    totals: PlanTotals
+
+    @property
+    def ranking_rest(self) -> int:
+        return self.entry_count - len(self.ranking)
+
+
+def plan_page(plan: PublishedPlan) -> PlanPage:
+    head = snapshot_head(plan)
+    shown: dict[str, list[dict[str, Any]]] = {key: [] for key in PLAN_HORIZONS}
+    counts = dict.fromkeys(PLAN_HORIZONS, 0)
+    loads = dict.fromkeys(PLAN_HORIZONS, 0.0)
+    ranking: list[dict[str, Any]] = []
+    entry_count = 0
+    for entry in snapshot_entries(plan):
+        entry_count += 1
+        if len(ranking) < PLAN_PAGE_ROWS:
+            ranking.append(entry)
         horizon = entry.get("horizon")
-        if horizon in by_horizon:
-            by_horizon[horizon].append(entry)
-    load = (snapshot.get("roadmap") or {}).get("load") or {}
-    quarters = quarter_totals(snapshot.get("plan") or {})
-    return [
+        if horizon in shown:
+            counts[horizon] += 1
+            loads[horizon] += float(entry.get("effort_days") or 0)
+            if len(shown[horizon]) < PLAN_PAGE_ROWS:
+                shown[horizon].append(entry)
+    # Plans published before the delivery plan kept only Now, Next and Later, with their
+    # load figures; newer plans' loads are summed from the entries.
+    stored_load = (head.get("roadmap") or {}).get("load") or {}
+    quarters = quarter_totals(head.get("plan") or {})
+    horizons = [
         PlanHorizon(
             key=key,
             label=HORIZON_LABELS[key],
-            entries=by_horizon[key],
-            load=float(load.get(key, 0))
-            or sum(float(e.get("effort_days") or 0) for e in by_horizon[key]),
+            entries=shown[key],
+            count=counts[key],
+            load=float(stored_load.get(key, 0)) or loads[key],
             capacity=_horizon_capacity(key, quarters),
         )
         for key in PLAN_HORIZONS
     ]
+    return PlanPage(
+        head=head,
+        horizons=horizons,
+        ranking=ranking,
+        entry_count=entry_count,
+        totals=plan_totals(head),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -375,7 +375,9 @@ def test_plan_pages_run_a_constant_number_of_queries(
     plan = council.plans.first()
     with django_assert_max_num_queries(6):
         assert viewer_client.get(reverse("plans", args=[council.slug])).status_code == 200
-    with django_assert_max_num_queries(5):
+    # The plan page reads the snapshot's head and then its entries a chunk at a time
+    # (plans.SNAPSHOT_CHUNK): one chunk up to 2,000 entries.
+    with django_assert_max_num_queries(7):
         assert (
             viewer_client.get(reverse("plan_detail", args=[council.slug, plan.slug])).status_code
             == 200
@@ -396,3 +398,27 @@ def test_a_published_run_survives_pruning_of_old_rankings(council, scored):
     assert council.runs.filter(pk=published.pk).exists()
     assert not council.runs.filter(pk=unpublished.pk).exists()
     assert published.entries.count() == len(scored)
+
+
+def test_a_large_plans_page_lists_its_first_rows_and_counts_them_all(
+    viewer_client, council, monkeypatch
+):
+    monkeypatch.setattr(plans, "PLAN_PAGE_ROWS", 3)
+    # Entries stream in chunks smaller than the plan, as they do for a 50,000-item plan.
+    monkeypatch.setattr(plans, "SNAPSHOT_CHUNK", 4)
+    _many_plans(council, 10)
+    plan = council.plans.first()
+    entries = plan.snapshot["entries"]
+    page = plans.plan_page(plan)
+    assert page.entry_count == 10
+    assert [e["reference"] for e in page.ranking] == [e["reference"] for e in entries[:3]]
+    assert sum(horizon.count for horizon in page.horizons) == sum(
+        e["horizon"] in plans.PLAN_HORIZONS for e in entries
+    )
+    assert all(len(horizon.entries) <= 3 for horizon in page.horizons)
+    html = viewer_client.get(reverse("plan_detail", args=[council.slug, plan.slug])).text
+    assert "10 items ranked by" in html
+    assert "The first 3 of 10 ranked items." in html
+    assert entries[0]["reference"] in html
+    assert f"<strong>{entries[9]['reference']}</strong>" not in html.split('id="plan-ranking"')[1]
+    assert reverse("plan_export", args=[council.slug, plan.slug]) in html
