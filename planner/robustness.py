@@ -122,10 +122,15 @@ class Scorer:
 
 def _ranks(scores: Floats) -> Ints:
     """0-based ranks per row, highest score first, ties to the lower index (plain rank order)."""
+    return _order_and_ranks(scores)[1]
+
+
+def _order_and_ranks(scores: Floats) -> tuple[Ints, Ints]:
+    """Per row: the item indices best first, and each item's 0-based rank."""
     order = np.argsort(-scores, axis=1, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(scores.shape[1])[None, :], axis=1)
-    return ranks
+    return order, ranks
 
 
 def _draw(
@@ -138,7 +143,11 @@ def _draw(
 ) -> tuple[Floats, Floats]:
     weights = scorer.weights * rng.uniform(1.0 - band, 1.0 + band, (count, len(scorer.weights)))
     weights /= weights.sum(axis=1, keepdims=True)
-    noise = rng.uniform(-1.0, 1.0, (count, *values.shape)) * spread[None, :, None]
+    # Single precision halves the cost of the largest draw; the noise needs no more digits.
+    noise = rng.random((count, *values.shape), dtype=np.float32)
+    noise *= 2.0
+    noise -= 1.0
+    noise *= spread.astype(np.float32)[None, :, None]
     sampled = np.clip(values[None, :, :] + noise, scorer.low, scorer.high)
     return sampled, weights
 
@@ -183,12 +192,11 @@ def rank_ranges(
     for start in range(0, samples, chunk):
         size = min(chunk, samples - start)
         sampled, weights = _draw(rng, size, scorer, matrix, spread, band)
-        chunk_ranks = _ranks(scorer.score(sampled, weights))
+        order, chunk_ranks = _order_and_ranks(scorer.score(sampled, weights))
         del sampled
         ranks[start : start + size] = chunk_ranks
         top += (chunk_ranks < TOP).sum(axis=0)
         if effort is not None:
-            order = np.argsort(chunk_ranks, axis=1)
             filled = np.cumsum(effort[order], axis=1) <= limit
             inside = np.zeros_like(filled)
             np.put_along_axis(inside, order, filled, axis=1)
