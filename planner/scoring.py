@@ -271,6 +271,18 @@ def method_factors(criteria: Sequence[CriterionInput], method: str) -> dict[str,
     return {factor.label: factor.criterion_ids for factor in plan.factors}
 
 
+def method_layout(
+    criteria: Sequence[CriterionInput], method: str
+) -> list[tuple[str, bool, tuple[int, ...]]]:
+    """Each factor of a method as (label, divides, criterion ids), in formula order.
+
+    ``divides`` marks a cost factor (Effort, Job size). For robustness.py, which re-scores
+    items with sampled weights and must follow the same formula.
+    """
+    plan = _compile(criteria, method)
+    return [(factor.label, factor.divides, factor.criterion_ids) for factor in plan.factors]
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector, if it is running, for the duration.
