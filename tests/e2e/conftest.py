@@ -90,11 +90,16 @@ def no_js_page(browser, live_server, demo):
     context.close()
 
 
-def sign_in(page, username: str, password: str = "demo") -> None:
-    page.goto("/login/")
+def submit_password(page, username: str, password: str = "demo") -> None:
+    """Fill and send the sign-in page's password form (not the single sign-on form above it)."""
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_in(page, username: str, password: str = "demo") -> None:
+    page.goto("/login/")
+    submit_password(page, username, password)
     page.wait_for_url("**/")
 
 

@@ -5,7 +5,13 @@ import re
 import pytest
 from django.core import mail
 
-from tests.e2e.conftest import axe_violations, save_screenshot, set_up_two_factor, sign_in
+from tests.e2e.conftest import (
+    axe_violations,
+    save_screenshot,
+    set_up_two_factor,
+    sign_in,
+    submit_password,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -48,9 +54,7 @@ def test_admin_invites_a_member_who_accepts_and_signs_in(page, browser, live_ser
     invitee.get_by_role("button", name="Create account and join").click()
     invitee.wait_for_url("**/login/?next=**")
 
-    invitee.fill("#id_username", "nia")
-    invitee.fill("#id_password", "slate-meadow-river-88")
-    invitee.click("button[type=submit]")
+    submit_password(invitee, "nia", "slate-meadow-river-88")
     invitee.wait_for_url("**/c/northmoor/")
     assert invitee.get_by_text("Editor").first.is_visible()
     save_screenshot(invitee, "invitee-signed-in")

@@ -4,7 +4,13 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from councils.models import Council, Membership, Role
-from tests.e2e.conftest import axe_violations, current_totp_code, save_screenshot, sign_in
+from tests.e2e.conftest import (
+    axe_violations,
+    current_totp_code,
+    save_screenshot,
+    sign_in,
+    submit_password,
+)
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -12,9 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def _password_step(page, username: str) -> None:
     page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    submit_password(page, username, PASSWORD)
 
 
 def test_an_admin_sets_up_two_factor_then_signs_in_with_a_recovery_code(page):
