@@ -32,7 +32,7 @@ def seed():
 
     from planner import plans, ranking
     from planner.management.commands.seed_demo import seed_bulk_council
-    from planner.models import BacklogItem
+    from planner.models import BacklogItem, ItemScore
 
     council = seed_bulk_council(slug="bench-memory", items=ITEMS)
     ids = list(council.items.order_by("number").values_list("pk", flat=True))
@@ -46,6 +46,13 @@ def seed():
     plans.publish_plan(
         council=council, title="Plan", committee="Cabinet", meeting_date=date(2027, 3, 11)
     )
+    # A later plan in which a tenth of the items lost value, for the plan comparison.
+    ItemScore.objects.filter(item__council=council, item_id__in=ids[::10]).update(value=1)
+    run = ranking.request_run(council=council)
+    ranking.execute_run(run_id=run.pk)
+    plans.publish_plan(
+        council=council, title="Later plan", committee="Cabinet", meeting_date=date(2027, 6, 10)
+    )
     return council
 
 
@@ -55,7 +62,7 @@ def pages(council) -> dict[str, str]:
     from planner import delivery, ranking, weightings
 
     slug = council.slug
-    plan = council.plans.get()
+    plan, later_plan = council.plans.order_by("meeting_date")
     item = council.items.order_by("number").first()
     profile = council.profiles.get(is_active=True)
     later = delivery.delivery_plan(council=council, run=ranking.latest_done_run(council))
@@ -85,6 +92,7 @@ def pages(council) -> dict[str, str]:
         "weightings preview": url("weightings_preview") + "?" + preview,
         "plans": url("plans"),
         "published plan": url("plan_detail", plan.slug),
+        "plan comparison": url("plan_compare") + f"?a={plan.slug}&b={later_plan.slug}",
         "exports": url("exports"),
         "ranking CSV (streamed)": url("ranking_export"),
         "backlog CSV (streamed)": url("backlog_export"),

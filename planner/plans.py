@@ -7,11 +7,12 @@ came from is kept too (the foreign key is PROTECT, and ranking's pruning skips p
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import transaction
@@ -501,21 +502,58 @@ class Move:
         return abs(self.change)
 
 
+# A comparison lists at most this many items in each group (new, dropped, up, down); it
+# counts them all. Both plans' entries stream from the database, so comparing two
+# 50,000-item plans keeps only the compared fields of one plan in memory.
+COMPARE_LIST_ROWS = 200
+
+
+class _Compared(NamedTuple):
+    """The fields of a plan entry that a comparison reads."""
+
+    item_id: int
+    reference: str
+    title: str
+    rank: int
+    rank_label: str
+    horizon: str
+    position: int
+
+
+def _compared_entries(plan: PublishedPlan) -> Iterator[_Compared]:
+    for entry in snapshot_entries(plan):
+        yield _Compared(
+            item_id=entry["item_id"],
+            reference=entry["reference"],
+            title=entry["title"],
+            rank=entry["rank"],
+            rank_label=entry["rank_label"],
+            # Five horizon names, one copy each: the decoder makes a new string per entry.
+            horizon=sys.intern(entry.get("horizon") or ""),
+            position=entry["position"],
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class PlanComparison:
     older: PublishedPlan
     newer: PublishedPlan
-    new: list[dict[str, Any]]
-    dropped: list[dict[str, Any]]
+    new: list[_Compared]
+    dropped: list[_Compared]
     up: list[Move]
     down: list[Move]
-    unchanged: list[Move]
     slope: charts.SlopeChart
     slope_moves: list[Move] = field(default_factory=list)
+    # Counts of every item in each group; the lists above hold the first COMPARE_LIST_ROWS.
+    new_count: int = 0
+    dropped_count: int = 0
+    up_count: int = 0
+    down_count: int = 0
+    unchanged_count: int = 0
 
     @property
-    def move_groups(self) -> list[tuple[str, list[Move]]]:
-        return [("Moved up", self.up), ("Moved down", self.down)]
+    def move_groups(self) -> list[tuple[str, list[Move], int]]:
+        return [("Moved up", self.up, self.up_count), ("Moved down", self.down, self.down_count)]
 
 
 def _ordered(first: PublishedPlan, second: PublishedPlan) -> tuple[PublishedPlan, PublishedPlan]:
@@ -523,35 +561,48 @@ def _ordered(first: PublishedPlan, second: PublishedPlan) -> tuple[PublishedPlan
     return (first, second) if key(first) <= key(second) else (second, first)
 
 
+def _move(old: _Compared, entry: _Compared) -> Move:
+    return Move(
+        reference=entry.reference,
+        title=entry.title,
+        before_rank=old.rank_label,
+        after_rank=entry.rank_label,
+        change=old.rank - entry.rank,
+        before_horizon=HORIZON_LABELS.get(old.horizon, ""),
+        after_horizon=HORIZON_LABELS.get(entry.horizon, ""),
+        before_position=old.position,
+        after_position=entry.position,
+    )
+
+
 def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison:
     """What changed between two plans, whichever order they are given in: items new to the
     later plan, items dropped from it, and items that moved up or down (by competition rank)."""
     older, newer = _ordered(first, second)
-    before = {e["item_id"]: e for e in older.snapshot.get("entries", [])}
-    after = {e["item_id"]: e for e in newer.snapshot.get("entries", [])}
-    new = [entry for item_id, entry in after.items() if item_id not in before]
-    dropped = [entry for item_id, entry in before.items() if item_id not in after]
-    moves = []
-    for item_id, entry in after.items():
-        old = before.get(item_id)
+    before = {entry.item_id: entry for entry in _compared_entries(older)}
+    seen: set[int] = set()
+    new: list[_Compared] = []
+    new_count = unchanged_count = 0
+    moves: list[Move] = []
+    slope_moves: list[Move] = []
+    for entry in _compared_entries(newer):
+        old = before.get(entry.item_id)
         if old is None:
+            new_count += 1
+            if len(new) < COMPARE_LIST_ROWS:
+                new.append(entry)
             continue
-        moves.append(
-            Move(
-                reference=entry["reference"],
-                title=entry["title"],
-                before_rank=old["rank_label"],
-                after_rank=entry["rank_label"],
-                change=old["rank"] - entry["rank"],
-                before_horizon=HORIZON_LABELS.get(old.get("horizon"), ""),
-                after_horizon=HORIZON_LABELS.get(entry.get("horizon"), ""),
-                before_position=old["position"],
-                after_position=entry["position"],
-            )
-        )
+        seen.add(entry.item_id)
+        move = _move(old, entry)
+        if min(move.before_position, move.after_position) <= SLOPE_TOP:
+            slope_moves.append(move)
+        if move.change == 0:
+            unchanged_count += 1
+        else:
+            moves.append(move)
     up = sorted((m for m in moves if m.change > 0), key=lambda m: (-m.change, m.reference))
     down = sorted((m for m in moves if m.change < 0), key=lambda m: (m.change, m.reference))
-    unchanged = [m for m in moves if m.change == 0]
+    dropped = [entry for item_id, entry in before.items() if item_id not in seen]
     slope = charts.slope_chart(
         [
             charts.SlopeInput(
@@ -563,19 +614,22 @@ def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison
                 after_label=move.after_rank,
                 change=move.change,
             )
-            for move in moves
-            if min(move.before_position, move.after_position) <= SLOPE_TOP
+            for move in slope_moves
         ]
     )
-    by_reference = {m.reference: m for m in moves}
+    by_reference = {m.reference: m for m in slope_moves}
     return PlanComparison(
         older=older,
         newer=newer,
         new=new,
-        dropped=dropped,
-        up=up,
-        down=down,
-        unchanged=unchanged,
+        dropped=dropped[:COMPARE_LIST_ROWS],
+        up=up[:COMPARE_LIST_ROWS],
+        down=down[:COMPARE_LIST_ROWS],
         slope=slope,
         slope_moves=[by_reference[line.reference] for line in slope.lines],
+        new_count=new_count,
+        dropped_count=len(dropped),
+        up_count=len(up),
+        down_count=len(down),
+        unchanged_count=unchanged_count,
     )

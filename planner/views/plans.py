@@ -86,7 +86,8 @@ def plan_detail(request: HtmxHttpRequest, slug: str, plan_slug: str) -> HttpResp
 def plan_compare(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = council_for(request, slug)
     council = access.council
-    all_plans = list(council.plans.order_by("-meeting_date", "-published_at"))
+    # Entries stream from the snapshots when compared (plans.compare_plans), never whole.
+    all_plans = list(council.plans.defer("snapshot").order_by("-meeting_date", "-published_at"))
     asked = "a" in request.GET or "b" in request.GET
     form = PlanCompareForm(request.GET if asked else None, plans=all_plans)
     comparison = None

@@ -30,14 +30,28 @@ def two_plans(council):
 def test_compare_finds_new_dropped_and_moved_items_with_the_size_of_each_move(two_plans):
     older, newer, items = two_plans
     result = plans.compare_plans(older, newer)
-    assert [e["reference"] for e in result.new] == [items["e"].reference]
-    assert [e["reference"] for e in result.dropped] == [items["c"].reference]
+    assert [e.reference for e in result.new] == [items["e"].reference]
+    assert [e.reference for e in result.dropped] == [items["c"].reference]
     assert [(m.reference, m.change) for m in result.up] == [(items["d"].reference, 3)]
     assert [(m.reference, m.change) for m in result.down] == [
         (items["a"].reference, -2),
         (items["b"].reference, -2),
     ]
-    assert result.unchanged == []
+    assert (result.new_count, result.dropped_count) == (1, 1)
+    assert (result.up_count, result.down_count, result.unchanged_count) == (1, 2, 0)
+
+
+def test_compare_counts_every_item_and_lists_the_first_rows_of_each_group(two_plans, monkeypatch):
+    """Long lists are cut (their counts stay whole), and entries stream in chunks smaller
+    than the plans, as they do for two 50,000-item plans."""
+    monkeypatch.setattr(plans, "COMPARE_LIST_ROWS", 1)
+    monkeypatch.setattr(plans, "SNAPSHOT_CHUNK", 2)
+    older, newer, items = two_plans
+    result = plans.compare_plans(older, newer)
+    assert [(m.reference, m.change) for m in result.down] == [(items["a"].reference, -2)]
+    assert result.down_count == 2
+    assert [e.reference for e in result.new] == [items["e"].reference]
+    assert {line.reference for line in result.slope.lines} == {items[k].reference for k in "abd"}
 
 
 def test_compare_puts_the_earlier_meeting_first_whatever_the_order_given(two_plans):
