@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from councils.models import Council
 from planner import estimates, ranking
@@ -233,3 +233,55 @@ def _set_dependencies(*, item: BacklogItem, depends_on: list[BacklogItem]) -> No
     if cycle:
         raise DependencyCycleError(cycle)
     item.depends_on.set(depends_on)
+
+
+# One statement for every changed score: Django's bulk_update builds a CASE expression per
+# field per row, which took ~0.5 s of a 350-cell save. Parameters only; the table name is
+# the model's own.
+_UPDATE_SCORES = (
+    "UPDATE {table} AS score SET value = changed.value, rationale = changed.rationale, "
+    "version = changed.version, set_by_id = %s, set_at = %s "
+    "FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::integer[]) "
+    "AS changed(id, value, rationale, version) WHERE score.id = changed.id"
+)
+
+
+def _update_scores(scores: list[ItemScore], *, user: Any, now: Any) -> None:
+    if connection.vendor != "postgresql":
+        ItemScore.objects.bulk_update(scores, ["value", "rationale", "version", "set_by", "set_at"])
+        return
+    table = connection.ops.quote_name(ItemScore._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPDATE_SCORES.format(table=table),
+            [
+                getattr(user, "pk", None),
+                now,
+                [score.pk for score in scores],
+                [score.value for score in scores],
+                [score.rationale for score in scores],
+                [score.version for score in scores],
+            ],
+        )
+
+
+def write_scores(
+    *,
+    created: list[ItemScore],
+    updated: list[ItemScore],
+    user: Any,
+    now: Any,
+    reason: str | None = None,
+) -> None:
+    """Write many new and changed scores at once, each with its history row (`reason` as
+    the change reason): the grid's save and a round's agreed scores. The caller locks the
+    items, bumps the versions and asks for the ranking run."""
+    if created:
+        bulk_create_with_history(
+            created, ItemScore, default_user=user, default_date=now, default_change_reason=reason
+        )
+    if updated:
+        _update_scores(updated, user=user, now=now)
+        ItemScore.history.bulk_history_create(
+            updated, default_user=user, default_date=now, default_change_reason=reason
+        )

@@ -16,11 +16,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from councils.models import Council
 from planner import ranking
 from planner.consensus import CellSummary, disagreement_key, summarise
+from planner.items import write_scores
 from planner.models import (
     AgreedScore,
     BacklogItem,
@@ -302,18 +302,7 @@ def apply_agreed(*, scoring_round: ScoringRound, user: Any) -> int:
             score.version += 1
             updated.append(score)
     reason = f"agreed in round {current.name}"[:REASON_LENGTH]
-    if created:
-        bulk_create_with_history(
-            created, ItemScore, default_user=user, default_change_reason=reason
-        )
-    if updated:
-        bulk_update_with_history(
-            updated,
-            ItemScore,
-            ["value", "rationale", "set_by", "set_at", "version"],
-            default_user=user,
-            default_change_reason=reason,
-        )
+    write_scores(created=created, updated=updated, user=user, now=now, reason=reason)
     current.status = RoundStatus.APPLIED
     current.applied_at = now
     current.applied_by = user
