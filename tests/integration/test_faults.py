@@ -321,7 +321,9 @@ def _terminate(application_name: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE application_name = %s AND pid <> pg_backend_pid()",
+            " WHERE application_name = %s AND pid <> pg_backend_pid()"
+            # Only this test database's: another run on the same server has its own.
+            " AND datname = current_database()",
             [application_name],
         )
         return cursor.fetchone()[0]
@@ -376,6 +378,19 @@ def web_server(shared_db, tmp_path) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=15)
         log.close()
+        # PostgreSQL ends a dead client's backend a moment after the process goes; the next
+        # test counts this application's connections, so wait until they are gone.
+        wait_for(lambda: _connections(WEB_APP) == 0, timeout=15, message="web connections linger")
+
+
+def _connections(application_name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = current_database()",
+            [application_name],
+        )
+        return cursor.fetchone()[0]
 
 
 def _get(url: str, cookie: str = "") -> int | None:
@@ -423,7 +438,8 @@ def _waiting_on_a_lock(application_name: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity"
-            " WHERE application_name = %s AND wait_event_type = 'Lock'",
+            " WHERE application_name = %s AND wait_event_type = 'Lock'"
+            " AND datname = current_database()",
             [application_name],
         )
         return cursor.fetchone()[0] > 0
