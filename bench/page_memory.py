@@ -21,7 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import get_ok, machine_line, member_client, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    chain_every_tenth,
+    get_ok,
+    machine_line,
+    member_client,
+    setup_django,
+)
 
 ITEMS = int(os.environ.get("BENCH_MEMORY_ITEMS", "50000"))
 LIMIT_MB = 50.0
@@ -32,15 +38,10 @@ def seed():
 
     from planner import plans, ranking
     from planner.management.commands.seed_demo import seed_bulk_council
-    from planner.models import BacklogItem, ItemScore
+    from planner.models import ItemScore
 
     council = seed_bulk_council(slug="bench-memory", items=ITEMS)
-    ids = list(council.items.order_by("number").values_list("pk", flat=True))
-    through = BacklogItem.depends_on.through
-    through.objects.bulk_create(
-        through(from_backlogitem_id=ids[i], to_backlogitem_id=ids[i - 1])
-        for i in range(10, len(ids), 10)
-    )
+    ids = chain_every_tenth(council)
     run = ranking.request_run(council=council)
     ranking.execute_run(run_id=run.pk)
     plans.publish_plan(

@@ -16,7 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import get_ok, machine_line, median_ms, member_client, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    chain_every_tenth,
+    get_ok,
+    machine_line,
+    median_ms,
+    member_client,
+    setup_django,
+)
 
 ITEMS = 5_000
 REPEATS = 9
@@ -26,17 +33,11 @@ TARGET_MS = 200
 def seed():
     from planner import plans, ranking
     from planner.management.commands.seed_demo import seed_bulk_council
-    from planner.models import BacklogItem, HorizonOverride
+    from planner.models import HorizonOverride
     from planner.planning import plan_quarters
 
     council = seed_bulk_council(slug="bench-pages", items=ITEMS)
-    ids = list(council.items.order_by("number").values_list("pk", flat=True))
-    through = BacklogItem.depends_on.through
-    # Every tenth item waits on the one before it, so the roadmap has dependencies to honour.
-    through.objects.bulk_create(
-        through(from_backlogitem_id=ids[i], to_backlogitem_id=ids[i - 1])
-        for i in range(10, len(ids), 10)
-    )
+    ids = chain_every_tenth(council)
     first_quarter = plan_quarters(council)[0].start
     HorizonOverride.objects.bulk_create(
         HorizonOverride(item_id=pk, quarter=first_quarter, reason="Bench pin")
