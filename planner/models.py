@@ -48,6 +48,38 @@ class ScheduleMode(models.TextChoices):
     BEST_VALUE = "best_value", "Best value within limits (optimised)"
 
 
+class ExemptParagraph(models.IntegerChoices):
+    """Schedule 12A to the Local Government Act 1972, Part 1: why information is exempt."""
+
+    INDIVIDUAL = 1, "Paragraph 1: information relating to any individual"
+    IDENTITY = 2, "Paragraph 2: information likely to reveal the identity of an individual"
+    FINANCIAL = 3, "Paragraph 3: financial or business affairs of any particular person"
+    LABOUR_RELATIONS = 4, "Paragraph 4: consultations or negotiations on labour relations"
+    LEGAL_PRIVILEGE = 5, "Paragraph 5: legal professional privilege"
+    NOTICES_AND_ORDERS = 6, "Paragraph 6: a notice, order or direction the council proposes"
+    CRIME = 7, "Paragraph 7: prevention, investigation or prosecution of crime"
+
+
+class AssessmentStatus(models.TextChoices):
+    """Where an equality (EqIA) or data protection (DPIA) impact assessment stands."""
+
+    NOT_NEEDED = "not_needed", "Not needed"
+    SCREENING = "screening", "Screening"
+    IN_PROGRESS = "in_progress", "Full assessment in progress"
+    COMPLETE = "complete", "Complete"
+
+
+class Funding(models.TextChoices):
+    CAPITAL = "capital", "Capital"
+    REVENUE = "revenue", "Revenue"
+
+
+class RiskRating(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
 class Method(models.TextChoices):
     WEIGHTED_SUM = "weighted_sum", "Weighted sum"
     RICE = "rice", "RICE"
@@ -122,13 +154,58 @@ class BacklogItem(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, related_name="dependents", blank=True
     )
+    # Committee fields: all optional, carried into exports, plans and imports.
+    wards = models.ManyToManyField(
+        "councils.Ward", related_name="items", blank=True, verbose_name="wards affected"
+    )
+    all_wards = models.BooleanField("affects all wards", default=False)
+    directorate = models.ForeignKey(
+        "councils.Directorate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name="directorate or service area",
+    )
+    key_decision = models.BooleanField(default=False)
+    # None: not exempt. Public outputs leave out an exempt item's problem and costs.
+    exempt_paragraph = models.PositiveSmallIntegerField(
+        "exempt information", choices=ExemptParagraph.choices, null=True, blank=True
+    )
+    eqia_status = models.CharField(
+        "equality impact assessment", max_length=20, choices=AssessmentStatus.choices, blank=True
+    )
+    dpia_status = models.CharField(
+        "data protection impact assessment",
+        max_length=20,
+        choices=AssessmentStatus.choices,
+        blank=True,
+    )
+    one_off_funding = models.CharField(
+        "one-off cost funded from", max_length=10, choices=Funding.choices, blank=True
+    )
+    recurring_funding = models.CharField(
+        "recurring cost funded from", max_length=10, choices=Funding.choices, blank=True
+    )
+    funding_source = models.CharField(max_length=200, blank=True)
+    risk_rating = models.CharField("risk", max_length=10, choices=RiskRating.choices, blank=True)
+    risk_description = models.CharField(max_length=200, blank=True)
+    cashable_savings = models.DecimalField(
+        "cashable savings (£ a year)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_COST_POUNDS)],
+    )
+    non_cashable_benefits = models.TextField(max_length=1000, blank=True)
     # Optimistic locking: a form carries the version it was rendered with.
     version = models.PositiveIntegerField(default=1)
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[depends_on])
+    history = HistoricalRecords(m2m_fields=[depends_on, wards])
 
     class Meta:
         ordering = ["number"]
@@ -143,6 +220,10 @@ class BacklogItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.exempt_paragraph is not None
 
     def clean(self) -> None:
         """An item's theme belongs to the item's council. Django admin lists every council's
@@ -271,7 +352,13 @@ class WeightingProfile(models.Model):
         default=5,
         validators=[MinValueValidator(0), MaxValueValidator(50)],
     )
+    # Rank ranges vary each weight by up to this much either way (SMAA-2).
+    weight_band_percent = models.PositiveSmallIntegerField(
+        "weight band (±%)", default=25, validators=[MaxValueValidator(100)]
+    )
     is_active = models.BooleanField(default=False)
+    # A saved weighting option (what-if): ranked on the worker for comparison, never live.
+    is_option = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: the editor carries the version it was rendered with.
@@ -285,6 +372,9 @@ class WeightingProfile(models.Model):
             models.UniqueConstraint(fields=["council", "name"], name="unique_profile_name"),
             models.UniqueConstraint(
                 fields=["council"], condition=Q(is_active=True), name="one_active_profile"
+            ),
+            models.CheckConstraint(
+                condition=~(Q(is_active=True) & Q(is_option=True)), name="an_option_is_never_live"
             ),
         ]
 
@@ -339,6 +429,16 @@ class RankingRun(models.Model):
     # retry, or its redelivery after a lost worker) may claim a running run again; any other
     # delivery of a running or finished run is a no-op and never counts as an attempt.
     claimed_by = models.CharField(max_length=64, blank=True)
+    # Set for a weighting option's run: compared on the options page, never the live ranking.
+    option = models.ForeignKey(
+        WeightingProfile,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="option_runs",
+    )
+    # How the rank ranges were sampled ({"samples", "band", "seed"}); empty until they are.
+    robustness = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-generation"]
@@ -419,6 +519,13 @@ class RankedEntry(models.Model):
     horizon = models.CharField(max_length=12, blank=True)
     schedule_reason = models.CharField(max_length=30, blank=True)
     schedule_details = models.JSONField(default=dict)
+    # Rank ranges (SMAA-2): null until the run's robustness step has filled them in.
+    rank_median = models.PositiveIntegerField(null=True, blank=True)
+    rank_low = models.PositiveIntegerField(null=True, blank=True)  # 5th percentile
+    rank_high = models.PositiveIntegerField(null=True, blank=True)  # 95th percentile
+    p_top10 = models.FloatField(null=True, blank=True)
+    p_now = models.FloatField(null=True, blank=True)
+    stability = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["position"]
