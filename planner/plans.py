@@ -16,7 +16,16 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -669,23 +678,29 @@ def _ordered(first: PublishedPlan, second: PublishedPlan) -> tuple[PublishedPlan
 
 def exit_reasons(item_ids: list[int], at: datetime) -> dict[int, ExitReason]:
     """Why each item left a plan, from its status and archiving at `at` (see the rule above).
-    Two queries per SNAPSHOT_CHUNK items."""
-    history = BacklogItem.history.filter(id=OuterRef("pk"), history_date__lte=at).order_by(
-        "-history_date", "-history_id"
-    )
+    One query per SNAPSHOT_CHUNK items.
+
+    An item changed since `at` is read from its last history record up to `at`; one not
+    changed since is read as it is today, which also covers changes made without a history
+    record (bulk updates, such as the demo seed's)."""
+    history = BacklogItem.history.filter(id=OuterRef("pk"))
+    then = history.filter(history_date__lte=at).order_by("-history_date", "-history_id")
     reasons = dict.fromkeys(item_ids, DROPPED)  # deleted items stay Dropped
     for start in range(0, len(item_ids), SNAPSHOT_CHUNK):
         chunk = item_ids[start : start + SNAPSHOT_CHUNK]
-        for pk, status, archived, status_then, archived_then in (
+        for pk, status, archived, changed_since, status_then, archived_then in (
             BacklogItem.objects.filter(pk__in=chunk)
             .annotate(
-                status_then=Subquery(history.values("status")[:1]),
-                archived_then=Subquery(history.values("archived")[:1]),
+                changed_since=Exists(history.filter(history_date__gt=at)),
+                status_then=Subquery(then.values("status")[:1]),
+                archived_then=Subquery(then.values("archived")[:1]),
             )
-            .values_list("pk", "status", "archived", "status_then", "archived_then")
+            .values_list(
+                "pk", "status", "archived", "changed_since", "status_then", "archived_then"
+            )
             .iterator()
         ):
-            if status_then is not None:
+            if changed_since and status_then is not None:
                 status, archived = status_then, archived_then
             if status == Status.DONE:
                 reasons[pk] = DELIVERED

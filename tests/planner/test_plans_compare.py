@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from planner import plans
-from planner.models import Status
+from planner.models import BacklogItem, Status
 from tests.factories import BacklogItemFactory, done_run_for
 
 
@@ -256,3 +256,20 @@ def test_compare_page_puts_horizon_changes_first_and_names_exits(viewer_client, 
     assert "1 moved up, 1 moved down, 28 kept their place" in page
     table = page[page.index("Show the slope chart as a table") :]
     assert "Delivered" in table and "New" in table
+
+
+def test_an_item_finished_by_a_bulk_update_without_history_counts_as_delivered(arrivals):
+    """The demo seed marks items done with a queryset update, which writes no history."""
+    older, newer, items = arrivals
+    BacklogItem.objects.filter(pk=items["unscored"].pk).update(status=Status.DONE)
+    result = plans.compare_plans(older, newer)
+    assert items["unscored"].reference in [e.reference for e in result.delivered]
+
+
+def test_comparing_takes_a_fixed_number_of_queries(
+    viewer_client, council, arrivals, django_assert_max_num_queries
+):
+    older, newer, _ = arrivals
+    url = reverse("plan_compare", args=[council.slug])
+    with django_assert_max_num_queries(14):
+        assert viewer_client.get(url, {"a": older.slug, "b": newer.slug}).status_code == 200
