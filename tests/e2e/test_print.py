@@ -83,3 +83,55 @@ def test_the_comparison_page_with_entries_and_exits_passes_axe(page):
     assert page.get_by_role("img", name="Slope chart").is_visible()
     assert page.locator(".app-print-header").is_hidden()
     assert axe_violations(page) == []
+
+
+# Text that a visible tag's box covers, on the page as printed: a tag's padding and border
+# must not reach into the words beside, above or below it.
+TAG_OVERLAPS_JS = """() => {
+  const overlaps = [];
+  for (const tag of document.querySelectorAll(".govuk-tag")) {
+    const box = tag.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    const around = tag.closest("td, th, dd, li, p") || tag.parentElement;
+    const walker = document.createTreeWalker(around, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode()); ) {
+      if (tag.contains(node) || !node.textContent.trim()) continue;
+      if (node.parentElement.closest(".govuk-visually-hidden")) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (r.width && r.left < box.right - 1 && r.right > box.left + 1
+            && r.top < box.bottom - 1 && r.bottom > box.top + 1) {
+          overlaps.push(tag.textContent.trim() + " over " + node.textContent.trim().slice(0, 30));
+        }
+      }
+    }
+  }
+  return overlaps;
+}"""
+
+# Elements that would print a background block (SVG shapes' fills are the charts' data, and
+# the legend swatches, .app-key, show what a chart's bar looks like).
+BACKGROUNDS_JS = """() => [...document.querySelectorAll("body *:not(.app-key)")].filter((el) => {
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && (style.backgroundImage !== "none"
+    || !["rgba(0, 0, 0, 0)", "transparent"].includes(style.backgroundColor));
+}).map((el) => el.tagName + "." + el.className)"""
+
+
+def test_printed_pages_have_no_background_blocks_and_no_tag_over_text(page):
+    sign_in(page, "cio")
+    (newer, _), (older, _) = _latest_plans()
+    page.emulate_media(media="print")
+    for url in (
+        "/c/northmoor/roadmap/",
+        f"/c/northmoor/plans/{newer}/",
+        "/c/northmoor/backlog/",
+        "/c/northmoor/",
+        f"/c/northmoor/plans/compare/?a={older}&b={newer}",
+    ):
+        page.goto(url)
+        assert page.locator(".govuk-tag").count() or "compare" in url, url
+        assert page.evaluate(TAG_OVERLAPS_JS) == [], url
+        assert page.evaluate(BACKGROUNDS_JS) == [], url
