@@ -83,6 +83,8 @@ def test_the_comparison_page_with_entries_and_exits_passes_axe(page):
     assert page.get_by_role("img", name="Slope chart").is_visible()
     assert page.locator(".app-print-header").is_hidden()
     assert axe_violations(page) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "compare-screen.png"), full_page=True)
 
 
 # Text that a visible tag's box covers, on the page as printed: a tag's padding and border
