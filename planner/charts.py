@@ -472,30 +472,32 @@ def value_effort_matrix(
 class SlopeInput:
     reference: str
     title: str
-    before: int  # position in the earlier plan, 1 = top
-    after: int  # position in the later plan
+    before: int | None  # position in the earlier plan, 1 = top; None = new in the later plan
+    after: int | None  # position in the later plan; None = left before it
     # What to print and how far it moved, when that is not the position: a committee reads
     # competition ranks ("=3"), so a move between tied items may be 0 places.
     before_label: str = ""
     after_label: str = ""
     change: int | None = None
+    note: str = ""  # why an item left ("Delivered", "Dropped")
 
 
 @dataclass(frozen=True, slots=True)
 class SlopeLine:
     reference: str
     title: str
-    before: int
-    after: int
+    before: int | None
+    after: int | None
     before_label: str
     after_label: str
-    direction: str  # UP, DOWN or SAME
-    change: int  # places moved, positive = up
+    direction: str  # UP, DOWN, SAME, ENTERED or LEFT
+    change: int  # places moved, positive = up (0 for entries and exits)
     x1: float
     y1: float
     x2: float
     y2: float
     dash: str  # stroke-dasharray: solid up, dashed down, dotted unchanged
+    note: str = ""
 
     @property
     def places(self) -> int:
@@ -511,9 +513,16 @@ class SlopeChart:
     lines: list[SlopeLine]
     top: float
     bottom: float
+    # Where entries start (below the earlier plan's items) and exits end (below the later
+    # plan's), with their labels; None when there are none.
+    entry_y: float | None = None
+    exit_y: float | None = None
+    entry_label: str = ""
+    exit_label: str = ""
 
 
-DASHES = {UP: "", DOWN: "8 4", SAME: "2 4"}
+ENTERED, LEFT = "new", "left"
+DASHES = {UP: "", DOWN: "8 4", SAME: "2 4", ENTERED: "", LEFT: "8 4"}
 
 
 def slope_chart(
@@ -525,39 +534,69 @@ def slope_chart(
     top: int = 30,
 ) -> SlopeChart:
     """Lines from each item's earlier position (left) to its later one (right). Positions are
-    re-numbered densely among the items shown, so a short chart has no empty gaps."""
-    before_order = {p: i for i, p in enumerate(sorted({item.before for item in data}))}
-    after_order = {p: i for i, p in enumerate(sorted({item.after for item in data}))}
-    rows = max(len(before_order), len(after_order), 1)
+    re-numbered densely among the items shown, so a short chart has no empty gaps. Items new
+    in the later plan start from a "New" point under the earlier plan's items; items that
+    left end at a "Left" point under the later plan's."""
+    before_order = {
+        p: i for i, p in enumerate(sorted({i.before for i in data if i.before is not None}))
+    }
+    after_order = {
+        p: i for i, p in enumerate(sorted({i.after for i in data if i.after is not None}))
+    }
+    entries = sum(1 for item in data if item.before is None)
+    exits = sum(1 for item in data if item.after is None)
+    # The entry and exit points sit one row under the last item of their column.
+    entry_point = top + (len(before_order) + 0.5) * row_height
+    exit_point = top + (len(after_order) + 0.5) * row_height
+    rows = max(len(before_order) + bool(entries), len(after_order) + bool(exits), 1)
     left_x, right_x = float(column_inset), float(width - column_inset)
     lines = []
-    for item in sorted(data, key=lambda item: (item.after, item.before)):
-        change = item.before - item.after if item.change is None else item.change
-        direction = UP if change > 0 else DOWN if change < 0 else SAME
+    infinity = float("inf")
+
+    def order(item: SlopeInput) -> tuple[float, float]:
+        return (
+            infinity if item.after is None else item.after,
+            infinity if item.before is None else item.before,
+        )
+
+    for item in sorted(data, key=order):
+        if item.before is None or item.after is None:
+            change = 0
+            direction = ENTERED if item.before is None else LEFT
+        else:
+            change = item.before - item.after if item.change is None else item.change
+            direction = UP if change > 0 else DOWN if change < 0 else SAME
+        y1 = entry_point if item.before is None else top + before_order[item.before] * row_height
+        y2 = exit_point if item.after is None else top + after_order[item.after] * row_height
         lines.append(
             SlopeLine(
                 reference=item.reference,
                 title=item.title,
                 before=item.before,
                 after=item.after,
-                before_label=item.before_label or str(item.before),
-                after_label=item.after_label or str(item.after),
+                before_label=item.before_label or ("" if item.before is None else str(item.before)),
+                after_label=item.after_label or ("" if item.after is None else str(item.after)),
                 direction=direction,
                 change=change,
                 x1=left_x,
-                y1=top + before_order[item.before] * row_height,
+                y1=y1,
                 x2=right_x,
-                y2=top + after_order[item.after] * row_height,
+                y2=y2,
                 dash=DASHES[direction],
+                note=item.note,
             )
         )
     bottom = top + (rows - 1) * row_height
     return SlopeChart(
         width=width,
-        height=int(bottom + 20),
+        height=int(bottom + 20 + (row_height // 2 if entries or exits else 0)),
         left_x=left_x,
         right_x=right_x,
         lines=lines,
         top=float(top),
         bottom=float(bottom),
+        entry_y=entry_point if entries else None,
+        exit_y=exit_point if exits else None,
+        entry_label=f"New ({entries})" if entries else "",
+        exit_label=f"Left ({exits})" if exits else "",
     )

@@ -10,13 +10,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, JSONField, QuerySet
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -38,6 +47,7 @@ from planner.models import (
     PublishedPlan,
     RankingRun,
     ScheduleMode,
+    Status,
 )
 from planner.quarters import HORIZON_LABELS, NOT_SCHEDULED, horizon_of
 from planner.ranked_rows import load_rows
@@ -483,23 +493,38 @@ def _horizon_capacity(key: str, quarters: list[Any]) -> float | None:
 
 
 # --- Comparing two plans -----------------------------------------------------------------
+#
+# How a comparison reads (issue 12):
+# - Moves are counted among the items in BOTH plans: each gets its competition rank among
+#   those common items in each plan, and a move is the change in that rank. New items
+#   arriving at ranks 2 and 3 therefore move nothing down.
+# - Items in the earlier plan only left it for one of three reasons, judged at the time the
+#   later plan was published (from the item's history; today's record when it has none):
+#   "Delivered" if the item was done; "Dropped" if it was archived, parked or deleted; and
+#   "No longer ranked" if it was still open but out of the ranking (a missing score).
+# - Horizon changes (Now → Later) are listed first, with the later plan's reason.
 
 
 @dataclass(frozen=True, slots=True)
 class Move:
     reference: str
     title: str
-    before_rank: str
+    before_rank: str  # the item's rank in each plan, as printed there
     after_rank: str
-    change: int  # places, positive = up
+    change: int  # places moved among the items in both plans, positive = up
     before_horizon: str
     after_horizon: str
     before_position: int = 0
     after_position: int = 0
+    why: str = ""  # the later plan's reason for the item's horizon
 
     @property
     def size(self) -> int:
         return abs(self.change)
+
+    @property
+    def horizon_changed(self) -> bool:
+        return bool(self.before_horizon) and self.before_horizon != self.after_horizon
 
 
 # A comparison lists at most this many items in each group (new, dropped, up, down); it
@@ -534,26 +559,116 @@ def _compared_entries(plan: PublishedPlan) -> Iterator[_Compared]:
         )
 
 
+class ExitReason(NamedTuple):
+    key: str
+    label: str
+
+
+DELIVERED = ExitReason("delivered", "Delivered")
+DROPPED = ExitReason("dropped", "Dropped")
+UNRANKED = ExitReason("unranked", "No longer ranked")
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """An item in the earlier plan that is not in the later one, and why."""
+
+    reference: str
+    title: str
+    rank_label: str
+    position: int
+    reason: ExitReason
+
+
+class _CommonRanks:
+    """Competition ranks among a subset of a plan's items, fed in the plan's order: tied
+    items stay tied, and each rank counts only the subset's items above it."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.last_rank: int | None = None
+        self.current = 0
+
+    def next(self, rank: int) -> int:
+        self.seen += 1
+        if rank != self.last_rank:
+            self.current, self.last_rank = self.seen, rank
+        return self.current
+
+
+class _Biggest:
+    """The `limit` first moves by `key` without holding every move: two plans of 50,000
+    items can have 50,000 moves."""
+
+    def __init__(self, key) -> None:
+        self.key = key
+        self.moves: list[Move] = []
+        self.count = 0
+
+    def add(self, move: Move) -> None:
+        self.count += 1
+        self.moves.append(move)
+        if len(self.moves) >= 2 * COMPARE_LIST_ROWS:
+            self.moves = sorted(self.moves, key=self.key)[:COMPARE_LIST_ROWS]
+
+    def first(self) -> list[Move]:
+        return sorted(self.moves, key=self.key)[:COMPARE_LIST_ROWS]
+
+
 @dataclass(frozen=True, slots=True)
 class PlanComparison:
     older: PublishedPlan
     newer: PublishedPlan
     new: list[_Compared]
-    dropped: list[_Compared]
+    dropped: list[Exit]
     up: list[Move]
     down: list[Move]
     slope: charts.SlopeChart
-    slope_moves: list[Move] = field(default_factory=list)
+    delivered: list[Exit] = field(default_factory=list)
+    unranked: list[Exit] = field(default_factory=list)
+    horizon_changes: list[Move] = field(default_factory=list)
     # Counts of every item in each group; the lists above hold the first COMPARE_LIST_ROWS.
     new_count: int = 0
     dropped_count: int = 0
+    delivered_count: int = 0
+    unranked_count: int = 0
     up_count: int = 0
     down_count: int = 0
     unchanged_count: int = 0
+    horizon_change_count: int = 0
+
+    @property
+    def common_count(self) -> int:
+        return self.up_count + self.down_count + self.unchanged_count
 
     @property
     def move_groups(self) -> list[tuple[str, list[Move], int]]:
         return [("Moved up", self.up, self.up_count), ("Moved down", self.down, self.down_count)]
+
+    @property
+    def exit_groups(self) -> list[tuple[str, str, list[Exit], int]]:
+        """(heading, what it means, first rows, count) for each reason items left."""
+        return [
+            (
+                "Delivered since the earlier plan",
+                "Done when the later plan was published.",
+                self.delivered,
+                self.delivered_count,
+            ),
+            (
+                "Dropped",
+                "Archived, parked or deleted when the later plan was published.",
+                self.dropped,
+                self.dropped_count,
+            ),
+            (
+                "No longer ranked",
+                "Still open, but left out of the later ranking: usually a missing score on a"
+                " weighted criterion.",
+                self.unranked,
+                self.unranked_count,
+            ),
+        ]
 
 
 def _ordered(first: PublishedPlan, second: PublishedPlan) -> tuple[PublishedPlan, PublishedPlan]:
@@ -561,75 +676,158 @@ def _ordered(first: PublishedPlan, second: PublishedPlan) -> tuple[PublishedPlan
     return (first, second) if key(first) <= key(second) else (second, first)
 
 
-def _move(old: _Compared, entry: _Compared) -> Move:
-    return Move(
-        reference=entry.reference,
-        title=entry.title,
-        before_rank=old.rank_label,
-        after_rank=entry.rank_label,
-        change=old.rank - entry.rank,
-        before_horizon=HORIZON_LABELS.get(old.horizon, ""),
-        after_horizon=HORIZON_LABELS.get(entry.horizon, ""),
-        before_position=old.position,
-        after_position=entry.position,
-    )
+def exit_reasons(item_ids: list[int], at: datetime) -> dict[int, ExitReason]:
+    """Why each item left a plan, from its status and archiving at `at` (see the rule above).
+    One query per SNAPSHOT_CHUNK items.
+
+    An item changed since `at` is read from its last history record up to `at`; one not
+    changed since is read as it is today, which also covers changes made without a history
+    record (bulk updates, such as the demo seed's)."""
+    history = BacklogItem.history.filter(id=OuterRef("pk"))
+    then = history.filter(history_date__lte=at).order_by("-history_date", "-history_id")
+    reasons = dict.fromkeys(item_ids, DROPPED)  # deleted items stay Dropped
+    for start in range(0, len(item_ids), SNAPSHOT_CHUNK):
+        chunk = item_ids[start : start + SNAPSHOT_CHUNK]
+        for pk, status, archived, changed_since, status_then, archived_then in (
+            BacklogItem.objects.filter(pk__in=chunk)
+            .annotate(
+                changed_since=Exists(history.filter(history_date__gt=at)),
+                status_then=Subquery(then.values("status")[:1]),
+                archived_then=Subquery(then.values("archived")[:1]),
+            )
+            .values_list(
+                "pk", "status", "archived", "changed_since", "status_then", "archived_then"
+            )
+            .iterator()
+        ):
+            if changed_since and status_then is not None:
+                status, archived = status_then, archived_then
+            if status == Status.DONE:
+                reasons[pk] = DELIVERED
+            elif not (archived or status == Status.PARKED):
+                reasons[pk] = UNRANKED
+    return reasons
 
 
 def compare_plans(first: PublishedPlan, second: PublishedPlan) -> PlanComparison:
     """What changed between two plans, whichever order they are given in: items new to the
-    later plan, items dropped from it, and items that moved up or down (by competition rank)."""
+    later plan, items that left it and why, horizon changes, and items that moved up or down
+    among the items in both plans (by competition rank)."""
     older, newer = _ordered(first, second)
     before = {entry.item_id: entry for entry in _compared_entries(older)}
-    seen: set[int] = set()
+    # First pass over the later plan: which items are in both, and what is new.
+    common: set[int] = set()
     new: list[_Compared] = []
-    new_count = unchanged_count = 0
-    moves: list[Move] = []
-    slope_moves: list[Move] = []
+    new_count = 0
+    slope_inputs: list[charts.SlopeInput] = []
     for entry in _compared_entries(newer):
-        old = before.get(entry.item_id)
-        if old is None:
-            new_count += 1
-            if len(new) < COMPARE_LIST_ROWS:
-                new.append(entry)
+        if entry.item_id in before:
+            common.add(entry.item_id)
             continue
-        seen.add(entry.item_id)
-        move = _move(old, entry)
+        new_count += 1
+        if len(new) < COMPARE_LIST_ROWS:
+            new.append(entry)
+        if entry.position <= SLOPE_TOP:
+            slope_inputs.append(
+                charts.SlopeInput(
+                    entry.reference, entry.title, None, entry.position, after_label=entry.rank_label
+                )
+            )
+    # The earlier plan's ranks among the common items; the entries are in plan order.
+    ranks_before = _CommonRanks()
+    common_rank_before = {
+        item_id: ranks_before.next(entry.rank)
+        for item_id, entry in before.items()
+        if item_id in common
+    }
+    del common
+    # Second pass: the later plan's ranks among the same items, and each move.
+    ranks_after = _CommonRanks()
+    up = _Biggest(key=lambda m: (-m.change, m.reference))
+    down = _Biggest(key=lambda m: (m.change, m.reference))
+    horizon_changes: list[Move] = []
+    horizon_change_count = unchanged_count = 0
+    slope_moves: list[Move] = []
+    for raw in snapshot_entries(newer):
+        old = before.get(raw["item_id"])
+        if old is None:
+            continue
+        move = Move(
+            reference=raw["reference"],
+            title=raw["title"],
+            before_rank=old.rank_label,
+            after_rank=raw["rank_label"],
+            change=common_rank_before[old.item_id] - ranks_after.next(raw["rank"]),
+            before_horizon=HORIZON_LABELS.get(old.horizon, ""),
+            after_horizon=HORIZON_LABELS.get(raw.get("horizon") or "", ""),
+            before_position=old.position,
+            after_position=raw["position"],
+            why=raw.get("why") or "",
+        )
+        if move.horizon_changed:
+            horizon_change_count += 1
+            if len(horizon_changes) < COMPARE_LIST_ROWS:
+                horizon_changes.append(move)
         if min(move.before_position, move.after_position) <= SLOPE_TOP:
             slope_moves.append(move)
-        if move.change == 0:
-            unchanged_count += 1
+        if move.change > 0:
+            up.add(move)
+        elif move.change < 0:
+            down.add(move)
         else:
-            moves.append(move)
-    up = sorted((m for m in moves if m.change > 0), key=lambda m: (-m.change, m.reference))
-    down = sorted((m for m in moves if m.change < 0), key=lambda m: (m.change, m.reference))
-    dropped = [entry for item_id, entry in before.items() if item_id not in seen]
-    slope = charts.slope_chart(
-        [
-            charts.SlopeInput(
-                reference=move.reference,
-                title=move.title,
-                before=move.before_position,
-                after=move.after_position,
-                before_label=move.before_rank,
-                after_label=move.after_rank,
-                change=move.change,
-            )
-            for move in slope_moves
-        ]
+            unchanged_count += 1
+    reasons = exit_reasons(
+        [item_id for item_id in before if item_id not in common_rank_before], newer.published_at
     )
-    by_reference = {m.reference: m for m in slope_moves}
+    exits: dict[str, list[Exit]] = {DELIVERED.key: [], DROPPED.key: [], UNRANKED.key: []}
+    exit_counts = dict.fromkeys(exits, 0)
+    for item_id, reason in reasons.items():
+        entry = before[item_id]
+        exit_counts[reason.key] += 1
+        if len(exits[reason.key]) < COMPARE_LIST_ROWS:
+            exits[reason.key].append(
+                Exit(entry.reference, entry.title, entry.rank_label, entry.position, reason)
+            )
+        if entry.position <= SLOPE_TOP:
+            slope_inputs.append(
+                charts.SlopeInput(
+                    entry.reference,
+                    entry.title,
+                    entry.position,
+                    None,
+                    before_label=entry.rank_label,
+                    note=reason.label,
+                )
+            )
+    slope_inputs += [
+        charts.SlopeInput(
+            reference=move.reference,
+            title=move.title,
+            before=move.before_position,
+            after=move.after_position,
+            before_label=move.before_rank,
+            after_label=move.after_rank,
+            change=move.change,
+        )
+        for move in slope_moves
+    ]
     return PlanComparison(
         older=older,
         newer=newer,
         new=new,
-        dropped=dropped[:COMPARE_LIST_ROWS],
-        up=up[:COMPARE_LIST_ROWS],
-        down=down[:COMPARE_LIST_ROWS],
-        slope=slope,
-        slope_moves=[by_reference[line.reference] for line in slope.lines],
+        dropped=exits[DROPPED.key],
+        delivered=exits[DELIVERED.key],
+        unranked=exits[UNRANKED.key],
+        up=up.first(),
+        down=down.first(),
+        slope=charts.slope_chart(slope_inputs),
+        horizon_changes=horizon_changes,
         new_count=new_count,
-        dropped_count=len(dropped),
-        up_count=len(up),
-        down_count=len(down),
+        dropped_count=exit_counts[DROPPED.key],
+        delivered_count=exit_counts[DELIVERED.key],
+        unranked_count=exit_counts[UNRANKED.key],
+        up_count=up.count,
+        down_count=down.count,
         unchanged_count=unchanged_count,
+        horizon_change_count=horizon_change_count,
     )

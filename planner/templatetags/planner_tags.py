@@ -4,9 +4,10 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from councils.access import CouncilAccess
 from councils.models import Council, Role
@@ -81,3 +82,19 @@ def table_head(*labels: str, numeric: str = "") -> SafeString:
     return format_html(
         '<thead class="govuk-table__head"><tr class="govuk-table__row">{}</tr></thead>', cells
     )
+
+
+@register.simple_tag(takes_context=True)
+def page_title(context: template.Context, council_name: str = "") -> SafeString:
+    """The page's `title` block rendered again, for the print-only header in base.html,
+    without a trailing " – <council name>" (the header names the council itself). The block
+    renders already escaped, as it does in <title>."""
+    block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
+    block = block_context.get_block("title") if block_context is not None else None
+    if block is None:
+        return mark_safe("")
+    with context.push():
+        text = " ".join(block.nodelist.render(context).split())
+    if council_name:
+        text = text.removesuffix(f" – {conditional_escape(council_name)}")
+    return mark_safe(text)  # noqa: S308 - the template's own autoescaped output

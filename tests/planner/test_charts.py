@@ -209,3 +209,21 @@ def test_points_on_the_axis_maximum_or_off_the_scale_land_in_the_end_cells():
     ]
     grid = density_grid(points, plot=(0, 0, 100, 100), effort_max=100, value_max=100)
     assert grid.rows[0][9] == 1 and grid.rows[9][0] == 1
+
+
+def test_slope_chart_draws_entries_from_new_and_exits_to_left():
+    chart = slope_chart(
+        [
+            SlopeInput("A", "a", before=1, after=2),
+            SlopeInput("N", "new", before=None, after=1, after_label="1"),
+            SlopeInput("D", "done", before=2, after=None, before_label="2", note="Delivered"),
+        ]
+    )
+    by_reference = {line.reference: line for line in chart.lines}
+    new, gone = by_reference["N"], by_reference["D"]
+    assert (new.direction, new.change, gone.direction, gone.note) == ("new", 0, "left", "Delivered")
+    # New items start below the earlier plan's items; exits end below the later plan's.
+    assert new.y1 == chart.entry_y > by_reference["A"].y1
+    assert gone.y2 == chart.exit_y > by_reference["A"].y2
+    assert (chart.entry_label, chart.exit_label) == ("New (1)", "Left (1)")
+    assert chart.height > chart.exit_y
