@@ -198,6 +198,10 @@ class ItemComparison:
         return (self.a, self.b)
 
     @property
+    def samples_label(self) -> str:
+        return f"{self.samples:,}"
+
+    @property
     def p_label(self) -> str:
         return share(self.p_upper_stays)
 
