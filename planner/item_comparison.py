@@ -298,6 +298,7 @@ def _comparison(run: RankingRun, a: Side, b: Side) -> ItemComparison:
         if p.weight is not None
     ]
     band = _band_percent(run)
+    samples = int((run.robustness or {}).get("samples") or robustness.DEFAULT_SAMPLES)
     p_stays = robustness.p_above(
         criteria,
         method,
@@ -309,7 +310,7 @@ def _comparison(run: RankingRun, a: Side, b: Side) -> ItemComparison:
         ),
         band=band / 100,
         seed=run.pk,
-        samples=robustness.DEFAULT_SAMPLES,
+        samples=samples,
     )
     return ItemComparison(
         run=run,
@@ -323,7 +324,7 @@ def _comparison(run: RankingRun, a: Side, b: Side) -> ItemComparison:
         unscored=[names[p.criterion_id] for p in points if p.unscored],
         p_upper_stays=p_stays,
         band_percent=band,
-        samples=robustness.DEFAULT_SAMPLES,
+        samples=samples,
         scores_changed=any(
             _rescored(side.entry, values[side.item.pk], criteria, method) for side in (a, b)
         ),

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from councils.models import Role
 from planner import ranking
-from planner.models import ItemScore, Method, RankedEntry
+from planner.models import ItemScore, Method, RankedEntry, RankingRun
 from tests.conftest import member_client
 from tests.factories import BacklogItemFactory, score_all
 
@@ -103,6 +103,17 @@ def test_the_probability_uses_the_profiles_band(viewer_client, council, pair):
     response = viewer_client.get(compare_url(council, a.reference, b.reference))
     assert response.context["comparison"].band_percent == 60
     assert "by up to 60% either way" in text(response)
+
+
+def test_the_probability_follows_how_the_runs_ranges_were_sampled(viewer_client, council, pair):
+    a, b = pair
+    RankingRun.objects.filter(council=council).update(
+        robustness={"samples": 500, "band": 40, "seed": 1}
+    )
+    response = viewer_client.get(compare_url(council, a.reference, b.reference))
+    comparison = response.context["comparison"]
+    assert (comparison.samples, comparison.band_percent) == (500, 40)
+    assert "of 500 samples" in text(response)
 
 
 def test_a_score_changed_since_the_run_is_flagged(viewer_client, council, pair):
