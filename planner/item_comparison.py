@@ -56,7 +56,7 @@ class FlipPoint:
 
     @property
     def nearness(self) -> float:
-        """How far the weight must move, relative to where it is: the nearest flip first."""
+        """How far the weight must move from where it is: the nearest flip comes first."""
         if self.weight is None:
             return float("inf")
         return abs(float(self.weight) - self.current)
@@ -72,7 +72,8 @@ def flip_points(
     every other weight unchanged. Values are in ``criteria`` order; None is "not scored".
 
     Weighted sum: exact (robustness.flip_weight, a Fraction). RICE and WSJF: a numeric search
-    (robustness.flip_weight_search). A criterion neither item is scored on cannot be moved.
+    (robustness.flip_weight_search). A criterion one of the two has no score for is left out
+    (``unscored``): raising its weight would unrank that item, not swap the pair.
     """
     a, b = filled(criteria, upper), filled(criteria, lower)
     points = []
@@ -101,10 +102,10 @@ def filled(criteria: Sequence[scoring.CriterionInput], values: Sequence[int | No
     return [c.scale_min if v is None else v for c, v in zip(criteria, values, strict=True)]
 
 
-def percent(value: Fraction | float) -> str:
-    """A weight as a percentage: whole numbers plainly, others to one decimal place."""
-    rounded = round(float(value), 1)
-    return f"{rounded:.0f}%" if rounded == int(rounded) else f"{rounded:.1f}%"
+def percent(value: Fraction | float, places: int = 1) -> str:
+    """A weight as a percentage: whole numbers plainly, others to ``places`` decimals."""
+    rounded = round(float(value), places)
+    return f"{rounded:.0f}%" if rounded == int(rounded) else f"{rounded:.{places}f}%"
 
 
 def signed(points: float | Decimal) -> str:
@@ -131,10 +132,11 @@ def flip_sentence(upper: str, lower: str, name: str, point: FlipPoint) -> str:
     if point.weight is None:
         raise ValueError("no flip to describe")
     move = "rises above" if point.rises else "falls below"
-    return (
-        f"{upper} stays above {lower} unless {possessive(name)} weight {move} "
-        f"{percent(point.weight)} (now {percent(point.current)})."
-    )
+    flip, now = percent(point.weight), percent(point.current)
+    if flip == now:  # so close that one decimal would print the same number twice
+        flip, now = percent(point.weight, 2), percent(point.current, 2)
+    weight = f"{possessive(name)} weight"
+    return f"{upper} stays above {lower} unless {weight} {move} {flip} (now {now})."
 
 
 def no_flip_sentence(upper: str, lower: str, names: Sequence[str]) -> str:

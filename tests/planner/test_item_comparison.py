@@ -127,6 +127,13 @@ def test_a_criterion_one_item_has_no_score_for_is_left_out_not_guessed():
     assert points[1].weight is not None  # the others are still worked out
 
 
+def test_a_flip_close_to_the_weight_shows_enough_decimals_to_tell_them_apart():
+    point = ic.FlipPoint(criterion_id=2, current=20, weight=Fraction(2004, 100))
+    assert ic.flip_sentence("A", "B", "Risk", point) == (
+        "A stays above B unless Risk’s weight rises above 20.04% (now 20%)."
+    )
+
+
 def test_a_sentence_needs_a_flip():
     with pytest.raises(ValueError):
         ic.flip_sentence("A", "B", "Risk", ic.FlipPoint(4, 15, None))
