@@ -376,15 +376,18 @@ def _band_percent(run: RankingRun) -> int:
 TOP_CHOICES = 20
 
 
-def compare_choices(run: RankingRun | None, item: BacklogItem) -> list[tuple[str, str, int]]:
-    """(reference, title, rank) of the live ranking ``run``'s top 20, less ``item``: the item
-    page's "Compare with…" list. One query."""
+def compare_choices(run: RankingRun | None, item: BacklogItem) -> list[tuple[str, str]]:
+    """(reference, "rank. reference title") for the live ranking ``run``'s top 20, less
+    ``item``: the item page's "Compare with…" list. One query."""
     if run is None:
         return []
     rows = (
         RankedEntry.objects.filter(run=run, position__lte=TOP_CHOICES + 1)
         .exclude(item_id=item.pk)
         .order_by("position")
-        .values_list("item__reference", "item__title", "rank")
+        .values_list("item__reference", "item__title", "rank", "tied")
     )
-    return list(rows[:TOP_CHOICES])
+    return [
+        (reference, f"{scoring.format_rank(rank, tied)}. {reference} {title}")
+        for reference, title, rank, tied in rows[:TOP_CHOICES]
+    ]
