@@ -102,7 +102,7 @@ def test_the_probability_uses_the_profiles_band(viewer_client, council, pair):
     council.profiles.update(weight_band_percent=60)
     response = viewer_client.get(compare_url(council, a.reference, b.reference))
     assert response.context["comparison"].band_percent == 60
-    assert "by up to 60% either way" in text(response)
+    assert "by up to 60% of its value either way" in text(response)
 
 
 def test_the_probability_follows_how_the_runs_ranges_were_sampled(viewer_client, council, pair):
