@@ -21,6 +21,7 @@ from councils.models import Council, Role
 from planner import backlog
 from planner import quarters as cal
 from planner.effort import validate_bands
+from planner.item_comparison import clean_reference
 from planner.items import ITEM_EDITABLE_FIELDS
 from planner.models import (
     MAX_COST_POUNDS,
@@ -1224,3 +1225,44 @@ class NewCouncilForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         return str(self.cleaned_data["slug"]).lower()
+
+
+# --- Why is X above Y? (issue 10) -------------------------------------------------------------
+
+ITEM_REFERENCE_MAX = 20
+
+
+class CompareItemsForm(forms.Form):
+    """Choose two items of the backlog to compare (a GET form; references like DIG-004)."""
+
+    a = forms.CharField(
+        label="First item",
+        max_length=ITEM_REFERENCE_MAX,
+        help_text="Its reference, for example DIG-004",
+        error_messages={
+            "required": "Enter the reference of the first item",
+            "max_length": "Enter a reference like DIG-004",
+        },
+    )
+    b = forms.CharField(
+        label="Second item",
+        max_length=ITEM_REFERENCE_MAX,
+        help_text="Its reference, for example DIG-031",
+        error_messages={
+            "required": "Enter the reference of the second item",
+            "max_length": "Enter a reference like DIG-031",
+        },
+    )
+
+    def clean_a(self) -> str:
+        return clean_reference(str(self.cleaned_data["a"]))
+
+    def clean_b(self) -> str:
+        return clean_reference(str(self.cleaned_data["b"]))
+
+    def clean(self):
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
+        if cleaned.get("a") and cleaned.get("a") == cleaned.get("b"):
+            self.add_error("b", "Choose two different items to compare")
+        return cleaned

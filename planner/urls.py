@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from councils import sso_views
 from planner.views import (
     backlog,
+    compare_items,
     council_settings,
     dashboard,
     exports,
@@ -28,6 +29,7 @@ council_urlpatterns = [
     *dashboard.urlpatterns,
     *backlog.urlpatterns,
     *items.urlpatterns,
+    *compare_items.urlpatterns,
     *score_grid.urlpatterns,
     *setup.urlpatterns,
     *weightings.urlpatterns,

@@ -41,8 +41,9 @@ ADMIN_POSTS = {
     "directorate_edit",
     "sso_settings",
 }
-# Routes that viewers may POST to: a participant (any role) scores a round on its own page.
-VIEWER_POSTS: set[str] = {"round_score"}
+# Routes that viewers may POST to: a participant (any role) scores a round on its own page;
+# "Compare two items" only turns the ticked rows into the comparison's address.
+VIEWER_POSTS: set[str] = {"round_score", "compare_items_select"}
 
 
 def least_post_role(name: str) -> Role:

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
-from planner import backlog, explain, history, items, ranking
+from planner import backlog, explain, history, item_comparison, items, ranking
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
 from planner.views.helpers import HtmxHttpRequest, safe_next
@@ -71,6 +71,7 @@ def _item_context(
             slots.append(slot_override)
         else:
             slots.append(_score_slot(criterion, scores.get(criterion.pk)))
+    ranking_panel = _ranking_context(council, item)
     return {
         "access": access,
         "council": council,
@@ -82,7 +83,8 @@ def _item_context(
         "scored_count": len(scores),
         "history": history.item_history(item, criteria),
         "can_edit": access.can_edit and not item.archived,
-        **_ranking_context(council, item),
+        **ranking_panel,
+        "compare_choices": item_comparison.compare_choices(ranking_panel["latest_run"], item),
     }
 
 
