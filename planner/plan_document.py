@@ -23,7 +23,13 @@ from typing import Any
 
 from planner.delivery import QuarterTotals, YearTotals
 from planner.models import AssessmentStatus, ExemptParagraph, Funding, RiskRating, Status
-from planner.plans import PlanTotals, plan_totals, snapshot_entries, snapshot_head
+from planner.plans import (
+    PLAN_PAGE_ROWS,
+    PlanTotals,
+    plan_totals,
+    snapshot_entries,
+    snapshot_head,
+)
 from planner.quarters import HORIZON_LABELS, NEXT, NOW
 from planner.scoring import METHOD_FORMULAS
 
@@ -32,9 +38,9 @@ FUNDING_LABELS = dict(Funding.choices)
 RISK_LABELS = dict(RiskRating.choices)
 STATUS_LABELS = dict(Status.choices)
 NOT_RECORDED = "Not recorded"
-# The Word and PDF annex lists at most this many items (a 50,000-item table would run to
-# thousands of pages); the Excel version lists every item.
-ANNEX_ROWS = 1_000
+# The Word and PDF annex lists at most as many items as the plan page (a 50,000-item table
+# would run to thousands of pages; 1,000 rows took 10 s as a PDF); Excel lists every item.
+ANNEX_ROWS = PLAN_PAGE_ROWS
 ALL_WARDS = "All wards"
 
 
@@ -113,6 +119,9 @@ class DocumentItem:
     risk_description: str
     cashable_savings: Decimal | None
     withheld: bool
+    # The plan was published with the committee fields: an empty one reads "Not recorded";
+    # in an older plan it is left blank.
+    has_committee_fields: bool = False
 
     @property
     def is_exempt(self) -> bool:
@@ -146,13 +155,27 @@ class DocumentItem:
     def problem_text(self) -> str:
         return PROBLEM_WITHHELD if self.withheld else self.problem
 
+    def _or_not_recorded(self, text: str) -> str:
+        return text or (NOT_RECORDED if self.has_committee_fields else "")
+
     @property
     def key_decision_label(self) -> str:
+        if not self.has_committee_fields:
+            return ""
         return "Yes" if self.key_decision else "No"
 
     @property
+    def eqia_text(self) -> str:
+        return self._or_not_recorded(self.eqia)
+
+    @property
+    def dpia_text(self) -> str:
+        return self._or_not_recorded(self.dpia)
+
+    @property
     def risk_text(self) -> str:
-        return f"{self.risk}: {self.risk_description}" if self.risk_description else self.risk
+        risk = f"{self.risk}: {self.risk_description}" if self.risk_description else self.risk
+        return self._or_not_recorded(risk)
 
 
 def _funding(entry: dict[str, Any]) -> str:
@@ -199,6 +222,7 @@ def document_item(entry: dict[str, Any], *, public: bool) -> DocumentItem:
         risk_description=str(entry.get("risk_description") or ""),
         cashable_savings=None if withheld else _decimal(entry.get("cashable_savings")),
         withheld=withheld,
+        has_committee_fields="eqia_status" in entry,
     )
 
 
@@ -436,6 +460,7 @@ class Table:
     rows: Iterable[tuple[str, ...]]
     numeric: frozenset[int] = frozenset()
     widths: tuple[int, ...] = ()
+    lead: int | None = None  # the column whose first line names the item (set in bold)
 
     @property
     def width_percents(self) -> list[float]:
@@ -544,14 +569,15 @@ def near_table(label: str, items: list[DocumentItem]) -> Table:
                 item_cell(i),
                 i.wards,
                 i.key_decision_label,
-                i.eqia or NOT_RECORDED,
-                i.dpia or NOT_RECORDED,
-                i.risk_text or NOT_RECORDED,
+                i.eqia_text,
+                i.dpia_text,
+                i.risk_text,
             )
             for i in items
         ],
         numeric=frozenset({0}),
-        widths=(2, 7, 4, 3, 4, 4, 5),
+        widths=(4, 17, 8, 7, 7, 7, 10),
+        lead=1,
     )
 
 
@@ -590,7 +616,8 @@ def annex_table(document: PlanDocument) -> Table:
         ),
         rows=(row(i) for i in islice(document.annex, ANNEX_ROWS)),
         numeric=frozenset({0, 3, 5, 6}),
-        widths=(2, 11, 4, 3, 4, 3, 3),
+        widths=(4, 21, 8, 5, 8, 7, 7),
+        lead=1,
     )
 
 

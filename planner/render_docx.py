@@ -55,7 +55,13 @@ def add_table(document, table: Table) -> WordTable:
     for values in table.rows:
         cells = word_table.add_row().cells
         for index, (cell, text) in enumerate(zip(cells, values, strict=True)):
-            _cell_text(cell, text, right=index in table.numeric)
+            if index == table.lead:
+                name, _, rest = text.partition("\n")
+                _cell_text(cell, name, bold=True)
+                if rest:
+                    cell.paragraphs[0].add_run("\n" + rest)
+            else:
+                _cell_text(cell, text, right=index in table.numeric)
     if table.widths:
         total = sum(table.widths)
         for column, share in zip(word_table.columns, table.widths, strict=True):

@@ -19,7 +19,6 @@ import xlsxwriter
 
 from planner.csv_safety import neutralise
 from planner.plan_document import (
-    NOT_RECORDED,
     WITHHELD,
     DocumentItem,
     PlanDocument,
@@ -80,8 +79,8 @@ def _ranking_values(item: DocumentItem) -> tuple[Any, ...]:
         item.directorate,
         item.key_decision_label,
         item.exempt_text,
-        item.eqia or NOT_RECORDED,
-        item.dpia or NOT_RECORDED,
+        item.eqia_text,
+        item.dpia_text,
         item.risk,
         item.risk_description,
         item.problem_text,

@@ -108,7 +108,19 @@ def test_a_plan_published_before_the_committee_fields_leaves_them_blank():
     )
     assert not item.key_decision and not item.is_exempt and plan.exempt_count == 0
     row = list(doc.near_table("Now", plan.now).rows)[0]
-    assert row[4:] == ("Not recorded", "Not recorded", "Not recorded")
+    assert row[3:] == ("", "", "", "")
+
+
+def test_a_committee_field_left_empty_reads_not_recorded():
+    snap = snapshot(3)
+    snap["entries"][0] |= {
+        "eqia_status": "",
+        "dpia_status": "",
+        "risk_rating": "",
+        "risk_description": "",
+    }
+    row = list(doc.near_table("Now", document(snap, public=True).now).rows)[0]
+    assert row[3:] == ("No", "Not recorded", "Not recorded", "Not recorded")
 
 
 def test_the_public_version_withholds_an_exempt_item_s_problem_and_costs():
