@@ -345,8 +345,21 @@ class PlanDocument:
     capacity: Decimal | None
 
     @property
+    def version_name(self) -> str:
+        return "Public version" if self.public else "Full version"
+
+    @property
     def version_label(self) -> str:
-        return "Public version" if self.public else "Full version (includes exempt information)"
+        return (
+            self.version_name
+            if self.public
+            else f"{self.version_name} (includes exempt information)"
+        )
+
+    @property
+    def running_head(self) -> str:
+        """What every page's header says: council, plan title and which version it is."""
+        return f"{self.council}: {self.plan.title}. {self.version_name}"
 
     @property
     def meeting_date_label(self) -> str:

@@ -86,7 +86,7 @@ def _set_up(document) -> None:
 def _header(document, plan: PlanDocument) -> None:
     """The council's name and the plan's title at the top of every page."""
     paragraph = document.sections[0].header.paragraphs[0]
-    paragraph.text = f"{plan.council}: {plan.plan.title} ({plan.version_label.split(' (')[0]})"
+    paragraph.text = plan.running_head
     paragraph.runs[0].font.size = Pt(8)
 
 

@@ -17,6 +17,7 @@ from tests.factories import BacklogItemFactory, done_run_for
 from tests.planner.plan_snapshots import EXEMPT_PROBLEM, snapshot
 
 pytestmark = pytest.mark.django_db
+QUERIES_PER_DOWNLOAD = 8
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -164,3 +165,17 @@ def test_a_document_from_a_published_plan_reads_the_real_snapshot(viewer_client,
     )
     response = viewer_client.get(_url(council, published, "xlsx"))
     assert "Fix the bins app" in _text("xlsx", response.content)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_a_download_takes_the_same_queries_for_any_plan_size(
+    viewer_client, council, plan, count, django_assert_num_queries
+):
+    plan.snapshot = snapshot(count)
+    plan.save()
+    url = _url(council, plan, "xlsx")
+    viewer_client.get(url)  # session and membership caches warm
+    # Session, user, membership with council, plan, snapshot head, the entries once for
+    # Now and Next and once for the annex (a chunk each), and the export record.
+    with django_assert_num_queries(QUERIES_PER_DOWNLOAD):
+        assert viewer_client.get(url).status_code == 200
