@@ -83,17 +83,37 @@ def _set_up(document) -> None:
         document.styles[name].paragraph_format.keep_with_next = True
 
 
-def _header(document, plan: PlanDocument) -> None:
-    """The council's name and the plan's title at the top of every page."""
-    paragraph = document.sections[0].header.paragraphs[0]
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays out the pages."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _header_and_footer(document, plan: PlanDocument) -> None:
+    """The council's name, the plan's title and the version at the top of every page, and
+    "Page 3 of 7" at the foot."""
+    section = document.sections[0]
+    paragraph = section.header.paragraphs[0]
     paragraph.text = plan.running_head
     paragraph.runs[0].font.size = Pt(8)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    footer.add_run("Page ")
+    _field(footer, "PAGE")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES")
 
 
 def render(plan: PlanDocument) -> bytes:
     document = Document()
     _set_up(document)
-    _header(document, plan)
+    _header_and_footer(document, plan)
     document.core_properties.title = plan.plan.title
     document.core_properties.author = plan.council
 

@@ -81,6 +81,9 @@ def test_word_is_a4_and_names_the_council_on_every_page():
     word = _word()
     section = word.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    footer = section.footer.paragraphs[0]._p.xml
+    assert 'w:instr="PAGE"' in footer and 'w:instr="NUMPAGES"' in footer
+    assert section.footer.paragraphs[0].text.startswith("Page ")
     assert section.header.paragraphs[0].text.startswith(
         "Northshire Council: Digital priorities 2026/27"
     )
