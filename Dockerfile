@@ -12,9 +12,9 @@ RUN npm run build
 FROM python:3.12-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-# Pango for WeasyPrint's PDFs.
+# Pango and a font for WeasyPrint's PDFs (the slim image has no fonts; the print CSS asks for Liberation Sans).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 planner
 # The runtime lock first (its own layer, cached until the lock changes), then the app itself.

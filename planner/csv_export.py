@@ -110,8 +110,8 @@ def header(criteria: Iterable[Criterion | str]) -> list[str]:
     return [*COLUMNS_BEFORE_CRITERIA, *names, *COLUMNS_AFTER_CRITERIA]
 
 
-def export_filename(council: Council, what: str) -> str:
-    return f"{council.slug}-{what}-{timezone.localdate():%Y-%m-%d}.csv"
+def export_filename(council: Council, what: str, extension: str = "csv") -> str:
+    return f"{council.slug}-{what}-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
 def content_disposition(filename: str) -> str:
