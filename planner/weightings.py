@@ -41,7 +41,7 @@ class ProfileNameTakenError(Exception):
     """Another profile of the council took this name first (a concurrent save)."""
 
 
-def _save_unique(profile: WeightingProfile, **kwargs: Any) -> None:
+def save_unique(profile: WeightingProfile, **kwargs: Any) -> None:
     try:
         with transaction.atomic():
             profile.save(**kwargs)
@@ -71,7 +71,7 @@ def create_profile(
         weights=dict(source.weights) if source else {},
         is_active=False,
     )
-    _save_unique(profile)
+    save_unique(profile)
     return profile
 
 
@@ -104,7 +104,7 @@ def update_profile(
     profile.method = method
     profile.weights = {**profile.weights, **weights}
     profile.version = version + 1
-    _save_unique(profile)
+    save_unique(profile)
     if profile.is_active:
         ranking.request_run(council=profile.council, requested_by=changed_by)
     return profile
