@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 
 from councils.models import Council
 from planner import quarters as cal
@@ -115,14 +115,23 @@ def delete_option(*, option: WeightingProfile) -> None:
 
 
 def stale_options(council: Council) -> list[WeightingProfile]:
-    """Options whose latest run (done or not) is older than the latest live ranking, or that
-    have none: what "Rank the options again" refreshes."""
+    """Options last ranked before the latest live ranking (or never), with no run waiting:
+    what "Rank the options again" refreshes. A queued run reads the data when it runs."""
     latest_live = ranking.latest_done_run(council)
     live_generation = latest_live.generation if latest_live else 0
     options = council.profiles.filter(is_option=True).annotate(
-        latest=Max("option_runs__generation")
+        latest=Max("option_runs__generation", filter=Q(option_runs__status=RunStatus.DONE)),
+        waiting=Exists(
+            RankingRun.objects.filter(
+                option=OuterRef("pk"), status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+            )
+        ),
     )
-    return [option for option in options if (option.latest or 0) < live_generation]
+    return [
+        option
+        for option in options.order_by("name")
+        if not option.waiting and (option.latest or 0) < live_generation
+    ]
 
 
 def refresh_options(*, council: Council, requested_by=None) -> int:

@@ -49,6 +49,12 @@ def save_unique(profile: WeightingProfile, **kwargs: Any) -> None:
         raise ProfileNameTakenError(profile.name) from error
 
 
+def profiles_of(council: Council) -> QuerySet[WeightingProfile]:
+    """The council's weighting profiles, not its saved options (which are never made active
+    or edited as profiles: see planner.options)."""
+    return council.profiles.filter(is_option=False)
+
+
 def active_profile(council: Council) -> WeightingProfile | None:
     return council.profiles.filter(is_active=True).first()
 
