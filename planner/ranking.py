@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from councils.models import Council
@@ -590,28 +590,21 @@ def prune_runs(*, council_id: int, keep: int = KEEP_DONE_RUNS) -> int:
     """Delete finished live runs older than the newest `keep` done ones, except published
     runs (PublishedPlan PROTECTs its run), and every finished run of a weighting option
     older than its latest done one. Returns how many runs were deleted."""
-    finished = RankingRun.objects.filter(
-        council_id=council_id, status__in=[RunStatus.DONE, RunStatus.FAILED]
+    live_done = RankingRun.objects.filter(
+        council_id=council_id, status=RunStatus.DONE, option__isnull=True
     )
-    superseded_option_runs = finished.filter(
-        Exists(
-            RankingRun.objects.filter(
-                option=OuterRef("option"),
-                status=RunStatus.DONE,
-                generation__gt=OuterRef("generation"),
-            )
-        ),
-        option__isnull=False,
+    # The generation of the oldest live run kept (NULL, so nothing older, with fewer runs).
+    oldest_kept = live_done.order_by("-generation").values("generation")[keep - 1 : keep]
+    newer_of_same_option = RankingRun.objects.filter(
+        option=OuterRef("option"), status=RunStatus.DONE, generation__gt=OuterRef("generation")
     )
-    stale_ids = list(superseded_option_runs.values_list("pk", flat=True))
-    kept = list(
-        RankingRun.objects.filter(council_id=council_id, status=RunStatus.DONE, option__isnull=True)
-        .order_by("-generation")
-        .values_list("generation", flat=True)[keep - 1 : keep]
+    stale = RankingRun.objects.filter(
+        Q(option__isnull=True, generation__lt=Subquery(oldest_kept), plans__isnull=True)
+        | Q(Exists(newer_of_same_option), option__isnull=False),
+        council_id=council_id,
+        status__in=[RunStatus.DONE, RunStatus.FAILED],
     )
-    if kept:
-        stale = finished.filter(option__isnull=True, generation__lt=kept[0], plans__isnull=True)
-        stale_ids += stale.values_list("pk", flat=True)
+    stale_ids = list(stale.values_list("pk", flat=True))
     if not stale_ids:
         return 0
     # Entries first, in one statement, rather than the ORM's cascade collecting them.
