@@ -11,7 +11,7 @@ snapshot["options"].
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from councils.models import Council
 from planner import quarters as cal
 from planner import ranking, schedule, scoring, weightings
 from planner.models import Method, RankedEntry, RankingRun, RunStatus, WeightingProfile
+from planner.weightings import horizon_label
 
 # Enough for an options appraisal; each option costs a ranking run whenever it is refreshed.
 MAX_OPTIONS = 10
@@ -64,7 +65,7 @@ def _check_name(council: Council, name: str, exclude_pk: int | None = None) -> s
 
 @transaction.atomic
 def save_option(
-    *, council: Council, name: str, method: str, weights: dict[str, float], saved_by=None
+    *, council: Council, name: str, method: str, weights: Mapping[str, float], saved_by=None
 ) -> WeightingProfile:
     """Save these weights as a named option (never active) and ask for its ranking run.
     It plans the way the active profile does (schedule mode and discount)."""
@@ -254,10 +255,6 @@ def _named_weights(run: RankingRun) -> list[tuple[str, float]]:
     ]
 
 
-def _horizon_label(horizon: str) -> str:
-    return cal.HORIZON_LABELS.get(horizon, "Not in the plan")
-
-
 def _year_costs(run: RankingRun) -> list[tuple[str, Decimal]]:
     return [
         (
@@ -441,7 +438,7 @@ def _name_items(
         column.only_in_now = [items[int(i)][0] for i in column.now if in_now[i] == 1]
         column.now = [items[int(i)][0] for i in column.now]
         column.horizon_changes = [
-            HorizonChange(*items[pk], _horizon_label(live), _horizon_label(here))
+            HorizonChange(*items[pk], horizon_label(live), horizon_label(here))
             for pk, live, here in moved
         ]
 
