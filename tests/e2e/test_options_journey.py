@@ -61,3 +61,20 @@ def test_cio_saves_an_option_and_compares_it_with_the_current_weights(page):
     headers = page.locator("table.app-options-table thead th").all_inner_texts()
     assert "Option B: savings first" in headers and OPTION in headers
     assert axe_violations(page) == []
+
+
+def test_cio_publishes_a_plan_with_the_options_considered(page):
+    sign_in(page, "cio")
+    page.goto(f"/c/{SLUG}/plans/")
+    page.get_by_label("Title").fill("Digital priorities with options")
+    page.get_by_label("Committee").fill("Cabinet")
+    page.get_by_label("Meeting date").fill("1/3/2027")
+    page.get_by_role("checkbox", name="Option B: savings first").check()
+    page.get_by_role("button", name="Publish plan").click()
+    section = page.locator("section[aria-labelledby=plan-options]")
+    section.get_by_role("heading", name="Options considered").wait_for()
+    names = section.locator("tbody th").all_inner_texts()
+    assert names[0] == "Option B: savings first"
+    assert names[1].startswith("Do nothing")
+    assert axe_violations(page) == []
+    _shot(page, "options-plan-considered")
