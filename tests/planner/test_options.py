@@ -300,3 +300,16 @@ def test_publishing_without_options_freezes_none(council, items):
         council=council, title="Plain", committee="Cabinet", meeting_date=date(2027, 3, 1)
     )
     assert plan.snapshot.get("options", []) == []
+
+
+def test_an_option_plans_with_its_own_schedule_mode(council, items):
+    option = _save(council)
+    WeightingProfile.objects.filter(pk=option.pk).update(schedule_mode="best_value")
+    run = ranking.run_now(council=council, option=option)
+    assert run.schedule_mode == "best_value"
+    assert ranking.latest_done_run(council).schedule_mode == "rank_order"
+
+
+def test_a_saved_option_takes_the_active_profiles_schedule_mode(council, items):
+    council.profiles.filter(is_active=True).update(schedule_mode="best_value")
+    assert _save(council).schedule_mode == "best_value"
