@@ -26,6 +26,10 @@ from planner.views.helpers import HtmxHttpRequest
 from planner.views.runs import refresh_when_ranked
 
 PAGE = "planner/weightings.html"
+OPTION_NAME_TYPED = (
+    "To save these weights as an option, choose “Save as an option”; to save the profile, "
+    "clear the option name"
+)
 
 
 def _profile_url(profile: WeightingProfile) -> str:
@@ -152,6 +156,13 @@ def _save(
 ) -> HttpResponse:
     council = access.council
     criteria = weightings.active_criteria(council)
+    if request.POST.get("option_name", "").strip():
+        # Enter in the option name submits with the form's first button, "Save weights":
+        # save nothing rather than change the profile (and re-rank) by mistake.
+        option_form = OptionForm(request.POST, criteria=criteria)
+        option_form.full_clean()
+        option_form.add_error("option_name", OPTION_NAME_TYPED)
+        return option_refused(request, access, option_form)
     form = ProfileForm(request.POST, council=council, criteria=criteria, exclude_pk=profile.pk)
     if not form.is_valid():
         context = _context(access, profile, criteria, form=form)

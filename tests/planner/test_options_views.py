@@ -306,3 +306,16 @@ def test_publishing_another_councils_option_is_refused(
     assert response.status_code == 400
     assert "Choose options from the list" in response.content.decode()
     assert not PublishedPlan.objects.exists()
+
+
+def test_saving_weights_with_an_option_name_typed_saves_nothing(council, ranked, approver_client):
+    """Enter in the option name field submits with "Save weights": nothing changes."""
+    active = council.profiles.get(is_active=True)
+    before = (dict(active.weights), active.version)
+    response = approver_client.post(reverse("weightings", args=[council.slug]), _post_data(council))
+    assert response.status_code == 400
+    assert "choose “Save as an option”" in response.content.decode()
+    active.refresh_from_db()
+    assert (active.weights, active.version) == before
+    assert not council.profiles.filter(is_option=True).exists()
+    assert ranking.latest_done_run(council) == ranked
