@@ -64,7 +64,7 @@ def with_ranking(
     rank then costs one hash join instead of one lookup per item.
     """
     run_id = (
-        council.runs.filter(status=RunStatus.DONE)
+        council.runs.filter(status=RunStatus.DONE, option__isnull=True)
         .order_by("-generation")
         .values_list("pk", flat=True)
         .first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -33,6 +34,7 @@ from planner.models import (
     Status,
     Theme,
 )
+from planner.options import MAX_COMPARED
 from planner.score_grid import CellInput
 
 # --- Backlog ----------------------------------------------------------------------------
@@ -520,9 +522,19 @@ class PublishPlanForm(forms.Form):
 
     # One key per rendering of the form: the same form posted twice publishes one plan.
     idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    options = forms.TypedMultipleChoiceField(
+        label="Options considered (optional)",
+        help_text="Saved weighting options to freeze with the plan, beside “Do nothing”.",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose options from the list"},
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, options: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.option_profiles = {option.pk: option for option in options}
+        choice(self, "options").choices = [(option.pk, option.name) for option in options]
         posted = self.data.get("idempotency_key") if self.is_bound else None
         try:
             key = uuid.UUID(str(posted)) if posted else uuid.uuid4()
@@ -531,6 +543,13 @@ class PublishPlanForm(forms.Form):
         # A form shown again after an error keeps its key, so fixing it and publishing is
         # still one action; the template renders this value in the hidden field.
         self.publish_key = key
+
+    def clean_options(self) -> list[Any]:
+        """The chosen options themselves, as many as the options page compares at most."""
+        chosen = self.cleaned_data["options"]
+        if len(chosen) > MAX_COMPARED:
+            raise ValidationError(f"Choose up to {MAX_COMPARED} options")
+        return [self.option_profiles[pk] for pk in chosen]
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()
@@ -1266,3 +1285,52 @@ class CompareItemsForm(forms.Form):
         if cleaned.get("a") and cleaned.get("a") == cleaned.get("b"):
             self.add_error("b", "Choose two different items to compare")
         return cleaned
+
+
+class OptionForm(WeightsForm):
+    """The weights being edited, saved under a new name as a weighting option."""
+
+    option_name = forms.CharField(
+        label="Option name",
+        max_length=80,
+        help_text="For example, Option B: savings first",
+        error_messages={
+            "required": "Enter a name for the option",
+            "max_length": "The option name must be 80 characters or fewer",
+        },
+    )
+
+
+class OptionNameForm(forms.Form):
+    """Rename a weighting option (the service checks the name is free)."""
+
+    name = forms.CharField(
+        label="New name",
+        max_length=80,
+        error_messages={
+            "required": "Enter a name for the option",
+            "max_length": "The option name must be 80 characters or fewer",
+        },
+    )
+
+
+class OptionChoiceForm(forms.Form):
+    """Choose up to four saved options to compare (a GET form with checkboxes)."""
+
+    option = forms.TypedMultipleChoiceField(
+        label="Options to compare",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose options from the list"},
+    )
+
+    def __init__(self, *args: Any, options: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice(self, "option").choices = [(option.pk, option.name) for option in options]
+
+    def clean_option(self) -> list[int]:
+        chosen = self.cleaned_data["option"]
+        if len(chosen) > MAX_COMPARED:
+            raise ValidationError(f"Choose up to {MAX_COMPARED} options to compare")
+        return chosen

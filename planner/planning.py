@@ -100,14 +100,16 @@ def plan_run(
     ranked: Sequence[tuple[int, int, float]],
     unranked_ids: Sequence[int] = (),
     today: date | None = None,
+    mode_and_discount: tuple[str, float] | None = None,
 ) -> RunPlan:
     """Schedule a run's ranked items, given as (item id, position, score) in position order.
     `unranked_ids` are items the ranking left out (needing scores or an estimate): they are
-    never planned, but their dependents wait on them."""
+    never planned, but their dependents wait on them. `mode_and_discount` plans a
+    weighting option's run its own way; by default the active profile's."""
     council = Council.objects.get(pk=council_id)
     quarters = plan_quarters(council, today)
     limits = plan_limits(council, quarters)
-    mode, discount = _mode_of(council_id)
+    mode, discount = mode_and_discount or _mode_of(council_id)
     facts = _item_facts(council_id)
     depends = _open_dependencies(dependency_edges(council), facts)
     pins = _pins(council_id, quarters)

@@ -8,7 +8,7 @@ came from is kept too (the foreign key is PROTECT, and ranking's pruning skips p
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,7 +48,9 @@ from planner.models import (
     RankingRun,
     ScheduleMode,
     Status,
+    WeightingProfile,
 )
+from planner.options import frozen_options
 from planner.quarters import HORIZON_LABELS, NOT_SCHEDULED, horizon_of
 from planner.ranked_rows import load_rows
 from planner.scoring import METHOD_FORMULAS
@@ -90,8 +92,10 @@ def publish_plan(
     published_by=None,
     run: RankingRun | None = None,
     idempotency_key: UUID | None = None,
+    options: Sequence[WeightingProfile] = (),
 ) -> PublishedPlan:
-    """Freeze the latest finished ranking (or `run`) and its roadmap as a plan.
+    """Freeze the latest finished ranking (or `run`) and its roadmap as a plan, with the
+    weighting `options` considered (and "Do nothing") as snapshot["options"].
 
     With an `idempotency_key` (the publish form's), publishing is one-shot: if a plan with
     that key exists in this council it is returned and nothing new is published."""
@@ -109,6 +113,7 @@ def publish_plan(
         raise ValueError("the run belongs to another council")
     snapshot = build_snapshot(council=council, run=run)
     snapshot["published_by"] = published_by.get_username() if published_by else ""
+    snapshot["options"] = frozen_options(council=council, options=options)
     return PublishedPlan.objects.create(
         council=council,
         run=run,

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from councils.models import Council
@@ -77,7 +77,8 @@ def request_run(*, council: Council, requested_by=None) -> RankingRun:
         # this edit commits, so the run it joins reads the edit. Unlocked, a claim landing
         # between this read and the commit ranked the old data and nothing newer was queued.
         queued = (
-            council.runs.select_for_update()
+            live_runs(council)
+            .select_for_update()
             .filter(status=RunStatus.QUEUED)
             .order_by("-generation")
             .first()
@@ -123,17 +124,42 @@ def enqueue_run(run_id: int) -> bool:
     return True
 
 
+def live_runs(council: Council) -> QuerySet[RankingRun]:
+    """The council's own ranking runs: never a weighting option's (compared, never live)."""
+    return council.runs.filter(option__isnull=True)
+
+
 def latest_done_run(council: Council) -> RankingRun | None:
     """The ranking pages show: the highest generation that finished. A slow old run that
     finishes late can never hide a newer one, and a half-written run is never read."""
-    return council.runs.filter(status=RunStatus.DONE).order_by("-generation").first()
+    return live_runs(council).filter(status=RunStatus.DONE).order_by("-generation").first()
+
+
+def request_option_run(*, option: WeightingProfile, requested_by=None) -> RankingRun:
+    """Queue a run ranking with a saved option's weights (reusing one already queued for
+    it). It shares the council's generation numbers but is never the live ranking."""
+    with transaction.atomic():
+        council = Council.objects.select_for_update().only("pk").get(pk=option.council_id)
+        queued = (
+            RankingRun.objects.select_for_update()
+            .filter(option=option, status=RunStatus.QUEUED)
+            .first()
+        )
+        if queued is not None:
+            return queued
+        latest = council.runs.aggregate(latest=Max("generation"))["latest"] or 0
+        run = RankingRun.objects.create(
+            council=council, generation=latest + 1, requested_by=requested_by, option=option
+        )
+        transaction.on_commit(lambda: enqueue_run(run.pk))
+    return run
 
 
 def pending_or_failed_run(council: Council) -> RankingRun | None:
     """A run newer than the latest done one that is queued, running or failed, if any:
     what the progress indicator shows."""
     latest_done = latest_done_run(council)
-    newer = council.runs.exclude(status=RunStatus.DONE).order_by("-generation")
+    newer = live_runs(council).exclude(status=RunStatus.DONE).order_by("-generation")
     if latest_done is not None:
         newer = newer.filter(generation__gt=latest_done.generation)
     return newer.first()
@@ -149,13 +175,16 @@ def _sent_recently(run: RankingRun) -> bool:
     return run.last_sent_at is not None and timezone.now() - run.last_sent_at < window
 
 
-def run_now(*, council: Council, requested_by=None) -> RankingRun:
-    """Create a run and compute it in this process, with no broker (seeding, commands)."""
+def run_now(
+    *, council: Council, requested_by=None, option: WeightingProfile | None = None
+) -> RankingRun:
+    """Create a run (of `option`, if given) and compute it in this process, with no broker
+    (seeding, commands)."""
     with transaction.atomic():
         Council.objects.select_for_update().only("pk").get(pk=council.pk)
         latest = council.runs.aggregate(latest=Max("generation"))["latest"] or 0
         run = RankingRun.objects.create(
-            council=council, generation=latest + 1, requested_by=requested_by
+            council=council, generation=latest + 1, requested_by=requested_by, option=option
         )
     execute_run(run_id=run.pk)
     run.refresh_from_db()
@@ -179,6 +208,8 @@ class RankingInput:
     # Criteria scored by hand and weighted above 0: an item missing one of these needs
     # scoring; an item missing only a criterion derived from the estimate needs an estimate.
     hand_scored: frozenset[int] = frozenset()
+    # An option's (schedule mode, discount per quarter); None plans as the active profile does.
+    schedule: tuple[str, float] | None = None
 
 
 def execute_run(*, run_id: int, delivery: str | None = None) -> RankingRun | None:
@@ -194,11 +225,11 @@ def execute_run(*, run_id: int, delivery: str | None = None) -> RankingRun | Non
     if run is None:
         return None
     try:
-        data = load_input(council_id=run.council_id)
+        data = load_input(council_id=run.council_id, option_id=run.option_id)
         _set_progress(run_id, PROGRESS_LOADED)
         result = rank(data)
         _set_progress(run_id, PROGRESS_SCORED)
-        plan = plan_for(council_id=run.council_id, result=result)
+        plan = plan_for(council_id=run.council_id, result=result, schedule=data.schedule)
     except RankingError as error:
         mark_failed(run_id=run_id, reason=str(error))
         raise
@@ -265,7 +296,7 @@ def _claim(run_id: int, delivery: str | None = None) -> RankingRun | None:
     )
     if not claimed:
         return None
-    run = RankingRun.objects.only("pk", "council_id", "attempts").get(pk=run_id)
+    run = RankingRun.objects.only("pk", "council_id", "attempts", "option_id").get(pk=run_id)
     if run.attempts > MAX_ATTEMPTS:
         mark_failed(run_id=run_id, reason=f"Gave up after {MAX_ATTEMPTS} attempts.")
         return None
@@ -297,18 +328,20 @@ def load_input(
     method: str | None = None,
     weights: dict[str, float] | None = None,
     only_items: QuerySet[Any, Any] | None = None,
+    option_id: int | None = None,
 ) -> RankingInput:
     """Five queries whatever the backlog size, in one consistent snapshot.
 
     With `method` and `weights` (the weightings preview) those replace the active profile's.
     With `only_items` (a queryset of item ids) only those of the rankable items are loaded.
+    With `option_id` (an option's run) the option's method, weights and schedule mode do.
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _load(council_id, method, weights, only_items)
+        return _load(council_id, method, weights, only_items, option_id)
 
 
 def rankable_items(council_id: int) -> QuerySet[BacklogItem]:
@@ -323,15 +356,22 @@ def _load(
     method: str | None,
     weights: dict | None,
     only_items: QuerySet[Any, Any] | None = None,
+    option_id: int | None = None,
 ) -> RankingInput:
+    chosen = Q(pk=option_id, is_option=True) if option_id else Q(is_active=True)
     profile = (
-        WeightingProfile.objects.filter(council_id=council_id, is_active=True)
-        .values_list("pk", "name", "method", "weights")
+        WeightingProfile.objects.filter(chosen, council_id=council_id)
+        .values_list("pk", "name", "method", "weights", "schedule_mode", "value_discount_percent")
         .first()
     )
+    if profile is None and option_id:
+        raise RankingError("The weighting option has been deleted.")
     if profile is None and (method is None or weights is None):
         raise RankingError("The council has no active weighting profile.")
-    profile_id, profile_name, profile_method, profile_weights = profile or (None, "", "", {})
+    profile_id, profile_name, profile_method, profile_weights, mode, discount = profile or (
+        (None, "", "", {}, "", 0)
+    )
+    schedule = (mode, float(discount) / 100) if option_id else None
     method = method or profile_method
     weights = profile_weights if weights is None else weights
     rows_with_derived = list(
@@ -395,6 +435,7 @@ def _load(
         criteria_snapshot=snapshot,
         items=items,
         hand_scored=hand_scored,
+        schedule=schedule,
     )
 
 
@@ -416,13 +457,19 @@ def rank(data: RankingInput) -> scoring.RankingResult:
         raise RankingError(f"The backlog could not be ranked: {error}") from error
 
 
-def plan_for(*, council_id: int, result: scoring.RankingResult) -> planning.RunPlan:
+def plan_for(
+    *,
+    council_id: int,
+    result: scoring.RankingResult,
+    schedule: tuple[str, float] | None = None,
+) -> planning.RunPlan:
     """The delivery plan of a ranking, computed here on the worker and stored with it."""
     try:
         return planning.plan_run(
             council_id=council_id,
             ranked=[(entry.item_id, entry.position, entry.score) for entry in result.ranked],
             unranked_ids=result.needs_scoring,
+            mode_and_discount=schedule,
         )
     except ValueError as error:
         raise RankingError(f"The delivery plan could not be built: {error}") from error
@@ -540,20 +587,22 @@ def _copy_entries(
 
 
 def prune_runs(*, council_id: int, keep: int = KEEP_DONE_RUNS) -> int:
-    """Delete finished runs older than the newest `keep` done ones, except published runs
-    (PublishedPlan PROTECTs its run). Returns how many runs were deleted."""
-    kept = list(
-        RankingRun.objects.filter(council_id=council_id, status=RunStatus.DONE)
-        .order_by("-generation")
-        .values_list("generation", flat=True)[keep - 1 : keep]
+    """Delete finished live runs older than the newest `keep` done ones, except published
+    runs (PublishedPlan PROTECTs its run), and every finished run of a weighting option
+    older than its latest done one. Returns how many runs were deleted."""
+    live_done = RankingRun.objects.filter(
+        council_id=council_id, status=RunStatus.DONE, option__isnull=True
     )
-    if not kept:
-        return 0
+    # The generation of the oldest live run kept (NULL, so nothing older, with fewer runs).
+    oldest_kept = live_done.order_by("-generation").values("generation")[keep - 1 : keep]
+    newer_of_same_option = RankingRun.objects.filter(
+        option=OuterRef("option"), status=RunStatus.DONE, generation__gt=OuterRef("generation")
+    )
     stale = RankingRun.objects.filter(
+        Q(option__isnull=True, generation__lt=Subquery(oldest_kept), plans__isnull=True)
+        | Q(Exists(newer_of_same_option), option__isnull=False),
         council_id=council_id,
-        generation__lt=kept[0],
         status__in=[RunStatus.DONE, RunStatus.FAILED],
-        plans__isnull=True,
     )
     stale_ids = list(stale.values_list("pk", flat=True))
     if not stale_ids:

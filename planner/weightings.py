@@ -15,8 +15,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from councils.models import Council
+from planner import quarters as cal
 from planner import ranking, scoring
-from planner.models import Criterion, ItemScore, Method, RankedEntry, Status, WeightingProfile
+from planner.models import (
+    Criterion,
+    ItemScore,
+    Method,
+    RankedEntry,
+    ScheduleMode,
+    Status,
+    WeightingProfile,
+)
 
 PREVIEW_SIZE = 10
 # The preview ranks in the request, about 11 µs an item (4.5 s at 400,000 items). Up to this
@@ -26,6 +35,10 @@ PREVIEW_SIZE = 10
 # exactly the order those items would have in a full run.
 PREVIEW_FULL_LIMIT = 20_000
 PREVIEW_SUBSET = 5_000
+# Up to this many rankable items the preview also schedules its ranking (rank order, a few
+# milliseconds a thousand items), to show which of its top 10 would change horizon. Only
+# when the live plan is in rank order too: a best-value plan is solved on the worker.
+PREVIEW_PLAN_LIMIT = 2_000
 
 
 class StaleProfileError(Exception):
@@ -41,12 +54,18 @@ class ProfileNameTakenError(Exception):
     """Another profile of the council took this name first (a concurrent save)."""
 
 
-def _save_unique(profile: WeightingProfile, **kwargs: Any) -> None:
+def save_unique(profile: WeightingProfile, **kwargs: Any) -> None:
     try:
         with transaction.atomic():
             profile.save(**kwargs)
     except IntegrityError as error:
         raise ProfileNameTakenError(profile.name) from error
+
+
+def profiles_of(council: Council) -> QuerySet[WeightingProfile]:
+    """The council's weighting profiles, not its saved options (which are never made active
+    or edited as profiles: see planner.options)."""
+    return council.profiles.filter(is_option=False)
 
 
 def active_profile(council: Council) -> WeightingProfile | None:
@@ -71,7 +90,7 @@ def create_profile(
         weights=dict(source.weights) if source else {},
         is_active=False,
     )
-    _save_unique(profile)
+    save_unique(profile)
     return profile
 
 
@@ -104,7 +123,7 @@ def update_profile(
     profile.method = method
     profile.weights = {**profile.weights, **weights}
     profile.version = version + 1
-    _save_unique(profile)
+    save_unique(profile)
     if profile.is_active:
         ranking.request_run(council=profile.council, requested_by=changed_by)
     return profile
@@ -189,6 +208,16 @@ class PreviewRow:
     reference: str
     title: str
     score: float
+    # Places moved against the current ranking (+ up, − down); None: not ranked there now.
+    moved: int | None = None
+    # The item's horizon (label) in the current plan and with these weights ("" when not
+    # worked out).
+    horizon_now: str = ""
+    horizon_here: str = ""
+
+    @property
+    def horizon_changed(self) -> bool:
+        return bool(self.horizon_here) and self.horizon_here != self.horizon_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +234,8 @@ class Preview:
     covered: int = 0
     backlog_size: int = 0
     subset_basis: str = ""
+    # Whether horizons with these weights were worked out (see PREVIEW_PLAN_LIMIT).
+    shows_horizons: bool = False
 
     @property
     def is_partial(self) -> bool:
@@ -236,7 +267,19 @@ def preview(*, council: Council, method: str, weights: dict[str, float]) -> Prev
     except ranking.RankingError as error:
         return Preview(rows=[], ranked_count=0, needs_scoring_count=0, error=str(error))
     top = result.ranked[:PREVIEW_SIZE]
-    items = council.items.in_bulk([entry.item_id for entry in top])
+    top_ids = [entry.item_id for entry in top]
+    items = council.items.in_bulk(top_ids)
+    latest = ranking.latest_done_run(council)
+    # Where the top 10 stand in the current ranking and plan: (position, horizon) by item.
+    current: dict[int, tuple[int, str]] = {}
+    if latest is not None:
+        current = {
+            item_id: (position, horizon)
+            for item_id, position, horizon in latest.entries.filter(
+                item_id__in=top_ids
+            ).values_list("item_id", "position", "horizon")
+        }
+    planned = _preview_horizons(council, latest, result, backlog_size)
     rows = [
         PreviewRow(
             position=entry.position,
@@ -244,14 +287,15 @@ def preview(*, council: Council, method: str, weights: dict[str, float]) -> Prev
             reference=items[entry.item_id].reference,
             title=items[entry.item_id].title,
             score=entry.score,
+            moved=current[entry.item_id][0] - entry.position if entry.item_id in current else None,
+            horizon_now=horizon_label(current.get(entry.item_id, (0, ""))[1]),
+            horizon_here=horizon_label(planned.get(entry.item_id, "")) if planned else "",
         )
         for entry in top
     ]
     leaving = 0
-    if result.needs_scoring:
-        latest = ranking.latest_done_run(council)
-        if latest is not None:
-            leaving = latest.entries.filter(item_id__in=result.needs_scoring).count()
+    if result.needs_scoring and latest is not None:
+        leaving = latest.entries.filter(item_id__in=result.needs_scoring).count()
     return Preview(
         rows=rows,
         ranked_count=len(result.ranked),
@@ -260,7 +304,32 @@ def preview(*, council: Council, method: str, weights: dict[str, float]) -> Prev
         covered=len(data.items),
         backlog_size=backlog_size,
         subset_basis=basis,
+        shows_horizons=bool(planned),
     )
+
+
+def horizon_label(horizon: str) -> str:
+    return cal.HORIZON_LABELS.get(horizon, "Not in the plan")
+
+
+def _preview_horizons(
+    council: Council, latest: Any, result: scoring.RankingResult, backlog_size: int
+) -> dict[int, str]:
+    """Item id -> its horizon if these weights were saved, for the top 10; empty when not
+    worked out (a large backlog, a best-value plan, or no plan to compare with)."""
+    if latest is None or latest.schedule_mode != ScheduleMode.RANK_ORDER:
+        return {}
+    if backlog_size > PREVIEW_PLAN_LIMIT or not result.ranked:
+        return {}
+    try:
+        plan = ranking.plan_for(council_id=council.pk, result=result)
+    except ranking.RankingError:
+        return {}
+    return {
+        entry.item_id: plan.entries[entry.item_id].horizon or cal.NOT_SCHEDULED
+        for entry in result.ranked[:PREVIEW_SIZE]
+        if entry.item_id in plan.entries
+    }
 
 
 def current_top(council: Council, run=None) -> list[Any]:

@@ -14,6 +14,7 @@ from councils.models import Role
 from planner import plans as plan_service
 from planner import ranking
 from planner.forms import PlanCompareForm, PublishPlanForm
+from planner.options import options_of
 from planner.views.helpers import HtmxHttpRequest
 
 
@@ -36,7 +37,8 @@ def _list_context(access: CouncilAccess, form: PublishPlanForm) -> dict[str, Any
 @require_safe
 def plans(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = council_for(request, slug)
-    return render(request, "planner/plans.html", _list_context(access, PublishPlanForm()))
+    form = PublishPlanForm(options=options_of(access.council))
+    return render(request, "planner/plans.html", _list_context(access, form))
 
 
 @login_required
@@ -44,7 +46,7 @@ def plans(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def plan_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
-    form = PublishPlanForm(request.POST)
+    form = PublishPlanForm(request.POST, options=options_of(council))
     if form.is_valid():
         try:
             plan = plan_service.publish_plan(

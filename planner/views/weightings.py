@@ -17,14 +17,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
+from planner import options as option_service
 from planner import ranking, weightings
-from planner.forms import ProfileForm, ProfileNameForm, WeightsForm
+from planner.forms import OptionForm, ProfileForm, ProfileNameForm, WeightsForm
 from planner.models import Criterion, Method, WeightingProfile
 from planner.scoring import METHOD_FORMULAS
 from planner.views.helpers import HtmxHttpRequest
 from planner.views.runs import refresh_when_ranked
 
 PAGE = "planner/weightings.html"
+OPTION_NAME_TYPED = (
+    "To save these weights as an option, choose “Save as an option”; to save the profile, "
+    "clear the option name"
+)
 
 
 def _profile_url(profile: WeightingProfile) -> str:
@@ -51,6 +56,7 @@ def _context(
     criteria: list[Criterion],
     form: ProfileForm | None = None,
     preview: weightings.Preview | None = None,
+    option_form: OptionForm | None = None,
 ) -> dict[str, Any]:
     council = access.council
     form = form or ProfileForm(
@@ -66,7 +72,9 @@ def _context(
         "council": council,
         "nav": "weightings",
         "profile": profile,
-        "profiles": council.profiles.all(),
+        "profiles": weightings.profiles_of(council),
+        "saved_options": option_service.options_of(council),
+        "option_form": option_form or OptionForm(criteria=criteria),
         "criteria": criteria,
         "form": form,
         "action": _profile_url(profile),
@@ -90,7 +98,7 @@ def _shown_profile(council: Council) -> WeightingProfile:
     with no profile at all (set-up gives every council one) gets a 404."""
     profile = weightings.active_profile(council)
     if profile is None:
-        profile = get_object_or_404(council.profiles.order_by("pk")[:1])
+        profile = get_object_or_404(weightings.profiles_of(council).order_by("pk")[:1])
     return profile
 
 
@@ -148,6 +156,13 @@ def _save(
 ) -> HttpResponse:
     council = access.council
     criteria = weightings.active_criteria(council)
+    if request.POST.get("option_name", "").strip():
+        # Enter in the option name submits with the form's first button, "Save weights":
+        # save nothing rather than change the profile (and re-rank) by mistake.
+        option_form = OptionForm(request.POST, criteria=criteria)
+        option_form.full_clean()
+        option_form.add_error("option_name", OPTION_NAME_TYPED)
+        return option_refused(request, access, option_form)
     form = ProfileForm(request.POST, council=council, criteria=criteria, exclude_pk=profile.pk)
     if not form.is_valid():
         context = _context(access, profile, criteria, form=form)
@@ -215,7 +230,7 @@ def weighting_profile(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespo
         request, slug, min_role=Role.APPROVER if request.method == "POST" else Role.VIEWER
     )
     council = access.council
-    profile = get_object_or_404(council.profiles, pk=pk)
+    profile = get_object_or_404(weightings.profiles_of(council), pk=pk)
     if request.method == "POST":
         return _save(request, access, profile)
     return _page(request, access, profile)
@@ -231,7 +246,7 @@ def weightings_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     profile_pk = request.GET.get("profile", "")
     profile = None
     if profile_pk.isdigit():
-        profile = council.profiles.filter(pk=int(profile_pk)).first()
+        profile = weightings.profiles_of(council).filter(pk=int(profile_pk)).first()
     profile = profile or _shown_profile(council)
     form = WeightsForm(request.GET, criteria=criteria)
     preview = None
@@ -263,7 +278,7 @@ def weighting_profile_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def weighting_profile_copy(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
-    source = get_object_or_404(council.profiles, pk=pk)
+    source = get_object_or_404(weightings.profiles_of(council), pk=pk)
     return _create(request, access, source=source)
 
 
@@ -305,12 +320,30 @@ def _create_refused(
     return render(request, PAGE, context, status=400)
 
 
+def option_refused(
+    request: HtmxHttpRequest, access: CouncilAccess, option_form: OptionForm
+) -> HttpResponse:
+    """ "Save as an option" refused: the editor again with everything typed and the reason."""
+    council = access.council
+    profile = _shown_profile(council)
+    if (posted := request.POST.get("profile", "")).isdigit():
+        profile = weightings.profiles_of(council).filter(pk=int(posted)).first() or profile
+    criteria = weightings.active_criteria(council)
+    form = ProfileForm(request.POST, council=council, criteria=criteria, exclude_pk=profile.pk)
+    form.full_clean()
+    context = _context(access, profile, criteria, form=form, option_form=option_form)
+    if request.htmx:
+        return render(request, f"{PAGE}#editor", context, status=422)
+    return render(request, PAGE, context, status=400)
+
+
 @login_required
 @require_POST
 def weighting_profile_activate(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     access = council_for(request, slug, min_role=Role.APPROVER)
     council = access.council
-    profile = get_object_or_404(council.profiles, pk=pk)
+    # An option is never made active (the database forbids it): it is not found here.
+    profile = get_object_or_404(weightings.profiles_of(council), pk=pk)
     weightings.activate_profile(profile=profile, activated_by=request.user)
     messages.success(request, f"“{profile.name}” is now the active profile. Ranking again.")
     return redirect("weightings", council.slug)

@@ -111,3 +111,45 @@ def test_each_demo_council_has_wards_and_directorates(db, debug_on):
     for council in Council.objects.all():
         assert council.wards.count() >= 5
         assert council.directorates.count() >= 4
+
+
+def test_seed_demo_saves_a_ranked_option_per_council_that_is_not_live(db, debug_on):
+    from planner import ranking
+    from planner.management.commands.seed_demo import DEMO_OPTION_NAME
+
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.all():
+        option = council.profiles.get(is_option=True)
+        assert option.name == DEMO_OPTION_NAME and not option.is_active
+        run = option.option_runs.get()
+        assert run.status == "done" and run.entries.exists()
+        assert ranking.latest_done_run(council).option is None
+
+
+def test_seed_demo_top_ten_has_a_contested_item_by_rank_ranges(db, debug_on):
+    """Proved with planner.robustness.rank_ranges called directly on the seeded data."""
+    import numpy as np
+
+    from planner import ranking, robustness
+
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.all():
+        data = ranking.load_input(council_id=council.pk)
+        result = ranking.rank(data)
+        live = list(
+            ranking.latest_done_run(council)
+            .entries.order_by("position")
+            .values_list("item_id", flat=True)
+        )
+        assert [entry.item_id for entry in result.ranked] == live
+        scores = {item.id: item.scores for item in data.items}
+        confidence = next(c.id for c in data.criteria if c.key == "confidence")
+        values = np.array([[scores[pk].get(c.id, 3) for c in data.criteria] for pk in live])
+        sureness = np.array([scores[pk][confidence] for pk in live])
+        ranges = robustness.rank_ranges(
+            data.criteria, data.method, values, sureness, seed=council.pk
+        )
+        top = ranges[: robustness.TOP]
+        contested = [found for found in top if found.stability == robustness.CONTESTED]
+        assert contested, council.slug
+        assert all(found.high - found.low > 6 for found in contested)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -528,3 +530,64 @@ def test_viewers_read_the_active_methods_formula_and_criteria(viewer_client, cou
     page = viewer_client.get(f"/c/{council.slug}/weightings/").content.decode()
     assert "Score = 100 × Σ(weight × normalised score)" in page
     assert "With this council's criteria:" in page
+
+
+def test_preview_shows_rank_moves_against_the_current_ranking(council, profile, criteria):
+    items = _scored_backlog(council, 12)
+    current = ranking.run_now(council=council)
+    was = dict(current.entries.values_list("item__reference", "position"))
+    weights = _savings_weights(council, profile, criteria)
+    shown = weightings.preview(council=council, method=profile.method, weights=weights)
+    assert any(row.moved for row in shown.rows)
+    for row in shown.rows:
+        assert row.moved == was[row.reference] - row.position
+    assert len(items) == 12
+
+
+def test_preview_marks_items_not_in_the_current_ranking_as_new(council, profile, criteria):
+    _scored_backlog(council, 3)
+    ranking.run_now(council=council)
+    late = BacklogItemFactory(council=council, title="Added since")
+    score_all(late, 5)
+    shown = weightings.preview(
+        council=council, method=profile.method, weights=_savings_weights(council, profile, criteria)
+    )
+    row = next(row for row in shown.rows if row.reference == late.reference)
+    assert row.moved is None
+
+
+def test_preview_shows_horizon_changes_against_the_current_plan(council, profile, criteria):
+    _scored_backlog(council, 12)
+    council.items.update(effort_days=60)  # one item fills a quarter: order decides Now
+    current = ranking.run_now(council=council)
+    horizons = dict(current.entries.values_list("item__reference", "horizon"))
+    weights = _savings_weights(council, profile, criteria)
+    shown = weightings.preview(council=council, method=profile.method, weights=weights)
+    assert shown.shows_horizons
+    changed = [row for row in shown.rows if row.horizon_changed]
+    assert changed
+    for row in shown.rows:
+        assert row.horizon_now == weightings.horizon_label(horizons[row.reference])
+    weightings.update_profile(
+        profile=profile, method=profile.method, weights=weights, version=profile.version
+    )
+    saved = ranking.run_now(council=council)
+    after = dict(saved.entries.values_list("item__reference", "horizon"))
+    for row in shown.rows:
+        assert row.horizon_here == weightings.horizon_label(after[row.reference])
+
+
+def test_preview_page_says_moves_in_words_not_only_arrows(
+    viewer_client, council, profile, criteria
+):
+    _scored_backlog(council, 12)
+    ranking.run_now(council=council)
+    params = _post_data(profile, criteria)
+    savings = next(c for c in criteria if c.key == "savings")
+    params[f"weight_{savings.pk}"] = 100
+    body = viewer_client.get(
+        _url(council, "weightings_preview"), params, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "▲" in body and "▼" in body
+    assert re.search(r'govuk-visually-hidden">up \d+ places?<', body)
+    assert re.search(r'govuk-visually-hidden">down \d+ places?<', body)

@@ -25,7 +25,7 @@ from councils.models import (
     Role,
     Ward,
 )
-from planner import ranking
+from planner import options, ranking, robustness
 from planner.defaults import ensure_council_defaults
 from planner.demo_catalogue import CATALOGUE, OWNERS
 from planner.effort import effort_level
@@ -153,6 +153,9 @@ def seed_demo(*, password: str) -> None:
             seed_demo_plans(council, publisher=users["admin"])
         if not council.rounds.exists():
             seed_demo_round(council, users=users)
+        if not council.profiles.filter(is_option=True).exists():
+            seed_demo_contested(council)
+            seed_demo_option(council)
     solo_council = Council.objects.get(slug=SOLO_USER[1])
     Membership.objects.get_or_create(
         user=users[SOLO_USER[0]], council=solo_council, defaults={"role": SOLO_USER[2]}
@@ -428,3 +431,56 @@ def seed_demo_plans(council: Council, *, publisher) -> None:
         note="Updated after re-scoring with service leads.",
         published_by=publisher,
     )
+
+
+# The demo's saved weighting option: the active weights, with Savings counting most.
+DEMO_OPTION_NAME = "Option B: savings first"
+DEMO_OPTION_SAVINGS_WEIGHT = 60
+# Top-10 positions (0-based) whose Confidence the demo lowers, in turn, until one is contested.
+CONTESTED_CANDIDATES = (6, 7, 5, 8, 4, 9)
+
+
+def top_ten_stability(council: Council) -> list[str]:
+    """The stability labels of the live ranking's top 10, from rank ranges computed here with
+    the default sampling (the council's id seeds it), as the worker computes them."""
+    data = ranking.load_input(council_id=council.pk)
+    result = ranking.rank(data)
+    scores = {item.id: item.scores for item in data.items}
+    confidence = next((c.id for c in data.criteria if c.key == "confidence"), None)
+    ranked = [entry.item_id for entry in result.ranked]
+    middle = 3  # a criterion weighted 0 may be unscored: the middle level moves nothing
+    values = [[scores[pk].get(c.id, middle) for c in data.criteria] for pk in ranked]
+    sureness = [scores[pk].get(confidence, middle) if confidence else 5 for pk in ranked]
+    ranges = robustness.rank_ranges(data.criteria, data.method, values, sureness, seed=council.pk)
+    return [found.stability for found in ranges[: robustness.TOP]]
+
+
+def seed_demo_contested(council: Council) -> None:
+    """At least one "contested" item in the top 10: a committee should see what an uncertain
+    rank looks like. Lower the Confidence of a top-10 item whose score sits close to its
+    neighbours until the rank ranges call one contested (usually the first try)."""
+    for position in CONTESTED_CANDIDATES:
+        if robustness.CONTESTED in top_ten_stability(council):
+            return
+        run = ranking.latest_done_run(council)
+        entries = list(run.entries.order_by("position")[: robustness.TOP]) if run else []
+        if position >= len(entries):
+            continue
+        ItemScore.objects.filter(
+            item_id=entries[position].item_id, criterion__key="confidence"
+        ).update(value=1)
+        ranking.run_now(council=council)
+
+
+def seed_demo_option(council: Council) -> None:
+    """A saved option per council, ranked here (a demo needs no worker)."""
+    active = council.profiles.get(is_active=True)
+    savings = council.criteria.filter(key="savings").values_list("pk", flat=True).first()
+    weights = {key: float(value) for key, value in active.weights.items()}
+    if savings is not None:
+        weights[str(savings)] = DEMO_OPTION_SAVINGS_WEIGHT
+    option = options.save_option(
+        council=council, name=DEMO_OPTION_NAME, method=active.method, weights=weights
+    )
+    # Compute the run save_option queued now; its message, sent on commit, then finds it done.
+    ranking.execute_run(run_id=option.option_runs.get().pk)
