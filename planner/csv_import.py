@@ -66,6 +66,9 @@ PENDING_IMPORT_LIFETIME = timedelta(hours=24)
 _LISTED_UNRECOGNISED = 5
 # SQLite allows ~32k parameters a query; stay well under it when looking up references.
 _LOOKUP_BATCH = 5_000
+# Rows per INSERT or UPDATE when applying: one statement for 20,000 rows builds its SQL and
+# parameters all at once (over 100 MB); batches keep memory flat at no cost in time.
+WRITE_BATCH = 1_000
 
 READ_ONLY = {columns.RANK, columns.SCORE, columns.HORIZON, columns.QUARTERS, columns.WHY}
 ITEM_COLUMNS = {
@@ -850,21 +853,25 @@ def apply(
         }
         items = _lookup_items(council, references)
 
-        new_items: list[BacklogItem] = []
+        created = 0
+        score_changes = 0
         if creates:
             numbers = allocate_numbers(council=council, count=len(creates))
-            for number, plan in zip(numbers, creates, strict=True):
-                new_items.append(
-                    BacklogItem(
-                        council=council,
-                        number=number,
-                        reference=BacklogItem.format_reference(number),
-                        **plan.values,
-                    )
+            # In batches, each written through to scores, dependencies and effort before the
+            # next, so memory stays flat however many rows the file has.
+            for start in range(0, len(creates), WRITE_BATCH):
+                batch = _create_items(
+                    council=council,
+                    user=user,
+                    numbers=numbers[start : start + WRITE_BATCH],
+                    plans=creates[start : start + WRITE_BATCH],
                 )
-            bulk_create_with_history(new_items, BacklogItem, default_user=user)
-            # Fetched back so every backend gives us primary keys, in creation order.
-            new_items = list(council.items.filter(number__in=numbers).order_by("number"))
+                score_changes += _write_scores(user=user, now=now, targets=batch)
+                _set_dependencies(batch, items, user)
+                estimates.sync_effort_scores(
+                    council=council, item_ids=[item.pk for item, _ in batch], user=user
+                )
+                created += len(batch)
 
         changed_items: list[BacklogItem] = []
         for plan in updates:
@@ -879,36 +886,52 @@ def apply(
                 changed_items,
                 BacklogItem,
                 [*UPDATABLE_FIELDS, "version", "updated_at"],
+                batch_size=WRITE_BATCH,
                 default_user=user,
             )
-
-        score_changes = _write_scores(
-            user=user,
-            now=now,
-            targets=[(item, plan) for item, plan in zip(new_items, creates, strict=True)]
-            + [(items[plan.reference], plan) for plan in updates],
-        )
-        for item, plan in [
-            *zip(new_items, creates, strict=True),
-            *((items[plan.reference], plan) for plan in updates),
-        ]:
-            if plan.depends_on is not None and (
-                plan.action == "create" or "Depends on" in plan.changes
-            ):
-                record_history_user(item, user)
-                item.depends_on.set([items[ref].pk for ref in plan.depends_on])
-
-        touched = [item.pk for item in [*new_items, *changed_items]]
-        if touched:
-            estimates.sync_effort_scores(council=council, item_ids=touched, user=user)
-        if new_items or score_changes or changed_items:
+            updated = [(items[plan.reference], plan) for plan in updates]
+            score_changes += _write_scores(user=user, now=now, targets=updated)
+            _set_dependencies(updated, items, user)
+            estimates.sync_effort_scores(
+                council=council, item_ids=[item.pk for item in changed_items], user=user
+            )
+        if created or score_changes or changed_items:
             # Any change may move the plan (estimates, costs, status), not only the ranking.
             ranking.request_run(council=council, requested_by=user)
     return ImportResult(
-        created=len(new_items),
+        created=created,
         updated=len(updates),
         unchanged=len(preview.updates) - len(updates),
     )
+
+
+def _create_items(
+    *, council: Council, user: Any, numbers: list[int], plans: list[RowPlan]
+) -> list[tuple[BacklogItem, RowPlan]]:
+    new_items = [
+        BacklogItem(
+            council=council,
+            number=number,
+            reference=BacklogItem.format_reference(number),
+            **plan.values,
+        )
+        for number, plan in zip(numbers, plans, strict=True)
+    ]
+    bulk_create_with_history(new_items, BacklogItem, batch_size=WRITE_BATCH, default_user=user)
+    # Fetched back so every backend gives us primary keys, in creation order.
+    fetched = council.items.filter(number__in=numbers).order_by("number")
+    return list(zip(fetched, plans, strict=True))
+
+
+def _set_dependencies(
+    targets: list[tuple[BacklogItem, RowPlan]], items: dict[str, BacklogItem], user: Any
+) -> None:
+    for item, plan in targets:
+        if plan.depends_on is not None and (
+            plan.action == "create" or FIELD_LABELS["depends_on"] in plan.changes
+        ):
+            record_history_user(item, user)
+            item.depends_on.set([items[ref].pk for ref in plan.depends_on])
 
 
 def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPlan]]) -> int:
@@ -939,7 +962,7 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
                 score.version += 1
                 to_update.append(score)
     if to_create:
-        bulk_create_with_history(to_create, ItemScore, default_user=user)
+        bulk_create_with_history(to_create, ItemScore, batch_size=WRITE_BATCH, default_user=user)
     if to_update:
         bulk_update_with_history(
             to_update, ItemScore, ["value", "set_by", "set_at", "version"], default_user=user

@@ -128,13 +128,13 @@ def import_columns(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResp
     )
     if len(initial) != len(header):
         initial = [csv_import.IGNORE] * len(header)
-    kwargs = {
-        "header": header,
-        "targets": [(target.key, target.label) for target in options],
-        "initial_mapping": initial,
-    }
     mapping_posted = request.method == "POST" and not sheet_error
-    form = ImportColumnsForm(request.POST if mapping_posted else None, **kwargs)
+    form = ImportColumnsForm(
+        request.POST if mapping_posted else None,
+        header=header,
+        targets=[(target.key, target.label) for target in options],
+        initial_mapping=initial,
+    )
     if mapping_posted and form.is_valid():
         pending.mapping = form.mapping()
         pending.save(update_fields=["mapping"])
