@@ -69,6 +69,8 @@ _LOOKUP_BATCH = 5_000
 # Rows per INSERT or UPDATE when applying: one statement for 20,000 rows builds its SQL and
 # parameters all at once (over 100 MB); batches keep memory flat at no cost in time.
 WRITE_BATCH = 1_000
+# Sheets looked at for a table when the first has none (each costs a read).
+_SHEETS_TRIED = 5
 
 READ_ONLY = {columns.RANK, columns.SCORE, columns.HORIZON, columns.QUARTERS, columns.WHY}
 ITEM_COLUMNS = {
@@ -1051,8 +1053,7 @@ def receive_upload(*, council: Council, user: Any, upload: Any) -> PendingImport
     data = _read_upload_bytes(upload)
     filename = Path(upload.name or "upload.csv").name
     if xlsx_import.is_xlsx(data) or xlsx_import.is_ole2(data):
-        sheet = xlsx_import.read_sheet(data)
-        _refuse_unusable(council, sheet.text)
+        sheet = _first_usable_sheet(council, data)
         return store_pending(
             council=council,
             user=user,
@@ -1069,11 +1070,30 @@ def receive_upload(*, council: Council, user: Any, upload: Any) -> PendingImport
     )
 
 
+def _first_usable_sheet(council: Council, data: bytes) -> xlsx_import.Sheet:
+    """The first sheet, or when it has no table (a cover sheet, notes) the first of the
+    next few that has one; the first sheet's problem when none has."""
+    sheet = xlsx_import.read_sheet(data)
+    try:
+        _refuse_unusable(council, sheet.text)
+    except CsvFileError as problem:
+        for name in sheet.names[1:_SHEETS_TRIED]:
+            other = xlsx_import.read_sheet(data, name)
+            try:
+                _refuse_unusable(council, other.text)
+            except CsvFileError:
+                continue
+            return other
+        raise problem from None
+    return sheet
+
+
 def choose_sheet(*, pending: PendingImport, sheet: str) -> PendingImport:
     """Read another sheet of a pending workbook; its columns are matched afresh."""
     if pending.workbook is None or sheet not in pending.sheet_names:
         raise CsvFileError("Choose a sheet of the workbook.")
     read = xlsx_import.read_sheet(bytes(pending.workbook), sheet)
+    _refuse_unusable(pending.council, read.text)
     pending.text, pending.sheet, pending.mapping = read.text, read.name, None
     pending.save(update_fields=["text", "sheet", "mapping"])
     return pending

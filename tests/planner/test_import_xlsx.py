@@ -212,3 +212,29 @@ def test_viewers_cannot_upload_a_workbook(viewer_client, council):
     data = workbook_bytes({"S": [["Title", "Theme"], ["x", theme(council)]]})
     assert upload(viewer_client, council, data).status_code == 403
     assert not PendingImport.objects.exists()
+
+
+def test_a_cover_sheet_first_is_skipped_for_the_first_sheet_with_a_table(editor_client, council):
+    data = workbook_bytes(
+        {
+            "Cover": [["Backlog for the board"]],
+            "Items": [["Title", "Theme"], ["Online permits", theme(council)]],
+        }
+    )
+    upload(editor_client, council, data)
+    pending = PendingImport.objects.get()
+    assert pending.sheet == "Items"
+    url = reverse("import_columns", args=[council.slug, pending.token])
+    response = editor_client.post(url, {"sheet": "Cover", "choose_sheet": "1"})
+    assert response.status_code == 400
+    assert "no rows of data" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.sheet == "Items"
+
+
+def test_a_workbook_with_no_table_anywhere_is_refused(editor_client, council):
+    data = workbook_bytes({"Cover": [["Backlog for the board"]], "Notes": [["Nothing"]]})
+    response = upload(editor_client, council, data)
+    assert response.status_code == 400
+    assert "no rows of data" in response.content.decode()
+    assert not PendingImport.objects.exists()
