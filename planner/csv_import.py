@@ -199,10 +199,14 @@ def read_upload(upload: Any) -> tuple[str, str]:
 
 
 def read_path(path: Path) -> tuple[str, str]:
-    """The same for a file on disk (the management command)."""
+    """The same for a file on disk (the management command); an .xlsx gives its first sheet,
+    whose headings must be the export's (there is no matching step on the command line)."""
     if path.stat().st_size > settings.IMPORT_MAX_BYTES:
         raise CsvFileError(_too_big_message())
-    return decode_csv_bytes(path.read_bytes())
+    data = path.read_bytes()
+    if xlsx_import.is_xlsx(data) or xlsx_import.is_ole2(data):
+        return xlsx_import.read_sheet(data).text, "Excel workbook"
+    return decode_csv_bytes(data)
 
 
 def _records(text: str) -> Iterator[list[str]]:

@@ -187,3 +187,29 @@ def test_a_stale_mapping_is_an_error_not_a_guess(council):
     assert preview.file_errors == [
         "The columns have changed since they were matched. Match them again."
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["import_columns", "import_preview"])
+def test_query_count_does_not_grow_with_the_rows(editor_client, council, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    theme_name = council.themes.first().name
+
+    def count(rows: int) -> int:
+        body = "".join(f",Item {n},{theme_name},Why {n},x\r\n" for n in range(rows))
+        data = ("Ref,Challenge,Category,Problem,Notes\r\n" + body).encode()
+        editor_client.post(
+            reverse("import", args=[council.slug]),
+            {"file": SimpleUploadedFile("ours.csv", data, "text/csv")},
+        )
+        pending = PendingImport.objects.get()
+        mapping = ["Reference", "Title", "Theme", "Problem statement", ""]
+        PendingImport.objects.filter(pk=pending.pk).update(mapping=mapping)
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(reverse(page, args=[council.slug, pending.token]))
+        assert response.status_code == 200
+        return len(queries)
+
+    assert count(3) == count(300)
