@@ -238,3 +238,10 @@ def test_a_workbook_with_no_table_anywhere_is_refused(editor_client, council):
     assert response.status_code == 400
     assert "no rows of data" in response.content.decode()
     assert not PendingImport.objects.exists()
+
+
+def test_a_zip_that_inflates_past_the_limit_is_refused_before_inflating(monkeypatch):
+    monkeypatch.setattr(xlsx_import, "MAX_INFLATED_BYTES", 1_000)
+    data = workbook_bytes({"S": [["Title", "Theme"], ["x" * 2_000, "y"]]})
+    with pytest.raises(CsvFileError, match="too large once unpacked"):
+        xlsx_import.read_sheet(data)
