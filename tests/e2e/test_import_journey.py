@@ -135,3 +135,21 @@ def test_lead_imports_the_councils_own_workbook_matching_its_columns(page):
     assert "Import complete: 1 created" in page.content()
     item = BacklogItem.objects.get(council__slug="northmoor", title="Garden waste renewals online")
     assert item.problem == "Phone queues" and item.effort_days == 15
+
+
+def test_matching_columns_works_without_javascript(no_js_page):
+    from planner.models import BacklogItem
+
+    sign_in(no_js_page, "lead")
+    no_js_page.goto("/c/northmoor/import/")
+    sheet = b"Ref,Challenge,Category\r\n,Matched without scripts,Data sharing\r\n"
+    no_js_page.set_input_files(
+        "#id_file", files=[{"name": "ours.csv", "mimeType": "text/csv", "buffer": sheet}]
+    )
+    no_js_page.get_by_role("button", name="Upload and check").click()
+    no_js_page.wait_for_url("**/import/*/columns/")
+    no_js_page.get_by_role("button", name="Continue to check the import").click()
+    no_js_page.wait_for_url("**/import/*/")
+    no_js_page.get_by_role("button", name="Import 1 row").click()
+    no_js_page.wait_for_load_state()
+    assert BacklogItem.objects.filter(title="Matched without scripts").exists()
