@@ -88,6 +88,7 @@ COLUMNS_AFTER_CRITERIA = (
     PROBLEM,
 )
 DEPENDENCY_SEPARATOR = ";"
+SCORE_PREFIX = "Score: "
 BOM = "\ufeff"
 # Rows per streamed chunk: big enough that per-chunk overhead vanishes, small enough that
 # memory stays a few hundred kilobytes whatever the row count.
@@ -106,8 +107,15 @@ class CsvExport:
 
 
 def header(criteria: Iterable[Criterion | str]) -> list[str]:
-    names = [c if isinstance(c, str) else c.name for c in criteria]
+    names = [criterion_heading(c if isinstance(c, str) else c.name) for c in criteria]
     return [*COLUMNS_BEFORE_CRITERIA, *names, *COLUMNS_AFTER_CRITERIA]
+
+
+def criterion_heading(name: str) -> str:
+    """A criterion's column: its name, prefixed "Score: " when a fixed column has that name
+    (a criterion called "Status"), so the export always imports back."""
+    fixed = {column.casefold() for column in (*COLUMNS_BEFORE_CRITERIA, *COLUMNS_AFTER_CRITERIA)}
+    return SCORE_PREFIX + name if name.strip().casefold() in fixed else name
 
 
 def export_filename(council: Council, what: str, extension: str = "csv") -> str:

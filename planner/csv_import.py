@@ -38,9 +38,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from councils.models import Council
 from planner import csv_export as columns
-from planner import estimates, ranking
+from planner import estimates, ranking, xlsx_import
 from planner.audit import record_history_user
-from planner.csv_safety import CsvFileError, decode_csv_bytes, restore
+from planner.csv_safety import MAX_COLUMNS, CsvFileError, decode_csv_bytes, restore
 from planner.dependencies import find_cycle
 from planner.dependency_graph import dependency_edges
 from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers
@@ -62,13 +62,15 @@ from planner.models import (
 # at most 5,000 characters, so anything near this is a mistake or an attack.
 FIELD_SIZE_LIMIT = 20_000
 PENDING_IMPORT_LIFETIME = timedelta(hours=24)
-# The export has about 20 columns plus one per criterion. More than this, after dropping
-# trailing columns with no heading, is refused before any data row is read (issue 14).
-MAX_COLUMNS = 200
 # Unrecognised columns listed one by one; beyond this they are summarised in one warning.
 _LISTED_UNRECOGNISED = 5
 # SQLite allows ~32k parameters a query; stay well under it when looking up references.
 _LOOKUP_BATCH = 5_000
+# Rows per INSERT or UPDATE when applying: one statement for 20,000 rows builds its SQL and
+# parameters all at once (over 100 MB); batches keep memory flat at no cost in time.
+WRITE_BATCH = 1_000
+# Sheets looked at for a table when the first has none (each costs a read).
+_SHEETS_TRIED = 5
 
 READ_ONLY = {columns.RANK, columns.SCORE, columns.HORIZON, columns.QUARTERS, columns.WHY}
 ITEM_COLUMNS = {
@@ -85,6 +87,9 @@ ITEM_COLUMNS = {
     columns.PROBLEM: "problem",
 }
 REQUIRED_COLUMNS = (columns.TITLE, columns.THEME)
+# A column mapped to a criterion: "criterion:<id>" (see import_mapping); "" ignores a column.
+CRITERION_TARGET = "criterion:"
+IGNORE = ""
 
 
 def _max_length(name: str) -> int:
@@ -143,6 +148,10 @@ class ImportPreview:
     notes: list[str] = field(default_factory=list)
     rows: list[RowPlan] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # True when the only file error is a missing Title or Theme heading: the column-matching
+    # step can still put that right.
+    missing_columns: bool = False
+    criterion_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -190,10 +199,14 @@ def read_upload(upload: Any) -> tuple[str, str]:
 
 
 def read_path(path: Path) -> tuple[str, str]:
-    """The same for a file on disk (the management command)."""
+    """The same for a file on disk (the management command); an .xlsx gives its first sheet,
+    whose headings must be the export's (there is no matching step on the command line)."""
     if path.stat().st_size > settings.IMPORT_MAX_BYTES:
         raise CsvFileError(_too_big_message())
-    return decode_csv_bytes(path.read_bytes())
+    data = path.read_bytes()
+    if xlsx_import.is_xlsx(data) or xlsx_import.is_ole2(data):
+        return xlsx_import.read_sheet(data).text, "Excel workbook"
+    return decode_csv_bytes(data)
 
 
 def _records(text: str) -> Iterator[list[str]]:
@@ -275,8 +288,14 @@ class _Columns:
 
 
 def _match_header(
-    header: list[str], criteria: list[Criterion], preview: ImportPreview, trailing_blank: int = 0
+    header: list[str],
+    criteria: list[Criterion],
+    preview: ImportPreview,
+    trailing_blank: int = 0,
+    mapping: list[str] | None = None,
 ) -> _Columns | None:
+    if mapping is not None:
+        return _mapped_columns(header, criteria, preview, mapping)
     known = {name.casefold(): name for name in [*ITEM_COLUMNS, *READ_ONLY]}
     by_criterion = {
         criterion.name.strip().casefold(): criterion
@@ -303,8 +322,8 @@ def _match_header(
                 preview.file_errors.append(f"The column \u201c{column}\u201d appears twice.")
                 return None
             index[column] = position
-        elif key in by_criterion:
-            criterion = by_criterion[key]
+        elif (criterion_key := _criterion_heading(key)) in by_criterion:
+            criterion = by_criterion[criterion_key]
             if criterion.pk in criterion_index:
                 preview.file_errors.append(f"The column \u201c{name}\u201d appears twice.")
                 return None
@@ -340,6 +359,7 @@ def _match_header(
         else:
             names = " and ".join(f"\u201c{column}\u201d" for column in missing)
             preview.file_errors.append(f"The file has no {names} column.")
+            preview.missing_columns = True
         return None
     ignored = [
         column
@@ -350,6 +370,46 @@ def _match_header(
         preview.notes.append(
             f"{', '.join(ignored)} are worked out by the planner, so those columns are ignored."
         )
+    return _Columns(index, criterion_index, len(header))
+
+
+def is_fixed_column(name: str) -> bool:
+    """Whether a name is one of the spreadsheet's fixed columns (not a criterion's)."""
+    return name.strip().casefold() in {column.casefold() for column in [*ITEM_COLUMNS, *READ_ONLY]}
+
+
+def _criterion_heading(key: str) -> str:
+    """A criterion's column as exported: its name, or "Score: name" when the name is also a
+    fixed column's (a criterion called "Status")."""
+    prefix = columns.SCORE_PREFIX.casefold()
+    return key[len(prefix) :].strip() if key.startswith(prefix) else key
+
+
+def _mapped_columns(
+    header: list[str], criteria: list[Criterion], preview: ImportPreview, mapping: list[str]
+) -> _Columns | None:
+    """Columns as the user mapped them: one target per column of the file (IGNORE for
+    none), checked again here since the file's width or the criteria may have changed."""
+    if len(mapping) != len(header):
+        preview.file_errors.append(
+            "The columns have changed since they were matched. Match them again."
+        )
+        return None
+    scored = {c.pk: c for c in criteria if not c.derived_from_estimate}
+    index: dict[str, int] = {}
+    criterion_index: dict[int, int] = {}
+    for position, target in enumerate(mapping):
+        if target.startswith(CRITERION_TARGET):
+            pk = int(target.removeprefix(CRITERION_TARGET) or 0)
+            if pk in scored and pk not in criterion_index:
+                criterion_index[pk] = position
+        elif target in ITEM_COLUMNS and target not in index:
+            index[target] = position
+    missing = [column for column in REQUIRED_COLUMNS if column not in index]
+    if missing:
+        names = " and ".join(f"\u201c{column}\u201d" for column in missing)
+        preview.file_errors.append(f"No column is matched to {names}.")
+        return None
     return _Columns(index, criterion_index, len(header))
 
 
@@ -482,6 +542,7 @@ CHOICE_RULES = (
     (columns.STATUS, "status", Status),
     (columns.STAGE, "stage", Stage),
 )
+_CHOICE_LABELS = {field_name: dict(choices.choices) for _, field_name, choices in CHOICE_RULES}
 
 
 def _check_text(row: _Row, lookups: _Lookups) -> None:
@@ -583,14 +644,17 @@ COLUMN_GROUP_CHECKS = (
 )
 
 
-def validate(*, council: Council, text: str, encoding: str = "utf-8") -> ImportPreview:
-    """Check every row against this council's data; nothing is written."""
+def validate(
+    *, council: Council, text: str, encoding: str = "utf-8", mapping: list[str] | None = None
+) -> ImportPreview:
+    """Check every row against this council's data; nothing is written. `mapping` gives a
+    target per column (the column-matching step); without it headings are matched by name."""
     preview = ImportPreview(encoding=encoding)
     table = _read_table(text, preview)
     if preview.file_errors:
         return preview
     criteria = list(council.criteria.filter(active=True).order_by("position", "id"))
-    matched = _match_header(table.header, criteria, preview, table.trailing_blank)
+    matched = _match_header(table.header, criteria, preview, table.trailing_blank, mapping)
     if matched is None:
         return preview
     records = [
@@ -602,6 +666,7 @@ def validate(*, council: Council, text: str, encoding: str = "utf-8") -> ImportP
         preview.file_errors.append("The file has a header row but no rows of data.")
         return preview
     lookups = _load_lookups(council, criteria, matched, records)
+    preview.criterion_names = lookups.criterion_names
     seen: dict[str, int] = {}
     for number, record in records:
         plan = _check_row(number, record, matched, lookups, seen, preview.errors)
@@ -767,13 +832,20 @@ def _changes(
 # --- Applying -----------------------------------------------------------------------------
 
 
-def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") -> ImportResult:
+def apply(
+    *,
+    council: Council,
+    user: Any,
+    text: str,
+    encoding: str = "utf-8",
+    mapping: list[str] | None = None,
+) -> ImportResult:
     """Validate again and write everything in one transaction, or raise ImportInvalid and
     write nothing. One ranking run is requested if scores, items or statuses changed."""
     with transaction.atomic():
         # Serialise imports and item creation in this council while we check and write.
         Council.objects.select_for_update().only("pk").get(pk=council.pk)
-        preview = validate(council=council, text=text, encoding=encoding)
+        preview = validate(council=council, text=text, encoding=encoding, mapping=mapping)
         if not preview.ok:
             raise ImportInvalid(preview)
         now = timezone.now()
@@ -787,21 +859,25 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
         }
         items = _lookup_items(council, references)
 
-        new_items: list[BacklogItem] = []
+        created = 0
+        score_changes = 0
         if creates:
             numbers = allocate_numbers(council=council, count=len(creates))
-            for number, plan in zip(numbers, creates, strict=True):
-                new_items.append(
-                    BacklogItem(
-                        council=council,
-                        number=number,
-                        reference=BacklogItem.format_reference(number),
-                        **plan.values,
-                    )
+            # In batches, each written through to scores, dependencies and effort before the
+            # next, so memory stays flat however many rows the file has.
+            for start in range(0, len(creates), WRITE_BATCH):
+                batch = _create_items(
+                    council=council,
+                    user=user,
+                    numbers=numbers[start : start + WRITE_BATCH],
+                    plans=creates[start : start + WRITE_BATCH],
                 )
-            bulk_create_with_history(new_items, BacklogItem, default_user=user)
-            # Fetched back so every backend gives us primary keys, in creation order.
-            new_items = list(council.items.filter(number__in=numbers).order_by("number"))
+                score_changes += _write_scores(user=user, now=now, targets=batch)
+                _set_dependencies(batch, items, user)
+                estimates.sync_effort_scores(
+                    council=council, item_ids=[item.pk for item, _ in batch], user=user
+                )
+                created += len(batch)
 
         changed_items: list[BacklogItem] = []
         for plan in updates:
@@ -816,36 +892,52 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
                 changed_items,
                 BacklogItem,
                 [*UPDATABLE_FIELDS, "version", "updated_at"],
+                batch_size=WRITE_BATCH,
                 default_user=user,
             )
-
-        score_changes = _write_scores(
-            user=user,
-            now=now,
-            targets=[(item, plan) for item, plan in zip(new_items, creates, strict=True)]
-            + [(items[plan.reference], plan) for plan in updates],
-        )
-        for item, plan in [
-            *zip(new_items, creates, strict=True),
-            *((items[plan.reference], plan) for plan in updates),
-        ]:
-            if plan.depends_on is not None and (
-                plan.action == "create" or "Depends on" in plan.changes
-            ):
-                record_history_user(item, user)
-                item.depends_on.set([items[ref].pk for ref in plan.depends_on])
-
-        touched = [item.pk for item in [*new_items, *changed_items]]
-        if touched:
-            estimates.sync_effort_scores(council=council, item_ids=touched, user=user)
-        if new_items or score_changes or changed_items:
+            updated = [(items[plan.reference], plan) for plan in updates]
+            score_changes += _write_scores(user=user, now=now, targets=updated)
+            _set_dependencies(updated, items, user)
+            estimates.sync_effort_scores(
+                council=council, item_ids=[item.pk for item in changed_items], user=user
+            )
+        if created or score_changes or changed_items:
             # Any change may move the plan (estimates, costs, status), not only the ranking.
             ranking.request_run(council=council, requested_by=user)
     return ImportResult(
-        created=len(new_items),
+        created=created,
         updated=len(updates),
         unchanged=len(preview.updates) - len(updates),
     )
+
+
+def _create_items(
+    *, council: Council, user: Any, numbers: list[int], plans: list[RowPlan]
+) -> list[tuple[BacklogItem, RowPlan]]:
+    new_items = [
+        BacklogItem(
+            council=council,
+            number=number,
+            reference=BacklogItem.format_reference(number),
+            **plan.values,
+        )
+        for number, plan in zip(numbers, plans, strict=True)
+    ]
+    bulk_create_with_history(new_items, BacklogItem, batch_size=WRITE_BATCH, default_user=user)
+    # Fetched back so every backend gives us primary keys, in creation order.
+    fetched = council.items.filter(number__in=numbers).order_by("number")
+    return list(zip(fetched, plans, strict=True))
+
+
+def _set_dependencies(
+    targets: list[tuple[BacklogItem, RowPlan]], items: dict[str, BacklogItem], user: Any
+) -> None:
+    for item, plan in targets:
+        if plan.depends_on is not None and (
+            plan.action == "create" or FIELD_LABELS["depends_on"] in plan.changes
+        ):
+            record_history_user(item, user)
+            item.depends_on.set([items[ref].pk for ref in plan.depends_on])
 
 
 def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPlan]]) -> int:
@@ -876,7 +968,7 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
                 score.version += 1
                 to_update.append(score)
     if to_create:
-        bulk_create_with_history(to_create, ItemScore, default_user=user)
+        bulk_create_with_history(to_create, ItemScore, batch_size=WRITE_BATCH, default_user=user)
     if to_update:
         bulk_update_with_history(
             to_update, ItemScore, ["value", "set_by", "set_at", "version"], default_user=user
@@ -891,14 +983,28 @@ def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPl
 
 
 def store_pending(
-    *, council: Council, user: Any, filename: str, text: str, encoding: str
+    *,
+    council: Council,
+    user: Any,
+    filename: str,
+    text: str,
+    encoding: str,
+    sheet: xlsx_import.Sheet | None = None,
+    workbook: bytes | None = None,
 ) -> PendingImport:
     """Keep the upload server-side, bound to this user and council, replacing any earlier
     one of theirs and clearing everyone's expired ones."""
     PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_LIFETIME).delete()
     council.pending_imports.filter(user=user).delete()
     return PendingImport.objects.create(
-        council=council, user=user, filename=filename[:200], text=text, encoding=encoding
+        council=council,
+        user=user,
+        filename=filename[:200],
+        text=text,
+        encoding=encoding,
+        workbook=workbook,
+        sheet=sheet.name if sheet else "",
+        sheet_names=sheet.names if sheet else [],
     )
 
 
@@ -924,22 +1030,132 @@ def apply_pending(*, council: Council, user: Any, pending: PendingImport) -> Imp
         locked = PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
         if locked is None:
             raise ImportGone("This upload has already been imported.")
-        result = apply(council=council, user=user, text=locked.text, encoding=locked.encoding)
+        result = apply(
+            council=council,
+            user=user,
+            text=locked.text,
+            encoding=locked.encoding,
+            mapping=locked.mapping,
+        )
         locked.delete()
     return result
 
 
+def _read_upload_bytes(upload: Any) -> bytes:
+    if upload.size is None or upload.size > settings.IMPORT_MAX_BYTES:
+        raise CsvFileError(_too_big_message())
+    data = upload.read(settings.IMPORT_MAX_BYTES + 1)
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise CsvFileError(_too_big_message())
+    return bytes(data)
+
+
 def receive_upload(*, council: Council, user: Any, upload: Any) -> PendingImport:
-    """Decode an upload and keep it for preview; raise CsvFileError when the file as a whole
-    cannot be used (size, encoding, empty, wrong delimiter, too many rows)."""
-    text, encoding = read_upload(upload)
-    preview = validate(council=council, text=text, encoding=encoding)
-    if preview.file_errors:
-        raise CsvFileError(" ".join(preview.file_errors))
+    """Read a CSV or .xlsx upload (the first sheet) and keep it for matching and preview;
+    raise CsvFileError when the file as a whole cannot be used (size, format, encoding,
+    empty, too many rows or columns). Nothing is saved on error."""
+    data = _read_upload_bytes(upload)
+    filename = Path(upload.name or "upload.csv").name
+    if xlsx_import.is_xlsx(data) or xlsx_import.is_ole2(data):
+        sheet = _first_usable_sheet(council, data)
+        return store_pending(
+            council=council,
+            user=user,
+            filename=filename,
+            text=sheet.text,
+            encoding="Excel workbook",
+            sheet=sheet,
+            workbook=data,
+        )
+    text, encoding = decode_csv_bytes(data)
+    _refuse_unusable(council, text)
     return store_pending(
-        council=council,
-        user=user,
-        filename=Path(upload.name or "upload.csv").name,
-        text=text,
-        encoding=encoding,
+        council=council, user=user, filename=filename, text=text, encoding=encoding
     )
+
+
+def _first_usable_sheet(council: Council, data: bytes) -> xlsx_import.Sheet:
+    """The first sheet, or when it has no table (a cover sheet, notes) the first of the
+    next few that has one; the first sheet's problem when none has."""
+    sheet = xlsx_import.read_sheet(data)
+    try:
+        _refuse_unusable(council, sheet.text)
+    except CsvFileError as problem:
+        for name in sheet.names[1:_SHEETS_TRIED]:
+            other = xlsx_import.read_sheet(data, name)
+            try:
+                _refuse_unusable(council, other.text)
+            except CsvFileError:
+                continue
+            return other
+        raise problem from None
+    return sheet
+
+
+def choose_sheet(*, pending: PendingImport, sheet: str) -> PendingImport:
+    """Read another sheet of a pending workbook; its columns are matched afresh."""
+    if pending.workbook is None or sheet not in pending.sheet_names:
+        raise CsvFileError("Choose a sheet of the workbook.")
+    read = xlsx_import.read_sheet(bytes(pending.workbook), sheet)
+    _refuse_unusable(pending.council, read.text)
+    pending.text, pending.sheet, pending.mapping = read.text, read.name, None
+    pending.save(update_fields=["text", "sheet", "mapping"])
+    return pending
+
+
+def values_read(plan: RowPlan, criterion_names: dict[int, str]) -> list[tuple[str, str]]:
+    """What a row will write, as (label, text) pairs, for the preview."""
+    shown: list[tuple[str, str]] = []
+    for name, value in plan.values.items():
+        if isinstance(value, Theme):
+            text = value.name
+        elif name in _CHOICE_LABELS:
+            text = str(_CHOICE_LABELS[name].get(value, value))
+        else:
+            text = "" if value is None else str(value)
+        shown.append((FIELD_LABELS.get(name, name), text or "(blank)"))
+    shown += [
+        (f"{criterion_names[pk]} score", "unscored" if value is None else str(value))
+        for pk, value in plan.scores.items()
+    ]
+    if plan.depends_on is not None:
+        shown.append((FIELD_LABELS["depends_on"], "; ".join(plan.depends_on) or "(none)"))
+    return shown
+
+
+def first_row(text: str) -> list[str]:
+    """The first data row's cells (for showing an example under each heading)."""
+    try:
+        records = _records(text)
+        next(records, None)
+        return [restore(cell) for cell in next(records, [])]
+    except csv.Error:
+        return []
+
+
+def file_header(text: str) -> list[str]:
+    """The file's header row as the import reads it (trailing unheaded columns dropped)."""
+    try:
+        record = next(_records(text), [])
+    except csv.Error:
+        return []
+    width = len(record)
+    while width and not record[width - 1].strip():
+        width -= 1
+    return [restore(cell).strip() for cell in record[:width]]
+
+
+def _refuse_unusable(council: Council, text: str) -> None:
+    """File-level problems only (rows are checked after the columns are matched): size,
+    quoting, the header row. A missing Title or Theme heading is left to the matching step."""
+    preview = ImportPreview()
+    table = _read_table(text, preview)
+    if not preview.file_errors:
+        criteria = list(council.criteria.filter(active=True))
+        _match_header(table.header, criteria, preview, table.trailing_blank)
+    if preview.file_errors and not preview.missing_columns:
+        raise CsvFileError(" ".join(preview.file_errors))
+    if not any(cell.strip() for cell in table.header):
+        raise CsvFileError("The file has no headings in its first row.")
+    if not any(any(cell.strip() for cell in record) for record in table.rows):
+        raise CsvFileError("The file has a header row but no rows of data.")

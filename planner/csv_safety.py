@@ -68,6 +68,12 @@ class CsvFileError(ValueError):
     """The file as a whole cannot be read; the message is shown to the user."""
 
 
+# The export has about 20 columns plus one per criterion. More than this, after dropping
+# trailing columns with no heading, is refused before any data row is read (issue 14);
+# the CSV and .xlsx imports share it.
+MAX_COLUMNS = 200
+
+
 def neutralise(text: str) -> str:
     """Prefix a single quote to a text cell a spreadsheet would run as a formula."""
     if not text or text[0] not in _SUSPICIOUS_FIRST:

@@ -19,7 +19,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.text import slugify
 
 from councils.models import Council, Role
-from planner import backlog
+from planner import backlog, csv_import
 from planner import quarters as cal
 from planner.effort import validate_bands
 from planner.item_comparison import clean_reference
@@ -420,6 +420,16 @@ class CriterionForm(_CouncilListForm):
     def siblings(self) -> Any:
         return self.council.criteria
 
+    def clean_name(self) -> str:
+        name = super().clean_name()
+        if csv_import.is_fixed_column(name):
+            raise ValidationError(
+                "%(name)s is the name of a column in the backlog spreadsheet. Choose another "
+                "name, so exports and imports can tell them apart",
+                params={"name": name},
+            )
+        return name
+
 
 # --- Roadmap and published plans (issue 5) -----------------------------------------------
 
@@ -677,17 +687,70 @@ class ImportUploadForm(forms.Form):
     over the size limit, from its declared size, before it reads a byte."""
 
     file = forms.FileField(
-        label="CSV file",
-        error_messages={"required": "Choose a CSV file to upload.", "empty": "The file is empty."},
+        label="CSV or Excel file",
+        error_messages={
+            "required": "Choose a CSV or Excel file to upload.",
+            "empty": "The file is empty.",
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         megabytes = settings.IMPORT_MAX_BYTES // (1024 * 1024)
         self.fields["file"].help_text = (
-            f"Up to {megabytes} MB and {settings.IMPORT_MAX_ROWS:,} rows. Save it from Excel as "
-            "“CSV UTF-8 (comma delimited)” or “CSV (comma delimited)”."
+            f"Up to {megabytes} MB and {settings.IMPORT_MAX_ROWS:,} rows. An Excel workbook "
+            "(.xlsx), or a CSV saved from Excel as “CSV UTF-8 (comma delimited)”."
         )
+
+
+class ImportColumnsForm(forms.Form):
+    """One select per column of the uploaded sheet: the field it fills, or "Ignore". Each
+    field can be chosen for one column only; Title and Theme must be chosen."""
+
+    def __init__(
+        self,
+        *args: Any,
+        header: list[str],
+        targets: list[tuple[str, str]],
+        initial_mapping: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = header
+        self.labels = dict(targets)
+        choices = [(csv_import.IGNORE, "Ignore this column"), *targets]
+        for position, heading in enumerate(header):
+            self.fields[f"column_{position}"] = forms.ChoiceField(
+                label=heading or f"Column {position + 1} (no heading)",
+                choices=choices,
+                required=False,
+                initial=initial_mapping[position],
+                error_messages={"invalid_choice": "Choose a field from the list, or Ignore"},
+            )
+
+    def mapping(self) -> list[str]:
+        return [self.cleaned_data.get(f"column_{i}") or "" for i in range(len(self.header))]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        first: dict[str, int] = {}
+        for position, target in enumerate(self.mapping()):
+            if not target:
+                continue
+            if target in first:
+                self.add_error(
+                    f"column_{position}",
+                    f"{self.labels[target]} is already matched to "
+                    f"“{self.header[first[target]]}”: choose it for one column only",
+                )
+            else:
+                first[target] = position
+        for required in csv_import.REQUIRED_COLUMNS:
+            if required not in first:
+                raise ValidationError(f"Choose the column that holds the {required.lower()}")
+        return cleaned
 
 
 class PlanCompareForm(forms.Form):

@@ -635,9 +635,35 @@ class PendingImport(models.Model):
     encoding = models.CharField(max_length=20)
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # An .xlsx upload keeps its bytes so another sheet can be chosen; `text` is the chosen
+    # sheet as CSV, so validation and apply are the CSV path's.
+    workbook = models.BinaryField(null=True, blank=True)
+    sheet = models.CharField(max_length=100, blank=True)
+    sheet_names = models.JSONField(default=list, blank=True)
+    # One target per column of the file (csv_import targets, "" to ignore); None until the
+    # user maps the columns (the file's own headings are then matched by name).
+    mapping = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ImportMapping(models.Model):
+    """A council's remembered choice for one spreadsheet heading: the import target it maps
+    to ("" when the council ignores that column)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="import_mappings")
+    heading = models.CharField(max_length=200)  # case-folded and trimmed
+    target = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["council", "heading"], name="one_mapping_per_heading")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.heading} -> {self.target or 'ignore'}"
 
 
 class RoundStatus(models.TextChoices):

@@ -1,4 +1,6 @@
-"""Backlog CSV import: upload, preview every change and error, then apply all or nothing."""
+"""Backlog import from CSV or .xlsx: upload, match the sheet's columns (unless they are our
+own export's), preview every value and error, then apply all or nothing. Also the blank
+templates to fill in."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Role
-from planner import csv_import
+from planner import csv_import, import_mapping, import_templates
+from planner.csv_export import content_disposition
 from planner.csv_safety import CsvFileError
-from planner.forms import ImportUploadForm
+from planner.forms import ImportColumnsForm, ImportUploadForm
 from planner.models import PendingImport
 from planner.views.helpers import HtmxHttpRequest
 
@@ -63,7 +66,10 @@ def _page(
         rows, errors = preview.rows[start:end], preview.errors[start:end]
         context.update(
             page=page,
-            rows_shown=rows,
+            # Each row with the values it will write, so the preview shows what was read.
+            rows_shown=[
+                (row, csv_import.values_read(row, preview.criterion_names)) for row in rows
+            ],
             errors_shown=errors,
             first_shown=start + 1,
             rows_note=_shown("rows", start, len(rows), len(preview.rows)),
@@ -88,8 +94,83 @@ def import_(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         except CsvFileError as error:
             form.add_error("file", str(error))
         else:
-            return redirect("import_preview", council.slug, pending.token)
+            header = csv_import.file_header(pending.text)
+            if import_mapping.matches_itself(header, _targets(access)):
+                return redirect("import_preview", council.slug, pending.token)
+            return redirect("import_columns", council.slug, pending.token)
     return _page(request, access, form=form, status=400)
+
+
+def _targets(access: CouncilAccess) -> list[import_mapping.Target]:
+    criteria = access.council.criteria.filter(active=True).order_by("position", "id")
+    return import_mapping.targets(criteria)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_columns(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResponse:
+    """Match each column of the uploaded sheet to a field, or ignore it; choose the sheet."""
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    council = access.council
+    pending = _pending(access, request, token)
+    sheet_error = ""
+    if request.method == "POST" and "choose_sheet" in request.POST:
+        try:
+            csv_import.choose_sheet(pending=pending, sheet=request.POST.get("sheet", ""))
+        except CsvFileError as error:
+            sheet_error = str(error)
+        else:
+            return redirect("import_columns", council.slug, pending.token)
+    header = csv_import.file_header(pending.text)
+    options = _targets(access)
+    initial = pending.mapping or import_mapping.initial_mapping(
+        header, options, import_mapping.remembered(council, header)
+    )
+    if len(initial) != len(header):
+        initial = [csv_import.IGNORE] * len(header)
+    mapping_posted = request.method == "POST" and not sheet_error
+    form = ImportColumnsForm(
+        request.POST if mapping_posted else None,
+        header=header,
+        targets=[(target.key, target.label) for target in options],
+        initial_mapping=initial,
+    )
+    if mapping_posted and form.is_valid():
+        pending.mapping = form.mapping()
+        pending.save(update_fields=["mapping"])
+        import_mapping.remember(council, header, pending.mapping)
+        return redirect("import_preview", council.slug, pending.token)
+    context = {
+        "access": access,
+        "council": council,
+        "nav": "import",
+        "form": form,
+        "pending": pending,
+        "sheet_error": sheet_error,
+        # Each column's select with the first row's cell, to help recognise the column.
+        "columns": list(zip(form, _samples(pending.text, len(header)), strict=True)),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "planner/import_columns.html", context, status=status)
+
+
+def _samples(text: str, width: int) -> list[str]:
+    """The first data row's cell under each heading, to help the user recognise columns."""
+    first = csv_import.first_row(text)
+    return [(first[i] if i < len(first) else "")[:60] for i in range(width)]
+
+
+@login_required
+@require_safe
+def import_template(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
+    """A blank template with every importable column and an example row (CSV or .xlsx)."""
+    access = council_for(request, slug, min_role=Role.EDITOR)
+    if kind not in import_templates.KINDS:
+        raise Http404("No such template.")
+    download = import_templates.build(council=access.council, user=request.user, kind=kind)
+    response = HttpResponse(download.content, content_type=download.content_type)
+    response["Content-Disposition"] = content_disposition(download.filename)
+    return response
 
 
 def _pending(access: CouncilAccess, request: HtmxHttpRequest, token: UUID) -> PendingImport:
@@ -105,7 +186,10 @@ def import_preview(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpResp
     access = council_for(request, slug, min_role=Role.EDITOR)
     pending = _pending(access, request, token)
     preview = csv_import.validate(
-        council=access.council, text=pending.text, encoding=pending.encoding
+        council=access.council,
+        text=pending.text,
+        encoding=pending.encoding,
+        mapping=pending.mapping,
     )
     return _page(request, access, form=ImportUploadForm(), pending=pending, preview=preview)
 
@@ -142,6 +226,8 @@ def import_apply(request: HtmxHttpRequest, slug: str, token: UUID) -> HttpRespon
 
 urlpatterns = [
     path("import/", import_, name="import"),
+    path("import/template.<str:kind>", import_template, name="import_template"),
     path("import/<uuid:token>/", import_preview, name="import_preview"),
+    path("import/<uuid:token>/columns/", import_columns, name="import_columns"),
     path("import/<uuid:token>/apply/", import_apply, name="import_apply"),
 ]

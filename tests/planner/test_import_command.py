@@ -64,3 +64,23 @@ def test_unknown_council_is_an_error(db, tmp_path):
     path.write_text(GOOD)
     with pytest.raises(CommandError, match="No council"):
         _run("nowhere", str(path))
+
+
+def test_an_xlsx_first_sheet_imports_from_the_command_line(council, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Title", "Theme"])
+    book.active.append(["From a workbook", "Procurement"])
+    path = tmp_path / "b.xlsx"
+    book.save(path)
+    out, _ = _run(council.slug, str(path), "--apply")
+    assert "Encoding: Excel workbook" in out and "1 created" in out
+    assert council.items.get().title == "From a workbook"
+
+
+def test_an_old_xls_is_refused_from_the_command_line(council, tmp_path):
+    path = tmp_path / "b.xls"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(1024))
+    with pytest.raises(CommandError, match=r"\.xls"):
+        _run(council.slug, str(path))

@@ -162,7 +162,7 @@ def test_ten_megabyte_upload_gets_a_clear_message_not_a_413(editor_client, counc
 def test_missing_file_gets_a_clear_message(editor_client, council):
     response = editor_client.post(reverse("import", args=[council.slug]), {})
     assert response.status_code == 400
-    assert "Choose a CSV file to upload." in response.content.decode()
+    assert "Choose a CSV or Excel file to upload." in response.content.decode()
 
 
 def test_preview_escapes_file_contents(editor_client, council):

@@ -1,4 +1,5 @@
-"""Import a backlog CSV from the command line, with the same checks as the import page.
+"""Import a backlog CSV or .xlsx (first sheet, our own headings) from the command line, with
+the same checks as the import page.
 
     python manage.py import_backlog <council-slug> <file> [--apply] [--user USERNAME]
 
