@@ -525,7 +525,8 @@ class RankedEntry(models.Model):
     rank_high = models.PositiveIntegerField(null=True, blank=True)  # 95th percentile
     p_top10 = models.FloatField(null=True, blank=True)
     p_now = models.FloatField(null=True, blank=True)
-    stability = models.CharField(max_length=16, blank=True)
+    # db_default: the run's COPY of entries leaves the column out until ranges are computed.
+    stability = models.CharField(max_length=16, blank=True, db_default="")
 
     class Meta:
         ordering = ["position"]
