@@ -67,3 +67,20 @@ def sweep_rankings() -> list[int]:
     from planner import ranking
 
     return ranking.sweep()
+
+
+@shared_task(
+    name="planner.tasks.compute_rank_ranges",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+    serializer="json",
+)
+def compute_rank_ranges(run_id: int) -> bool:
+    """A done run's rank ranges (SMAA-2), after the live ranking has been published."""
+    from planner import rank_ranges
+
+    return rank_ranges.fill_run(run_id)

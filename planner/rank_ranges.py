@@ -1,0 +1,238 @@
+"""Rank ranges for a finished ranking run: load what planner.robustness needs, call it, and
+write the results onto the run's entries in one statement.
+
+Runs on the worker as a second task after the ranking (planner.tasks.compute_rank_ranges),
+so the live ranking is never held up by it; run_now (seeding, commands) computes it inline.
+Safe to repeat (it overwrites with the same values: the seed is the run's id) and safe if the
+run was pruned meanwhile (nothing to do). See /work/shared/PLANNING.md, "Rank ranges".
+
+What p_now models (stated on the method page and in the method CSV): in each sample the
+items are taken in that sample's rank order into the plan's first quarter (Now), each taking
+its effort, until the first one that no longer fits. The capacity is the first quarter's,
+less the work under way already committed to it. Work under way and pinned items keep the
+place the plan gave them; items that are parked or have no effort estimate never land in Now
+by this reckoning; dependencies and budgets are not modelled in the samples.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+
+from planner import planning, robustness, scoring
+from planner.models import Criterion, Horizon, ItemScore, RankedEntry, RankingRun, RunStatus
+from planner.schedule import COMMITTED, PINNED
+
+log = logging.getLogger(__name__)
+
+SAMPLES = robustness.DEFAULT_SAMPLES
+DEFAULT_BAND_PERCENT = 25
+# A missing Confidence score reads as full confidence: the item's scores do not move.
+NO_NOISE_CONFIDENCE = 5
+# The plan keeps these where it put them; the samples do not move them in or out of Now.
+_FIXED_REASONS = frozenset({COMMITTED, PINNED})
+
+
+@dataclass(frozen=True, slots=True)
+class RangesInput:
+    """A run's entries in position order, with everything robustness.rank_ranges takes."""
+
+    entry_ids: list[int]
+    criteria: list[scoring.CriterionInput]
+    method: str
+    values: np.ndarray
+    confidence: np.ndarray
+    efforts: np.ndarray | None
+    capacity: float | None
+    # Per entry: None when the samples decide, else the plan's own answer (in Now or not).
+    fixed_now: list[bool | None]
+    band_percent: int
+
+
+def band_percent(run: RankingRun) -> int:
+    """The weight band of the profile (or option) the run ranked with; 25 when it is gone."""
+    profile = run.option or run.profile
+    return DEFAULT_BAND_PERCENT if profile is None else int(profile.weight_band_percent)
+
+
+def load(run: RankingRun) -> RangesInput:
+    """Five queries whatever the run's size: entries, confidence criterion, scores, item
+    facts (effort), and the profile."""
+    rows = list(
+        RankedEntry.objects.filter(run_id=run.pk)
+        .order_by("position")
+        .values_list("pk", "item_id", "horizon", "schedule_reason")
+    )
+    criteria = [
+        scoring.CriterionInput(
+            id=int(c["id"]),
+            key=str(c["key"]),
+            direction=str(c["direction"]),
+            weight=float(c["weight"] or 0),
+        )
+        for c in run.scored_criteria()
+    ]
+    column = {c.id: i for i, c in enumerate(criteria)}
+    row_of = {item_id: i for i, (_pk, item_id, _h, _r) in enumerate(rows)}
+    confidence_id = (
+        Criterion.objects.filter(council_id=run.council_id, key=scoring.CONFIDENCE_KEY)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    # Missing scores read as the scale's lowest value, as scoring does for criteria weighted 0
+    # (a ranked item has every weighted criterion's score).
+    lowest = np.array([c.scale_min for c in criteria], dtype=np.float64)
+    values = np.tile(lowest, (len(rows), 1))
+    confidence = np.full(len(rows), float(NO_NOISE_CONFIDENCE))
+    wanted = [*column, *([confidence_id] if confidence_id is not None else [])]
+    scores = ItemScore.objects.filter(
+        item__ranked_entries__run_id=run.pk, criterion_id__in=wanted
+    ).values_list("item_id", "criterion_id", "value")
+    for item_id, criterion_id, value in scores.iterator(chunk_size=5_000):
+        row = row_of.get(item_id)
+        if row is None:
+            continue
+        if criterion_id in column:
+            values[row, column[criterion_id]] = value
+        if criterion_id == confidence_id:
+            confidence[row] = value
+    efforts, capacity, fixed_now = _now_inputs(run, rows)
+    return RangesInput(
+        entry_ids=[pk for pk, *_rest in rows],
+        criteria=criteria,
+        method=run.method or scoring.WEIGHTED_SUM,
+        values=values,
+        confidence=confidence,
+        efforts=efforts,
+        capacity=capacity,
+        fixed_now=fixed_now,
+        band_percent=band_percent(run),
+    )
+
+
+def _now_inputs(
+    run: RankingRun, rows: list[tuple[int, int, str, str]]
+) -> tuple[np.ndarray | None, float | None, list[bool | None]]:
+    quarters = (run.plan or {}).get("quarters") or []
+    if not quarters:
+        return None, None, [None] * len(rows)
+    first = quarters[0]
+    capacity = max(float(first.get("capacity") or 0) - float(first.get("committed") or 0), 0.0)
+    facts = planning._item_facts(run.council_id)  # the plan's own efforts, one query
+    efforts = np.zeros(len(rows))
+    fixed: list[bool | None] = []
+    for i, (_pk, item_id, horizon, reason) in enumerate(rows):
+        _reference, status, effort, _one_off, _recurring = facts[item_id]
+        if reason in _FIXED_REASONS:
+            fixed.append(horizon == Horizon.NOW)
+        elif effort is None or status not in planning.CANDIDATE_STATUSES:
+            fixed.append(False)
+        else:
+            efforts[i] = effort
+            fixed.append(None)
+    return efforts, capacity, fixed
+
+
+def compute(data: RangesInput, seed: int) -> list[robustness.RankRange]:
+    ranges = robustness.rank_ranges(
+        data.criteria,
+        data.method,
+        data.values,
+        data.confidence,
+        band=data.band_percent / 100,
+        seed=seed,
+        samples=SAMPLES,
+        efforts=data.efforts,
+        capacity=data.capacity,
+    )
+    return [
+        r if fixed is None else _with_p_now(r, 1.0 if fixed else 0.0)
+        for r, fixed in zip(ranges, data.fixed_now, strict=True)
+    ]
+
+
+def _with_p_now(r: robustness.RankRange, p_now: float) -> robustness.RankRange:
+    return robustness.RankRange(r.median, r.low, r.high, r.p_top10, p_now, r.stability)
+
+
+def fill_run(run_id: int) -> bool:
+    """Compute and store a done run's rank ranges. False when there was nothing to do (the
+    run is gone, pruned, or not done)."""
+    run = (
+        RankingRun.objects.select_related("profile", "option")
+        .filter(pk=run_id, status=RunStatus.DONE)
+        .first()
+    )
+    if run is None:
+        return False
+    data = load(run)
+    ranges = compute(data, seed=run.pk)
+    with transaction.atomic():
+        # Lock the run: a prune deleting it meanwhile either waits for this or has won.
+        if not RankingRun.objects.select_for_update().filter(pk=run_id).exists():
+            return False
+        write(run_id, data.entry_ids, ranges)
+        RankingRun.objects.filter(pk=run_id).update(
+            robustness={"samples": SAMPLES, "band": data.band_percent, "seed": run.pk}
+        )
+    return True
+
+
+def write(run_id: int, entry_ids: list[int], ranges: list[robustness.RankRange]) -> None:
+    """Every entry's range in one UPDATE: the values travel as seven array parameters."""
+    if not entry_ids:
+        return
+    if connection.vendor != "postgresql":
+        entries = [
+            RankedEntry(
+                pk=pk,
+                rank_median=r.median,
+                rank_low=r.low,
+                rank_high=r.high,
+                p_top10=r.p_top10,
+                p_now=r.p_now,
+                stability=r.stability,
+            )
+            for pk, r in zip(entry_ids, ranges, strict=True)
+        ]
+        RankedEntry.objects.bulk_update(entries, list(_FIELDS), batch_size=500)
+        return
+    columns: dict[str, list[Any]] = {
+        "median": [r.median for r in ranges],
+        "low": [r.low for r in ranges],
+        "high": [r.high for r in ranges],
+        "p_top10": [r.p_top10 for r in ranges],
+        "p_now": [r.p_now for r in ranges],
+        "stability": [r.stability for r in ranges],
+    }
+    table = RankedEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS e SET rank_median = v.median, rank_low = v.low,"
+            " rank_high = v.high, p_top10 = v.p_top10, p_now = v.p_now, stability = v.stability"
+            " FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[],"
+            " %s::float8[], %s::float8[], %s::text[])"
+            " AS v(id, median, low, high, p_top10, p_now, stability)"
+            " WHERE e.id = v.id AND e.run_id = %s",
+            [entry_ids, *columns.values(), run_id],
+        )
+
+
+_FIELDS = ("rank_median", "rank_low", "rank_high", "p_top10", "p_now", "stability")
+
+
+def enqueue(run_id: int) -> bool:
+    """Hand the run's rank ranges to the worker. A lost message costs only the ranges (pages
+    say "working out"); the next run computes its own."""
+    from planner.tasks import compute_rank_ranges
+
+    try:
+        compute_rank_ranges.apply_async(args=[run_id], retry=False)
+    except Exception:
+        log.warning("Could not enqueue the rank ranges of run %s", run_id)
+        return False
+    return True

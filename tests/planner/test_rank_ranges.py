@@ -1,0 +1,178 @@
+"""Rank ranges wired into ranking runs: planner.rank_ranges and its task."""
+
+from __future__ import annotations
+
+import random
+from unittest import mock
+
+import pytest
+
+from planner import rank_ranges, ranking, robustness, scoring
+from planner.models import ItemScore, RankedEntry, RankingRun, RunStatus, WeightingProfile
+from tests.factories import BacklogItemFactory, score_all
+
+pytestmark = pytest.mark.django_db
+
+
+def _varied_items(council, count: int = 14, seed: int = 3) -> None:
+    """Items with scores all over the scale, and low confidence for some."""
+    chooser = random.Random(seed)
+    for _ in range(count):
+        item = BacklogItemFactory.create(council=council, effort_days=chooser.choice([5, 10, 20]))
+        score_all(item, 3)
+        for score in ItemScore.objects.filter(item=item, criterion__derived_from_estimate=False):
+            score.value = chooser.randint(1, 5)
+            score.save(update_fields=["value"])
+
+
+def _ranges(run: RankingRun) -> list[tuple]:
+    return list(
+        run.entries.order_by("position").values_list(
+            "rank_median", "rank_low", "rank_high", "p_top10", "p_now", "stability"
+        )
+    )
+
+
+def test_run_now_fills_what_robustness_computes_directly(council):
+    _varied_items(council)
+    run = ranking.run_now(council=council)
+    assert run.robustness == {"samples": 2000, "band": 25, "seed": run.pk}
+    data = rank_ranges.load(run)
+    assert data.values.shape == (run.item_count, len(run.scored_criteria()))
+    expected = robustness.rank_ranges(
+        data.criteria,
+        data.method,
+        data.values,
+        data.confidence,
+        band=0.25,
+        seed=run.pk,
+        samples=2000,
+        efforts=data.efforts,
+        capacity=data.capacity,
+    )
+    stored = _ranges(run)
+    assert [(m, lo, hi, p10, st) for m, lo, hi, p10, _pn, st in stored] == [
+        (r.median, r.low, r.high, r.p_top10, r.stability) for r in expected
+    ]
+    # p_now comes from the samples, except for items the plan fixes (none here: all estimated).
+    assert [row[4] for row in stored] == [r.p_now for r in expected]
+    assert all(lo <= m <= hi for m, lo, hi, *_ in stored)
+
+
+def test_the_scores_loaded_are_the_run_items_scores_in_criteria_order(council):
+    _varied_items(council, count=4)
+    run = ranking.run_now(council=council)
+    data = rank_ranges.load(run)
+    entries = list(run.entries.order_by("position").values_list("item_id", flat=True))
+    for row, item_id in enumerate(entries):
+        scores = dict(
+            ItemScore.objects.filter(item_id=item_id).values_list("criterion_id", "value")
+        )
+        assert list(data.values[row]) == [scores.get(c.id, 1) for c in data.criteria]
+        confidence = ItemScore.objects.get(item_id=item_id, criterion__key=scoring.CONFIDENCE_KEY)
+        assert data.confidence[row] == confidence.value
+
+
+def test_band_zero_and_full_confidence_collapse_to_the_plain_rank(council):
+    _varied_items(council)
+    ItemScore.objects.filter(criterion__key=scoring.CONFIDENCE_KEY).update(value=5)
+    WeightingProfile.objects.filter(council=council, is_active=True).update(weight_band_percent=0)
+    run = ranking.run_now(council=council)
+    assert run.robustness["band"] == 0
+    for position, (median, low, high, p_top10, _p_now, stability) in enumerate(_ranges(run), 1):
+        assert median == low == high == position
+        assert p_top10 == (1.0 if position <= 10 else 0.0)
+        assert stability == robustness.SETTLED
+
+
+def test_the_band_comes_from_the_profile_and_widening_it_widens_intervals(council):
+    _varied_items(council, count=20)
+    narrow = ranking.run_now(council=council)
+    WeightingProfile.objects.filter(council=council, is_active=True).update(weight_band_percent=90)
+    wide = ranking.run_now(council=council)
+    assert wide.robustness["band"] == 90
+
+    def width(run):
+        return sum(high - low for _m, low, high, *_ in _ranges(run))
+
+    assert width(wide) > width(narrow)
+
+
+def test_filling_again_is_deterministic(council):
+    _varied_items(council)
+    run = ranking.run_now(council=council)
+    first = _ranges(run)
+    RankedEntry.objects.filter(run=run).update(rank_low=None, rank_high=None, stability="")
+    assert rank_ranges.fill_run(run.pk) is True
+    assert _ranges(run) == first
+
+
+def test_a_pruned_or_unfinished_run_is_left_alone(council):
+    _varied_items(council, count=3)
+    run = ranking.run_now(council=council)
+    run_id = run.pk
+    run.delete()
+    assert rank_ranges.fill_run(run_id) is False
+    queued = RankingRun.objects.create(council=council, generation=99)
+    assert rank_ranges.fill_run(queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.robustness == {}
+
+
+def test_the_task_is_enqueued_on_commit_after_the_run_is_done(
+    council, django_capture_on_commit_callbacks
+):
+    _varied_items(council, count=5)
+    run = RankingRun.objects.create(council=council, generation=1)
+    seen: list[tuple] = []
+
+    def record(args, retry):
+        finished = RankingRun.objects.get(pk=args[0])
+        seen.append((args[0], finished.status, _ranges(finished)[0][1]))
+
+    with (
+        mock.patch("planner.tasks.compute_rank_ranges.apply_async", side_effect=record),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        ranking.execute_run(run_id=run.pk)
+        assert seen == []  # nothing is sent before the run's transaction commits
+    for callback in callbacks:
+        with mock.patch("planner.tasks.compute_rank_ranges.apply_async", side_effect=record):
+            callback()
+    # The live run was done, and had no ranges yet, when its ranges were asked for.
+    assert seen == [(run.pk, RunStatus.DONE, None)]
+
+
+def test_the_task_fills_the_run_on_the_worker(council):
+    _varied_items(council, count=5)
+    run = RankingRun.objects.create(council=council, generation=1)
+    # Eager Celery in unit tests: enqueueing runs the task in-process.
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        ranking.execute_run(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.robustness["seed"] == run.pk
+    assert all(row[1] is not None for row in _ranges(run))
+
+
+def test_a_broker_outage_costs_only_the_ranges(council):
+    with mock.patch(
+        "planner.tasks.compute_rank_ranges.apply_async", side_effect=ConnectionError("down")
+    ):
+        assert rank_ranges.enqueue(123) is False
+
+
+def test_unestimated_and_parked_items_never_land_in_now(council):
+    _varied_items(council, count=6)
+    item = council.items.order_by("pk").first()
+    item.effort_days = None
+    item.save()
+    run = ranking.run_now(council=council)
+    p_now = dict(run.entries.values_list("item_id", "p_now"))
+    assert p_now[item.pk] == 0.0
+    assert any(value and value > 0 for value in p_now.values())
+
+
+def test_stability_thresholds_live_in_one_place():
+    assert robustness.stability(2) == robustness.SETTLED
+    assert robustness.stability(6) == robustness.FAIRLY_SETTLED
+    assert robustness.stability(7) == robustness.CONTESTED
