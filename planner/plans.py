@@ -182,6 +182,10 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
                 "why": entry.why,
                 "committed": entry.committed,
                 "pinned": entry.pinned,
+                # Rank ranges (helper "ranges"): None and "" when not worked out yet.
+                "rank_low": entry.rank_low,
+                "rank_high": entry.rank_high,
+                "stability": entry.stability,
             }
         )
     method = run.method or Method.WEIGHTED_SUM

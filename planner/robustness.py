@@ -403,3 +403,29 @@ def p_above(
     sampled, weights = _draw(rng, samples, scorer, pair, score_spread(confidence), band)
     scores = scorer.score(sampled, weights)
     return float(np.mean(scores[:, 0] >= scores[:, 1]))
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalBar:
+    """SVG geometry of one rank interval on a common scale (rank 1 on the left)."""
+
+    x: float
+    width: float
+    marker: float  # the plain rank's position
+
+
+def interval_bars(
+    intervals: Sequence[tuple[int, int | None, int | None]], width: float = 120.0
+) -> list[IntervalBar | None]:
+    """One bar per (rank, low, high) on a scale from 1 to the largest rank shown; None where
+    the interval is not known yet."""
+    known = [high for _rank, low, high in intervals if low is not None and high is not None]
+    ranks = [rank for rank, _low, _high in intervals]
+    top = max([*known, *ranks, 2])
+    step = width / (top - 1)
+    return [
+        None
+        if low is None or high is None
+        else IntervalBar((low - 1) * step, max((high - low) * step, 2.0), (rank - 1) * step)
+        for rank, low, high in intervals
+    ]

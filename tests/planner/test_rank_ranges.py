@@ -6,6 +6,7 @@ import random
 from unittest import mock
 
 import pytest
+from django.urls import reverse
 
 from planner import rank_ranges, ranking, robustness, scoring
 from planner.models import ItemScore, RankedEntry, RankingRun, RunStatus, WeightingProfile
@@ -176,3 +177,22 @@ def test_stability_thresholds_live_in_one_place():
     assert robustness.stability(2) == robustness.SETTLED
     assert robustness.stability(6) == robustness.FAIRLY_SETTLED
     assert robustness.stability(7) == robustness.CONTESTED
+
+
+def test_the_ranking_csv_has_each_entry_rank_range_and_stability(council, viewer_client):
+    import csv
+    import io
+
+    _varied_items(council, count=12)
+    run = ranking.run_now(council=council)
+    response = viewer_client.get(reverse("ranking_export", args=[council.slug]))
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    expected = {
+        reference: (f"{low}–{high}", stability)
+        for reference, low, high, stability in run.entries.values_list(
+            "item__reference", "rank_low", "rank_high", "stability"
+        )
+    }
+    assert {row["Reference"]: (row["Rank range"], row["Stability"]) for row in rows} == expected
