@@ -42,7 +42,7 @@ from django.db.models.functions import Collate, Length
 from django.utils import timezone
 
 from councils.models import Council
-from planner import plans, ranking
+from planner import plans, rank_ranges, ranking
 from planner.csv_safety import neutralise
 from planner.delivery import QuarterNamer
 from planner.models import (
@@ -664,6 +664,7 @@ def _method_rows(
     generation: int | None,
     weights: list[tuple[str, str, Any]],
     plan: PublishedPlan | None,
+    sampling: dict[str, Any] | None = None,
 ) -> list[list[str]]:
     when = timezone.localtime(ranked_at).strftime("%Y-%m-%d %H:%M") if ranked_at else ""
     rows = [
@@ -679,6 +680,10 @@ def _method_rows(
     ]
     for name, direction, weight in weights:
         rows.append([_text(f"Weight: {name} ({direction})"), _number(weight)])
+    rows.append(["How sure each rank is", rank_ranges.method_text(sampling)])
+    rows.append(["Rank range samples", _number((sampling or {}).get("samples"))])
+    rows.append(["Weight band (±%)", _number((sampling or {}).get("band"))])
+    rows.append(["Random seed", _number((sampling or {}).get("seed"))])
     return rows
 
 
@@ -715,6 +720,7 @@ def export_method(
             generation=plan.run.generation,
             weights=weights or _run_weights(plan.run),
             plan=plan,
+            sampling=snapshot.get("robustness") or plan.run.robustness,
         )
         what, description = f"{plan.slug}-method", f"Method for published plan: {plan.title}"
     else:
@@ -727,6 +733,7 @@ def export_method(
             generation=run.generation,
             weights=_run_weights(run),
             plan=None,
+            sampling=run.robustness,
         )
         what = "ranking-method"
         description = f"Method for the current ranking (run {run.generation})"

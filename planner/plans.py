@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from councils.models import Council
-from planner import charts, ranking
+from planner import charts, rank_ranges, ranking
 from planner.delivery import (
     PLAN_HORIZONS,
     QuarterNamer,
@@ -203,6 +203,9 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
         "method": method,
         "method_label": Method(method).label if method in Method.values else method,
         "method_formula": METHOD_FORMULAS.get(method, ""),
+        # How the rank ranges were sampled (helper "ranges"): {} while not worked out.
+        "robustness": run.robustness or {},
+        "robustness_text": rank_ranges.method_text(run.robustness),
         "criteria": criteria,
         "capacity": council.capacity_days_per_quarter,
         # The delivery plan as the worker stored it: quarters, money, mode and solver status.

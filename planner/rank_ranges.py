@@ -236,3 +236,27 @@ def enqueue(run_id: int) -> bool:
         log.warning("Could not enqueue the rank ranges of run %s", run_id)
         return False
     return True
+
+
+def method_text(sampling: dict[str, Any] | None) -> str:
+    """How the rank ranges were worked out, in plain English, from run.robustness."""
+    if not sampling:
+        return "How sure each rank is has not been worked out for this ranking yet."
+    samples, band, seed = sampling.get("samples"), sampling.get("band"), sampling.get("seed")
+    thresholds = {label: limit for limit, label in robustness.STABILITY_THRESHOLDS}
+    return (
+        f"To show how sure each rank is, the ranking was worked out again {samples:,} times."
+        f" Each time, every weight moved at random by up to ±{band}% of its value (the weights"
+        " then kept the same total), and each item's scores moved at random according to its"
+        " Confidence score: by up to 1 level at Confidence 1, half a level at 3, and not at all"
+        " at 5, staying on the 1 to 5 scale. An item's rank range runs from the 5th to the"
+        " 95th percentile of its ranks in those samples. It is"
+        f" “{robustness.SETTLED}” when the range spans {thresholds[robustness.SETTLED]} places"
+        f" or fewer, “{robustness.FAIRLY_SETTLED}” up to"
+        f" {thresholds[robustness.FAIRLY_SETTLED]}, and “{robustness.CONTESTED}” beyond that."
+        " The chance of landing in Now uses every sample: the items are taken in that sample's"
+        " rank order into the first quarter's capacity (less the work under way) until the"
+        " first one that does not fit; work under way and pinned items keep their place, items"
+        " with no estimate never count, and dependencies and budgets are left out of the"
+        f" samples. The random seed is {seed}, so the same ranking always gives the same ranges."
+    )

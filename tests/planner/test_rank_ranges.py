@@ -196,3 +196,40 @@ def test_the_ranking_csv_has_each_entry_rank_range_and_stability(council, viewer
         )
     }
     assert {row["Reference"]: (row["Rank range"], row["Stability"]) for row in rows} == expected
+
+
+def test_the_method_csv_explains_the_sampling(council, viewer_client):
+    import csv
+    import io
+
+    _varied_items(council, count=4)
+    run = ranking.run_now(council=council)
+    response = viewer_client.get(reverse("method_export", args=[council.slug]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = dict(csv.reader(io.StringIO(text, newline="")))
+    assert rows["Rank range samples"] == "2000"
+    assert rows["Weight band (±%)"] == "25"
+    assert rows["Random seed"] == str(run.pk)
+    explained = rows["How sure each rank is"]
+    assert "2,000 times" in explained and "±25%" in explained and str(run.pk) in explained
+    assert "Confidence" in explained and "first quarter's capacity" in explained
+
+
+def test_the_method_text_before_the_ranges_exist():
+    assert "not been worked out" in rank_ranges.method_text({})
+
+
+def test_a_published_plan_freezes_each_entry_range_and_the_sampling(council):
+    from planner import plans
+
+    _varied_items(council, count=5)
+    run = ranking.run_now(council=council)
+    snapshot = plans.build_snapshot(council=council, run=run)
+    assert snapshot["robustness"] == run.robustness
+    assert "2,000 times" in snapshot["robustness_text"]
+    by_id = {e["item_id"]: e for e in snapshot["entries"]}
+    for item_id, low, high, stability in run.entries.values_list(
+        "item_id", "rank_low", "rank_high", "stability"
+    ):
+        assert (by_id[item_id]["rank_low"], by_id[item_id]["rank_high"]) == (low, high)
+        assert by_id[item_id]["stability"] == stability
