@@ -67,39 +67,7 @@ def load(run: RankingRun) -> RangesInput:
         .order_by("position")
         .values_list("pk", "item_id", "horizon", "schedule_reason")
     )
-    criteria = [
-        scoring.CriterionInput(
-            id=int(c["id"]),
-            key=str(c["key"]),
-            direction=str(c["direction"]),
-            weight=float(c["weight"] or 0),
-        )
-        for c in run.scored_criteria()
-    ]
-    column = {c.id: i for i, c in enumerate(criteria)}
-    row_of = {item_id: i for i, (_pk, item_id, _h, _r) in enumerate(rows)}
-    confidence_id = (
-        Criterion.objects.filter(council_id=run.council_id, key=scoring.CONFIDENCE_KEY)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    # Missing scores read as the scale's lowest value, as scoring does for criteria weighted 0
-    # (a ranked item has every weighted criterion's score).
-    lowest = np.array([c.scale_min for c in criteria], dtype=np.float64)
-    values = np.tile(lowest, (len(rows), 1))
-    confidence = np.full(len(rows), float(NO_NOISE_CONFIDENCE))
-    wanted = [*column, *([confidence_id] if confidence_id is not None else [])]
-    scores = ItemScore.objects.filter(
-        item__ranked_entries__run_id=run.pk, criterion_id__in=wanted
-    ).values_list("item_id", "criterion_id", "value")
-    for item_id, criterion_id, value in scores.iterator(chunk_size=5_000):
-        row = row_of.get(item_id)
-        if row is None:
-            continue
-        if criterion_id in column:
-            values[row, column[criterion_id]] = value
-        if criterion_id == confidence_id:
-            confidence[row] = value
+    criteria, values, confidence = _scores(run, [item_id for _pk, item_id, _h, _r in rows])
     efforts, capacity, fixed_now = _now_inputs(run, rows)
     return RangesInput(
         entry_ids=[pk for pk, *_rest in rows],
@@ -112,6 +80,56 @@ def load(run: RankingRun) -> RangesInput:
         fixed_now=fixed_now,
         band_percent=band_percent(run),
     )
+
+
+def _criteria_and_values(
+    run: RankingRun, item_ids: list[int]
+) -> tuple[list[scoring.CriterionInput], np.ndarray]:
+    criteria, values, _confidence = _scores(run, item_ids, with_confidence=False)
+    return criteria, values
+
+
+def _scores(
+    run: RankingRun, item_ids: list[int], *, with_confidence: bool = True
+) -> tuple[list[scoring.CriterionInput], np.ndarray, np.ndarray]:
+    """The run's criteria (from its snapshot, in its order), the items' scores (items in the
+    order given × criteria) and each item's Confidence score. Two queries."""
+    criteria = [
+        scoring.CriterionInput(
+            id=int(c["id"]),
+            key=str(c["key"]),
+            direction=str(c["direction"]),
+            weight=float(c["weight"] or 0),
+        )
+        for c in run.scored_criteria()
+    ]
+    column = {c.id: i for i, c in enumerate(criteria)}
+    row_of = {item_id: i for i, item_id in enumerate(item_ids)}
+    confidence_id = None
+    if with_confidence:
+        confidence_id = (
+            Criterion.objects.filter(council_id=run.council_id, key=scoring.CONFIDENCE_KEY)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    # Missing scores read as the scale's lowest value, as scoring does for criteria weighted
+    # 0 (a ranked item has every weighted criterion's score).
+    lowest = np.array([c.scale_min for c in criteria], dtype=np.float64)
+    values = np.tile(lowest, (len(item_ids), 1))
+    confidence = np.full(len(item_ids), float(NO_NOISE_CONFIDENCE))
+    wanted = [*column, *([confidence_id] if confidence_id is not None else [])]
+    scores = ItemScore.objects.filter(
+        item__ranked_entries__run_id=run.pk, criterion_id__in=wanted
+    ).values_list("item_id", "criterion_id", "value")
+    for item_id, criterion_id, value in scores.iterator(chunk_size=5_000):
+        row = row_of.get(item_id)
+        if row is None:
+            continue
+        if criterion_id in column:
+            values[row, column[criterion_id]] = value
+        if criterion_id == confidence_id:
+            confidence[row] = value
+    return criteria, values, confidence
 
 
 def _now_inputs(
@@ -259,4 +277,81 @@ def method_text(sampling: dict[str, Any] | None) -> str:
         " first one that does not fit; work under way and pinned items keep their place, items"
         " with no estimate never count, and dependencies and budgets are left out of the"
         f" samples. The random seed is {seed}, so the same ranking always gives the same ranges."
+    )
+
+
+# --- The item page's tornado chart ----------------------------------------------------
+
+TORNADO_WIDTH = 360.0
+TORNADO_BAR_HEIGHT = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class TornadoRow:
+    criterion: str
+    weight: float
+    rank_low_weight: int  # the item's rank with this weight at the low end of the band
+    rank_high_weight: int  # ... and at the high end
+    swing: int
+    bar: robustness.TornadoBar
+
+
+@dataclass(frozen=True, slots=True)
+class Tornado:
+    rank: int  # the item's plain rank position in the run
+    band_percent: int
+    best: int  # the best and worst ranks on the chart's scale
+    worst: int
+    marker: float  # the plain rank's x on the chart
+    rows: list[TornadoRow]
+    width: float = TORNADO_WIDTH
+
+    @property
+    def height(self) -> float:
+        return len(self.rows) * TORNADO_BAR_HEIGHT * 1.5
+
+
+def tornado(run: RankingRun, item_id: int) -> Tornado | None:
+    """The item's rank with each weight in turn at the low and high end of the profile's band,
+    widest swing first. None when the item is not in the run (or the run recorded no
+    weights). A few queries; numpy does the ranking (milliseconds at 5,000 items)."""
+    rows = list(
+        RankedEntry.objects.filter(run_id=run.pk)
+        .order_by("position")
+        .values_list("item_id", flat=True)
+    )
+    if item_id not in rows:
+        return None
+    position = rows.index(item_id)
+    criteria, values = _criteria_and_values(run, rows)
+    band = band_percent(run)
+    try:
+        swings = robustness.tornado(
+            criteria, run.method or scoring.WEIGHTED_SUM, values, position, band / 100
+        )
+    except ValueError:  # an old run with no weights recorded: nothing to vary
+        return None
+    plain = position + 1
+    bars = robustness.tornado_bars(swings, plain, TORNADO_WIDTH, TORNADO_BAR_HEIGHT)
+    ranks = [plain, *(r for s in swings for r in (s.rank_low_weight, s.rank_high_weight))]
+    best, worst = min(ranks), max(ranks)
+    by_id = {c.id: c for c in criteria}
+    names = {int(c["id"]): str(c["name"]) for c in run.scored_criteria()}
+    return Tornado(
+        rank=plain,
+        band_percent=band,
+        best=best,
+        worst=worst,
+        marker=TORNADO_WIDTH * (plain - best) / max(worst - best, 1),
+        rows=[
+            TornadoRow(
+                names.get(s.criterion_id, f"criterion {s.criterion_id}"),
+                by_id[s.criterion_id].weight,
+                s.rank_low_weight,
+                s.rank_high_weight,
+                s.swing,
+                bar,
+            )
+            for s, bar in zip(swings, bars, strict=True)
+        ],
     )

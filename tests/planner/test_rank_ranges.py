@@ -233,3 +233,80 @@ def test_a_published_plan_freezes_each_entry_range_and_the_sampling(council):
     ):
         assert (by_id[item_id]["rank_low"], by_id[item_id]["rank_high"]) == (low, high)
         assert by_id[item_id]["stability"] == stability
+
+
+def test_the_item_page_shows_the_range_and_a_tornado_with_its_table(council, viewer_client):
+    _varied_items(council, count=15)
+    run = ranking.run_now(council=council)
+    entry = run.entries.order_by("position")[7]
+    response = viewer_client.get(reverse("item_detail", args=[council.slug, entry.item.reference]))
+    body = response.content.decode()
+    assert f"Rank range {entry.rank_low}–{entry.rank_high}" in body
+    assert entry.stability in body
+    assert "Which weights move this rank" in body
+    assert "<svg" in body and 'role="img"' in body
+    tornado = rank_ranges.tornado(run, entry.item_id)
+    assert tornado is not None and tornado.rank == entry.position
+    swings = [row.swing for row in tornado.rows]
+    assert swings == sorted(swings, reverse=True)
+    assert len(tornado.rows) == len(run.scored_criteria())
+    for row in tornado.rows:  # the table equivalent carries every bar's numbers
+        assert f'<th scope="row" class="govuk-table__header">{row.criterion}</th>' in body
+
+
+def test_the_tornado_moves_the_item_as_robustness_says(council):
+    _varied_items(council, count=10)
+    run = ranking.run_now(council=council)
+    entry = run.entries.order_by("position")[4]
+    data = rank_ranges.load(run)
+    expected = robustness.tornado(data.criteria, data.method, data.values, 4, 0.25)
+    tornado = rank_ranges.tornado(run, entry.item_id)
+    assert [(r.rank_low_weight, r.rank_high_weight) for r in tornado.rows] == [
+        (s.rank_low_weight, s.rank_high_weight) for s in expected
+    ]
+
+
+def test_pages_say_working_out_before_the_ranges_exist(council, viewer_client):
+    _varied_items(council, count=4)
+    run = ranking.run_now(council=council)
+    RankedEntry.objects.filter(run=run).update(rank_low=None, rank_high=None, stability="")
+    entry = run.entries.order_by("position").first()
+    item_page = viewer_client.get(reverse("item_detail", args=[council.slug, entry.item.reference]))
+    assert "Working out" in item_page.content.decode()
+    dashboard = viewer_client.get(reverse("dashboard", args=[council.slug])).content.decode()
+    assert "Working out" in dashboard and "Rank range" not in dashboard
+    for name in ("backlog", "roadmap"):
+        page = viewer_client.get(reverse(name, args=[council.slug]))
+        assert page.status_code == 200
+        assert "Rank range" not in page.content.decode()
+
+
+def test_backlog_roadmap_and_dashboard_show_each_rank_range(council, viewer_client):
+    _varied_items(council, count=12)
+    run = ranking.run_now(council=council)
+    RankedEntry.objects.filter(run=run, position=2).update(
+        rank_low=1, rank_high=9, stability=robustness.CONTESTED
+    )
+    for name in ("backlog", "roadmap", "dashboard"):
+        body = viewer_client.get(reverse(name, args=[council.slug])).content.decode()
+        assert "Rank range 1–9" in body, name
+        assert f'app-tag-small govuk-tag--orange">{robustness.CONTESTED}<' in body, name
+    dashboard = viewer_client.get(reverse("dashboard", args=[council.slug])).content.decode()
+    assert dashboard.count('class="app-rank-interval"') == 10
+
+
+@pytest.mark.parametrize("name", ["backlog", "roadmap", "dashboard"])
+def test_rank_ranges_add_no_query_per_row(council, viewer_client, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _varied_items(council, count=5)
+    ranking.run_now(council=council)
+    with CaptureQueriesContext(connection) as few:
+        viewer_client.get(reverse(name, args=[council.slug]))
+    _varied_items(council, count=20, seed=9)
+    ranking.run_now(council=council)
+    with CaptureQueriesContext(connection) as many:
+        body = viewer_client.get(reverse(name, args=[council.slug])).content.decode()
+    assert "Rank range" in body
+    assert len(many) == len(few)
