@@ -64,9 +64,13 @@ STABILITY_TAGS = {
 
 
 @register.inclusion_tag("planner/includes/rank_range.html")
-def rank_range(low: int | None, high: int | None, stability: str | None) -> dict[str, Any]:
-    """'Rank range 3–7' and the stability tag; nothing until the ranges are worked out."""
+def rank_range(
+    low: int | None, high: int | None, stability: str | None, own_line: bool = True
+) -> dict[str, Any]:
+    """'Rank range 3–7' and the stability tag, on a line of its own under a rank in a table
+    cell (own_line); nothing until the ranges are worked out."""
     return {
+        "own_line": own_line,
         "low": low,
         "high": high,
         "stability": stability or "",
