@@ -97,27 +97,57 @@ class Scorer:
     def score(self, values: Floats, weights: Floats) -> Floats:
         """Scores 0-100: values (samples × items × criteria), weights (samples × criteria)."""
         if self.method == WEIGHTED_SUM:
-            normal = (values - self.low) / (self.high - self.low)
-            normal = np.where(self._ws_cost, 1.0 - normal, normal)
+            # The normalised score is linear in the value, (x − low) ÷ range, or (high − x) ÷
+            # range for a cost: so the score is one batched matrix product plus a constant,
+            # in the values' own precision (single for samples), never a normalised copy.
             active = self.factors[0][1] if self.factors else np.array([], dtype=np.intp)
             mask = np.zeros(len(self.criteria))
             mask[active] = 1.0
             w = weights * mask
             total = w.sum(axis=-1, keepdims=True)
-            result: Floats = 100.0 * np.einsum("sic,sc->si", normal, w) / total
+            span = self.high - self.low
+            slope = np.where(self._ws_cost, -1.0, 1.0) / span
+            offset = np.where(self._ws_cost, self.high, -self.low) / span
+            # Scaling by 100 ÷ Σw comes last: weights and slopes such as 25 and 1/4 multiply
+            # exactly, so items the exact scoring ties still tie here (same sum, same scale).
+            factor = (w * slope).astype(values.dtype)
+            constant = (w * offset).sum(axis=-1, keepdims=True).astype(values.dtype)
+            result: Floats = np.matmul(values, factor[:, :, None])[:, :, 0]
+            result += constant
+            result *= (100.0 / total).astype(values.dtype)
             return result
-        level = (values - self.low + 1.0) / self._steps
         score = np.full(values.shape[:2], 100.0)
         for divides, members in self.factors:
             w = weights[:, members]
             total = w.sum(axis=1, keepdims=True)
-            factor = np.einsum("sic,sc->si", level[:, :, members], w) / total
+            factor = self._factor(values, w, members) / total
             if divides:
                 best = (w * self._best_level[members]).sum(axis=1, keepdims=True) / total
                 score *= best / factor
             else:
                 score *= factor
         return score
+
+
+    def _factor(self, values: Floats, w: Floats, members: npt.NDArray[np.intp]) -> Floats:
+        """Σ weight × level over a factor's members, per sample and item.
+
+        A level is (x − low + 1) ÷ steps. When the members share one scale (the product's
+        1-5), the weighted sum of x − low + 1 is one batched matrix product that multiplies
+        exactly (whole scores, whole weights), divided by steps once: items the exact scoring
+        ties still tie. Otherwise the levels are worked out in full."""
+        steps = self._steps[members]
+        if np.all(steps == steps[0]):
+            full = np.zeros((w.shape[0], len(self.criteria)))
+            full[:, members] = w
+            shift = ((1.0 - self.low) * full).sum(axis=1)
+            total = np.matmul(values, full.astype(values.dtype)[:, :, None])[:, :, 0]
+            total += shift.astype(values.dtype)[:, None]
+            result: Floats = total / steps[0]
+            return result
+        level = (values[:, :, members] - self.low[members] + 1.0) / steps
+        mixed: Floats = np.einsum("sic,sc->si", level, w)
+        return mixed
 
 
 def _ranks(scores: Floats) -> Ints:
@@ -143,12 +173,14 @@ def _draw(
 ) -> tuple[Floats, Floats]:
     weights = scorer.weights * rng.uniform(1.0 - band, 1.0 + band, (count, len(scorer.weights)))
     weights /= weights.sum(axis=1, keepdims=True)
-    # Single precision halves the cost of the largest draw; the noise needs no more digits.
-    noise = rng.random((count, *values.shape), dtype=np.float32)
-    noise *= 2.0
-    noise -= 1.0
-    noise *= spread.astype(np.float32)[None, :, None]
-    sampled = np.clip(values[None, :, :] + noise, scorer.low, scorer.high)
+    # Single precision throughout: it halves the cost of the largest arrays (the noise, the
+    # sampled scores) and the scores need no more digits to be ranked. One buffer, in place.
+    sampled = rng.random((count, *values.shape), dtype=np.float32)
+    sampled *= 2.0
+    sampled -= 1.0
+    sampled *= spread.astype(np.float32)[None, :, None]
+    sampled += values.astype(np.float32)[None, :, :]
+    np.clip(sampled, scorer.low.astype(np.float32), scorer.high.astype(np.float32), out=sampled)
     return sampled, weights
 
 
