@@ -2,9 +2,10 @@
 
 Pure functions over numpy arrays: no Django. See /work/shared/PLANNING.md, "Rank ranges".
 
-Each sample draws every weight as w · U(1 − band, 1 + band) (then renormalised) and every score
-as x + U(−σ, σ), clipped to the criterion's scale, where σ comes from the item's Confidence
-score (see ``score_spread``). Every item is then scored with the council's own method (weighted
+Each sample draws every weight as w · U(1 − band, 1 + band) (renormalised by the scoring,
+which divides by the weights' total) and every score as x + U(−σ, σ), clipped to the
+criterion's scale, where σ comes from the item's Confidence score (see ``score_spread``).
+Every item is then scored with the council's own method (weighted
 sum, RICE or WSJF, the formulas of planner/scoring.py, in floating point) and ranked, ties going
 to the plain ranking's order. Samples are processed in chunks so that a chunk's scores are the
 only float matrix held; the ranks are kept as the smallest integer type that fits.
@@ -128,7 +129,6 @@ class Scorer:
                 score *= factor
         return score
 
-
     def _factor(self, values: Floats, w: Floats, members: npt.NDArray[np.intp]) -> Floats:
         """Σ weight × level over a factor's members, per sample and item.
 
@@ -157,10 +157,30 @@ def _ranks(scores: Floats) -> Ints:
 
 def _order_and_ranks(scores: Floats) -> tuple[Ints, Ints]:
     """Per row: the item indices best first, and each item's 0-based rank."""
-    order = np.argsort(-scores, axis=1, kind="stable")
+    order = _descending_order(scores)
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(scores.shape[1])[None, :], axis=1)
     return order, ranks
+
+
+def _descending_order(scores: Floats) -> Ints:
+    """np.argsort(-scores, axis=1, kind="stable"), in about half the time at 5,000 items.
+
+    Each score (in single precision: ample to rank a 0-100 score) becomes an integer that
+    sorts as the float does (the IEEE bit trick), shifted left to make room for the item's
+    index: the keys are then distinct, so an ordinary sort of plain integers, with no
+    indirection, orders by score and breaks ties by position, as the stable sort did."""
+    count = scores.shape[1]
+    bits = max(count - 1, 1).bit_length()
+    negated = np.negative(scores, dtype=np.float32)
+    negated += np.float32(0.0)  # −0.0 becomes +0.0: one key for a zero score
+    raw = negated.view(np.uint32).astype(np.int64)
+    key = np.where(raw >= 0x8000_0000, 0xFFFF_FFFF - raw, raw | 0x8000_0000)
+    key <<= bits
+    key |= np.arange(count, dtype=np.int64)
+    key.sort(axis=1)
+    key &= (1 << bits) - 1
+    return key
 
 
 def _draw(
@@ -172,7 +192,8 @@ def _draw(
     band: float,
 ) -> tuple[Floats, Floats]:
     weights = scorer.weights * rng.uniform(1.0 - band, 1.0 + band, (count, len(scorer.weights)))
-    weights /= weights.sum(axis=1, keepdims=True)
+    # Not renormalised here: every method divides by the weights' total, so the scores are
+    # the same, and whole weights at band 0 keep the products exact (ties stay ties).
     # Single precision throughout: it halves the cost of the largest arrays (the noise, the
     # sampled scores) and the scores need no more digits to be ranked. One buffer, in place.
     sampled = rng.random((count, *values.shape), dtype=np.float32)

@@ -210,3 +210,13 @@ def test_interval_bars_share_one_scale_and_skip_unknown_ranges():
     assert second.width == 120.0  # rank 1 to 5, the largest shown, spans the whole width
     assert first.width == 30.0 and second.marker == 30.0
     assert robustness.interval_bars([(1, 1, 1)])[0].width == 2.0  # never invisible
+
+
+def test_the_keyed_sort_orders_as_a_stable_descending_argsort():
+    rng = np.random.default_rng(5)
+    scores = np.round(rng.random((40, 300)) * 100, 0)  # many ties
+    scores[:, :20] = 0.0
+    scores[0, 5] = -0.0
+    scores[1, :] = 100.0
+    expected = np.argsort(-scores, axis=1, kind="stable")
+    assert (robustness._descending_order(scores) == expected).all()
