@@ -178,6 +178,10 @@ def service() -> list[str]:
             f" peak {peak:5.1f} MiB",
             flush=True,
         )
+        run = ranking_service.latest_done_run(council)
+        middle = run.entries.order_by("position").values_list("item_id", flat=True)[size // 2]
+        tornado_ms = median_ms(lambda run=run, item=middle: rank_ranges.tornado(run, item))
+        print(f"service {size:>5} items: the item page's tornado {tornado_ms:6.1f} ms", flush=True)
         if size == 5_000 and ranges_ms >= target:
             failures.append(f"fill_run at 5,000 items took {ranges_ms:.0f} ms")
     return failures
