@@ -292,7 +292,7 @@ class TornadoRow:
     weight: float
     rank_low_weight: int  # the item's rank with this weight at the low end of the band
     rank_high_weight: int  # ... and at the high end
-    swing: int
+    swing: int  # places between the best and the worst of: now, weight lower, weight higher
     bar: robustness.TornadoBar
 
 
@@ -332,6 +332,14 @@ def tornado(run: RankingRun, item_id: int) -> Tornado | None:
     except ValueError:  # an old run with no weights recorded: nothing to vary
         return None
     plain = position + 1
+
+    def reach(swing: robustness.Swing) -> int:
+        # How far the rank moves either way from where it is now: a tie that either change
+        # breaks moves it although both ends of the band give the same rank.
+        ends = (swing.rank_low_weight, swing.rank_high_weight, plain)
+        return max(ends) - min(ends)
+
+    swings = sorted(swings, key=lambda s: -reach(s))  # stable: robustness's order on a tie
     bars = robustness.tornado_bars(swings, plain, TORNADO_WIDTH, TORNADO_BAR_HEIGHT)
     ranks = [plain, *(r for s in swings for r in (s.rank_low_weight, s.rank_high_weight))]
     best, worst = min(ranks), max(ranks)
@@ -349,7 +357,7 @@ def tornado(run: RankingRun, item_id: int) -> Tornado | None:
                 by_id[s.criterion_id].weight,
                 s.rank_low_weight,
                 s.rank_high_weight,
-                s.swing,
+                reach(s),
                 bar,
             )
             for s, bar in zip(swings, bars, strict=True)

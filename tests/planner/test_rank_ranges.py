@@ -261,9 +261,14 @@ def test_the_tornado_moves_the_item_as_robustness_says(council):
     data = rank_ranges.load(run)
     expected = robustness.tornado(data.criteria, data.method, data.values, 4, 0.25)
     tornado = rank_ranges.tornado(run, entry.item_id)
-    assert [(r.rank_low_weight, r.rank_high_weight) for r in tornado.rows] == [
-        (s.rank_low_weight, s.rank_high_weight) for s in expected
-    ]
+    by_criterion = {r.criterion: (r.rank_low_weight, r.rank_high_weight) for r in tornado.rows}
+    names = {c["id"]: c["name"] for c in run.scored_criteria()}
+    assert by_criterion == {
+        names[s.criterion_id]: (s.rank_low_weight, s.rank_high_weight) for s in expected
+    }
+    for row in tornado.rows:  # the swing counts the places from now to the farthest end
+        ends = (row.rank_low_weight, row.rank_high_weight, entry.position)
+        assert row.swing == max(ends) - min(ends)
 
 
 def test_pages_say_working_out_before_the_ranges_exist(council, viewer_client):
