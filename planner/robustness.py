@@ -41,6 +41,8 @@ STABILITY_THRESHOLDS: tuple[tuple[int, str], ...] = ((2, SETTLED), (6, FAIRLY_SE
 _FULL_SPREAD = 1.0
 
 Floats = npt.NDArray[np.float64]
+# Sampled scores, in single precision (see _draw).
+Samples = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
 
 
@@ -95,7 +97,7 @@ class Scorer:
             self._best_level = 1.0 / steps  # a cost criterion at its lowest point
             self._steps = steps
 
-    def score(self, values: Floats, weights: Floats) -> Floats:
+    def score(self, values: Floats | Samples, weights: Floats) -> Floats:
         """Scores 0-100: values (samples × items × criteria), weights (samples × criteria)."""
         if self.method == WEIGHTED_SUM:
             # The normalised score is linear in the value, (x − low) ÷ range, or (high − x) ÷
@@ -111,8 +113,8 @@ class Scorer:
             offset = np.where(self._ws_cost, self.high, -self.low) / span
             # Scaling by 100 ÷ Σw comes last: weights and slopes such as 25 and 1/4 multiply
             # exactly, so items the exact scoring ties still tie here (same sum, same scale).
-            factor = (w * slope).astype(values.dtype)
-            constant = (w * offset).sum(axis=-1, keepdims=True).astype(values.dtype)
+            factor: Floats = (w * slope).astype(values.dtype)
+            constant: Floats = (w * offset).sum(axis=-1, keepdims=True).astype(values.dtype)
             result: Floats = np.matmul(values, factor[:, :, None])[:, :, 0]
             result += constant
             result *= (100.0 / total).astype(values.dtype)
@@ -129,7 +131,7 @@ class Scorer:
                 score *= factor
         return score
 
-    def _factor(self, values: Floats, w: Floats, members: npt.NDArray[np.intp]) -> Floats:
+    def _factor(self, values: Floats | Samples, w: Floats, members: npt.NDArray[np.intp]) -> Floats:
         """Σ weight × level over a factor's members, per sample and item.
 
         A level is (x − low + 1) ÷ steps. When the members share one scale (the product's
@@ -190,7 +192,7 @@ def _draw(
     values: Floats,
     spread: Floats,
     band: float,
-) -> tuple[Floats, Floats]:
+) -> tuple[Samples, Floats]:
     weights = scorer.weights * rng.uniform(1.0 - band, 1.0 + band, (count, len(scorer.weights)))
     # Not renormalised here: every method divides by the weights' total, so the scores are
     # the same, and whole weights at band 0 keep the products exact (ties stay ties).
