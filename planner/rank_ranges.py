@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.utils import timezone
 
 from planner import planning, robustness, scoring
 from planner.models import Criterion, Horizon, ItemScore, RankedEntry, RankingRun, RunStatus
@@ -241,6 +243,30 @@ def write(run_id: int, entry_ids: list[int], ranges: list[robustness.RankRange])
 
 
 _FIELDS = ("rank_median", "rank_low", "rank_high", "p_top10", "p_now", "stability")
+
+
+# The sweep re-sends the ranges of runs finished this long ago without them (a lost message, a
+# worker restart), for a day at most: a run whose ranges keep failing is not retried forever.
+SWEEP_AFTER = timedelta(minutes=2)
+SWEEP_WITHIN = timedelta(days=1)
+SWEEP_LIMIT = 20
+
+
+def sweep(*, now: datetime | None = None) -> list[int]:
+    """Enqueue the ranges of recently finished runs that still have none; the ids sent."""
+    now = now or timezone.now()
+    run_ids = list(
+        RankingRun.objects.filter(
+            status=RunStatus.DONE,
+            robustness={},
+            item_count__gt=0,
+            finished_at__lt=now - SWEEP_AFTER,
+            finished_at__gt=now - SWEEP_WITHIN,
+        )
+        .order_by("-finished_at")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    return [run_id for run_id in run_ids if enqueue(run_id)]
 
 
 def enqueue(run_id: int) -> bool:

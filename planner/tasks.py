@@ -64,9 +64,12 @@ def execute_ranking_run(self, run_id: int) -> None:
 @shared_task(name="planner.tasks.sweep_rankings", acks_late=True, serializer="json")
 def sweep_rankings() -> list[int]:
     """Celery beat runs this every RANKING_SWEEP_SECONDS: re-sends runs the broker never got."""
-    from planner import ranking
+    from planner import rank_ranges, ranking
 
-    return ranking.sweep()
+    sent = ranking.sweep()
+    # Ranges whose message was lost: pages say "working out" until these land.
+    rank_ranges.sweep()
+    return sent
 
 
 @shared_task(

@@ -315,3 +315,36 @@ def test_rank_ranges_add_no_query_per_row(council, viewer_client, name):
         body = viewer_client.get(reverse(name, args=[council.slug])).content.decode()
     assert "Rank range" in body
     assert len(many) == len(few)
+
+
+def test_the_sweep_resends_recent_runs_without_ranges_only(council):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _varied_items(council, count=3)
+    filled = ranking.run_now(council=council)
+    lost = ranking.run_now(council=council)
+    old = ranking.run_now(council=council)
+    fresh = ranking.run_now(council=council)
+    now = timezone.now()
+    RankingRun.objects.filter(pk__in=[lost.pk, old.pk, fresh.pk]).update(robustness={})
+    RankingRun.objects.filter(pk__in=[filled.pk, lost.pk]).update(
+        finished_at=now - timedelta(minutes=5)
+    )
+    RankingRun.objects.filter(pk=old.pk).update(finished_at=now - timedelta(days=2))
+    RankingRun.objects.filter(pk=fresh.pk).update(finished_at=now - timedelta(seconds=5))
+    with mock.patch("planner.tasks.compute_rank_ranges.apply_async") as send:
+        assert rank_ranges.sweep(now=now) == [lost.pk]
+    send.assert_called_once_with(args=[lost.pk], retry=False)
+
+
+def test_the_sweep_task_also_sweeps_the_ranges():
+    from planner import tasks
+
+    with (
+        mock.patch.object(ranking, "sweep", return_value=[3]),
+        mock.patch.object(rank_ranges, "sweep", return_value=[4]) as ranges_sweep,
+    ):
+        assert tasks.sweep_rankings.apply().result == [3]
+    ranges_sweep.assert_called_once_with()
