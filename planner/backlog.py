@@ -33,6 +33,9 @@ class RankingAnnotations(TypedDict):
     ranked_rank: int | None
     ranked_tied: bool | None
     ranked_position: int | None
+    ranked_low: int | None
+    ranked_high: int | None
+    ranked_stability: str | None
 
 
 class BacklogAnnotations(RankingAnnotations):
@@ -76,6 +79,9 @@ def with_ranking(
         ranked_rank=F("latest_entry__rank"),
         ranked_tied=F("latest_entry__tied"),
         ranked_position=F("latest_entry__position"),
+        ranked_low=F("latest_entry__rank_low"),
+        ranked_high=F("latest_entry__rank_high"),
+        ranked_stability=F("latest_entry__stability"),
     )
     # django-stubs types annotations as Any: this names what they hold.
     return cast("QuerySet[WithAnnotations[BacklogItem, RankingAnnotations]]", annotated)

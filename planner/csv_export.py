@@ -42,7 +42,7 @@ from django.db.models.functions import Collate, Length
 from django.utils import timezone
 
 from councils.models import Council
-from planner import plans, ranking
+from planner import plans, rank_ranges, ranking
 from planner.csv_safety import neutralise
 from planner.delivery import QuarterNamer
 from planner.models import (
@@ -74,6 +74,8 @@ DEPENDS_ON = "Depends on"
 OWNER = "Owner"
 STAGE = "Delivery stage"
 PROBLEM = "Problem statement"
+RANK_RANGE = "Rank range"
+STABILITY = "Stability"
 COLUMNS_BEFORE_CRITERIA = (RANK, REFERENCE, TITLE, THEME, STATUS, SCORE)
 COLUMNS_AFTER_CRITERIA = (
     EFFORT,
@@ -86,6 +88,8 @@ COLUMNS_AFTER_CRITERIA = (
     OWNER,
     STAGE,
     PROBLEM,
+    RANK_RANGE,
+    STABILITY,
 )
 DEPENDENCY_SEPARATOR = ";"
 SCORE_PREFIX = "Score: "
@@ -170,6 +174,11 @@ def _text(value: str | None) -> str:
     return neutralise(value) if value else ""
 
 
+def rank_range_text(low: int | None, high: int | None) -> str:
+    """The 5th-95th percentile rank interval as "3–7"; blank until it is worked out."""
+    return "" if low is None or high is None else f"{low}–{high}"
+
+
 # --- Live exports: the current ranking and the backlog ------------------------------------
 
 
@@ -225,7 +234,8 @@ _ITEM_FIELDS = (
 
 def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterator[list[Any]]:
     """Rows from values_list tuples of (*entry fields, *_ITEM_FIELDS, *criterion scores),
-    the entry fields being rank, score, horizon, start and end quarter, and why.
+    the entry fields being rank, score, horizon, start and end quarter, why, and the rank
+    range's low, high and stability.
 
     Numbers go to the csv writer as they are (it writes None as an empty cell), so they
     are never prefixed; only text passes through neutralise. This is the hot loop."""
@@ -241,6 +251,9 @@ def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterat
         start,
         end,
         why,
+        low,
+        high,
+        stability,
         reference,
         title,
         theme,
@@ -275,6 +288,8 @@ def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterat
             safe(owner),
             stage_labels.get(stage, stage),
             safe(problem),
+            rank_range_text(low, high),
+            stability or "",
         ]
 
 
@@ -380,6 +395,9 @@ def _export_items(
         F(f"{entry}__start_quarter"),
         F(f"{entry}__end_quarter"),
         KeyTextTransform("text", f"{entry}__schedule_details"),
+        F(f"{entry}__rank_low"),
+        F(f"{entry}__rank_high"),
+        F(f"{entry}__stability"),
         *_ITEM_FIELDS,
         *score_columns,
     )
@@ -470,8 +488,9 @@ def _copy_sql(inner: str, columns: int, namer: QuarterNamer) -> tuple[str, list[
     once per row rather than inlining it into each use: the inner query's columns, then
     each cell's text (labels, neutralised text, numbers), then the quoted CSV line."""
     c = [f"export_rows.c{i}" for i in range(columns)]
-    (rank, score, horizon, start, end, why, reference, title, theme, status, effort, one_off,
-     recurring, owner, stage, problem, dependencies, *scores) = c  # fmt: skip
+    (rank, score, horizon, start, end, why, low, high, stability, reference, title,
+     theme, status, effort, one_off, recurring, owner, stage, problem, dependencies,
+     *scores) = c  # fmt: skip
     text_cells: list[str] = []  # quoted by the csv rules
     number_cells: set[int] = set()
     params: list[Any] = []
@@ -509,6 +528,12 @@ def _copy_sql(inner: str, columns: int, namer: QuarterNamer) -> tuple[str, list[
     text_cells.append(f"COALESCE(%s::jsonb ->> {stage}, {stage})")
     params.append(_json_param(STAGE_LABELS))
     text_cells.append(_neutralise_sql(problem))
+    # rank_range_text: "3–7", or blank while the ranges are being worked out.
+    text_cells.append(
+        f"CASE WHEN {low} IS NULL OR {high} IS NULL THEN NULL"
+        f" ELSE ({low})::text || '–' || ({high})::text END"
+    )
+    text_cells.append(stability)
     names = ", ".join(f"c{i}" for i in range(columns))
     values = ", ".join(f"{expr} AS v{i}" for i, expr in enumerate(text_cells))
     line = " || ',' || ".join(
@@ -608,6 +633,8 @@ def _plan_rows(
             _text(entry.get("owner")),
             STAGE_LABELS.get(str(entry.get("stage") or ""), _text(entry.get("stage"))),
             _text(entry.get("problem")),
+            rank_range_text(entry.get("rank_low"), entry.get("rank_high")),
+            _text(entry.get("stability")),
         ]
 
 
@@ -645,6 +672,7 @@ def _method_rows(
     generation: int | None,
     weights: list[tuple[str, str, Any]],
     plan: PublishedPlan | None,
+    sampling: dict[str, Any] | None = None,
 ) -> list[list[str]]:
     when = timezone.localtime(ranked_at).strftime("%Y-%m-%d %H:%M") if ranked_at else ""
     rows = [
@@ -660,6 +688,10 @@ def _method_rows(
     ]
     for name, direction, weight in weights:
         rows.append([_text(f"Weight: {name} ({direction})"), _number(weight)])
+    rows.append(["How sure each rank is", rank_ranges.method_text(sampling)])
+    rows.append(["Rank range samples", _number((sampling or {}).get("samples"))])
+    rows.append(["Weight band (±%)", _number((sampling or {}).get("band"))])
+    rows.append(["Random seed", _number((sampling or {}).get("seed"))])
     return rows
 
 
@@ -696,6 +728,7 @@ def export_method(
             generation=plan.run.generation,
             weights=weights or _run_weights(plan.run),
             plan=plan,
+            sampling=snapshot.get("robustness") or plan.run.robustness,
         )
         what, description = f"{plan.slug}-method", f"Method for published plan: {plan.title}"
     else:
@@ -708,6 +741,7 @@ def export_method(
             generation=run.generation,
             weights=_run_weights(run),
             plan=None,
+            sampling=run.robustness,
         )
         what = "ranking-method"
         description = f"Method for the current ranking (run {run.generation})"

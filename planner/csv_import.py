@@ -2,10 +2,11 @@
 nothing.
 
 The columns are the export's (csv_export.header). Header matching ignores case and
-surrounding spaces; Rank, Score, Horizon, Quarters and Why are worked out by the planner and
-ignored; other unknown columns are ignored with a warning. A row whose Reference matches an
-item of THIS council updates it; a blank Reference creates an item; any other Reference is an
-error, whatever council it may belong to elsewhere, so an import never touches another council.
+surrounding spaces; Rank, Score, Horizon, Quarters, Why, Rank range and Stability are worked
+out by the planner and ignored; other unknown columns are ignored with a warning. A row
+whose Reference matches an item of THIS council updates it; a blank Reference creates an
+item; any other Reference is an error, whatever council it may belong to elsewhere, so an
+import never touches another council.
 
 Only the columns present in the file are applied to updated items. A blank criterion cell
 means unscored (an existing score is removed); a blank Status or Delivery stage keeps the
@@ -72,7 +73,15 @@ WRITE_BATCH = 1_000
 # Sheets looked at for a table when the first has none (each costs a read).
 _SHEETS_TRIED = 5
 
-READ_ONLY = {columns.RANK, columns.SCORE, columns.HORIZON, columns.QUARTERS, columns.WHY}
+READ_ONLY = {
+    columns.RANK,
+    columns.SCORE,
+    columns.HORIZON,
+    columns.QUARTERS,
+    columns.WHY,
+    columns.RANK_RANGE,
+    columns.STABILITY,
+}
 ITEM_COLUMNS = {
     columns.REFERENCE: "reference",
     columns.TITLE: "title",

@@ -17,7 +17,7 @@ from operator import attrgetter
 from django.db.models import Count, Q
 
 from councils.models import Council
-from planner import backlog, charts, delivery, ranking
+from planner import backlog, charts, delivery, ranking, robustness
 from planner.models import (
     Direction,
     RankedEntry,
@@ -63,6 +63,12 @@ class Dashboard:
     # This year's cost against budget and the capacity used in Now and Next, from the plan
     # stored on the run (no query of its own).
     plan: delivery.PlanHeadline | None = None
+
+    @property
+    def top_ranges(self) -> list[tuple[RankedRow, robustness.IntervalBar | None]]:
+        """The top ten with each rank interval's bar, drawn to one scale."""
+        bars = robustness.interval_bars([(e.rank, e.rank_low, e.rank_high) for e in self.top])
+        return list(zip(self.top, bars, strict=True))
 
     @property
     def matrix_table(self) -> list[charts.MatrixPoint]:

@@ -675,6 +675,24 @@ class ProfileForm(WeightsForm, ProfileNameForm):
         error_messages={"required": "Reload the page and make your change to the weights again"},
     )
 
+    # How far the rank ranges vary each weight (SMAA-2). Blank keeps the profile's band, so
+    # a form rendered before this field existed still saves.
+    weight_band_percent = forms.IntegerField(
+        label="Weight band (±%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=(
+            "How far each weight may move either way when working out how sure each rank is. "
+            "25 means a weight of 20 may be anything from 15 to 25. From 0 to 100."
+        ),
+        error_messages={
+            "invalid": "The weight band must be a whole number from 0 to 100",
+            "min_value": "The weight band must be 0 or more",
+            "max_value": "The weight band must be 100 or less",
+        },
+    )
+
     def __init__(self, *args: Any, council: Council, criteria: list[Criterion], **kwargs):
         super().__init__(*args, criteria=criteria, council=council, **kwargs)
 

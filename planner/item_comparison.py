@@ -17,13 +17,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from councils.models import Council
-from planner import ranking, robustness, scoring
+from planner import rank_ranges, ranking, robustness, scoring
 from planner.models import BacklogItem, ItemScore, RankedEntry, RankingRun
 
-# The sampling of the rank ranges (planner/rank_ranges.py) when the run's profile is gone or
-# an item has no Confidence score: the same fall-backs, so the two figures agree.
-DEFAULT_BAND_PERCENT = 25
-NO_NOISE_CONFIDENCE = 5
+# The rank ranges' own fall-back for an item with no Confidence score, so the figures agree.
+NO_NOISE_CONFIDENCE = rank_ranges.NO_NOISE_CONFIDENCE
 
 
 class CannotCompare(Exception):
@@ -369,8 +367,7 @@ def _band_percent(run: RankingRun) -> int:
     recorded = (run.robustness or {}).get("band")
     if isinstance(recorded, int | float):
         return int(recorded)
-    profile = run.option or run.profile
-    return DEFAULT_BAND_PERCENT if profile is None else int(profile.weight_band_percent)
+    return rank_ranges.band_percent(run)
 
 
 TOP_CHOICES = 20

@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from councils.models import Council
-from planner import charts, ranking
+from planner import charts, rank_ranges, ranking
 from planner.delivery import (
     PLAN_HORIZONS,
     QuarterNamer,
@@ -197,6 +197,10 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
                 "why": entry.why,
                 "committed": entry.committed,
                 "pinned": entry.pinned,
+                # Rank ranges (helper "ranges"): None and "" when not worked out yet.
+                "rank_low": entry.rank_low,
+                "rank_high": entry.rank_high,
+                "stability": entry.stability,
             }
         )
     method = run.method or Method.WEIGHTED_SUM
@@ -214,6 +218,9 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
         "method": method,
         "method_label": Method(method).label if method in Method.values else method,
         "method_formula": METHOD_FORMULAS.get(method, ""),
+        # How the rank ranges were sampled (helper "ranges"): {} while not worked out.
+        "robustness": run.robustness or {},
+        "robustness_text": rank_ranges.method_text(run.robustness),
         "criteria": criteria,
         "capacity": council.capacity_days_per_quarter,
         # The delivery plan as the worker stored it: quarters, money, mode and solver status.

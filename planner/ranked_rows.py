@@ -41,6 +41,10 @@ class RankedRow:
     horizon: str
     schedule_reason: str
     schedule_details: dict[str, Any]
+    # Rank ranges (planner.rank_ranges): None and "" until the run's ranges are worked out.
+    rank_low: int | None
+    rank_high: int | None
+    stability: str
     _: KW_ONLY
     contributions: dict[str, float] | None = None
     benefit_points: float | None = None
@@ -85,6 +89,9 @@ _ROW_FIELDS = (
     "horizon",
     "schedule_reason",
     "schedule_details",
+    "rank_low",
+    "rank_high",
+    "stability",
 )
 
 

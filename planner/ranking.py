@@ -33,7 +33,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from councils.models import Council
-from planner import planning, scoring
+from planner import planning, rank_ranges, scoring
 from planner.models import (
     BacklogItem,
     Criterion,
@@ -186,7 +186,8 @@ def run_now(
         run = RankingRun.objects.create(
             council=council, generation=latest + 1, requested_by=requested_by, option=option
         )
-    execute_run(run_id=run.pk)
+    if execute_run(run_id=run.pk, ranges_later=False) is not None:
+        rank_ranges.fill_run(run.pk)
     run.refresh_from_db()
     return run
 
@@ -212,14 +213,18 @@ class RankingInput:
     schedule: tuple[str, float] | None = None
 
 
-def execute_run(*, run_id: int, delivery: str | None = None) -> RankingRun | None:
+def execute_run(
+    *, run_id: int, delivery: str | None = None, ranges_later: bool = True
+) -> RankingRun | None:
     """Compute one run. Safe to call twice, or after a worker died part-way through.
 
     `delivery` is the Celery task id of the message being executed (None when called
     directly, e.g. by run_now). Returns the run when this call finished it, None when there
     was nothing to do (already done or failed, running under another delivery, or gone).
     Raises RankingError after marking the run failed when the data cannot be ranked;
-    database errors propagate so the task can retry them.
+    database errors propagate so the task can retry them. With `ranges_later`, the run's
+    rank ranges are enqueued as a second task once the finished run has committed, so the
+    live ranking never waits for them.
     """
     run = _claim(run_id, delivery)
     if run is None:
@@ -262,6 +267,8 @@ def execute_run(*, run_id: int, delivery: str | None = None) -> RankingRun | Non
         run.finished_at = timezone.now()
         run.error = ""
         run.save()
+        if ranges_later:
+            transaction.on_commit(lambda: rank_ranges.enqueue(run_id))
     # Housekeeping after the commit keeps the lock short; if it is lost, the next run prunes.
     prune_runs(council_id=run.council_id)
     return run

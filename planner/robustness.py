@@ -2,9 +2,10 @@
 
 Pure functions over numpy arrays: no Django. See /work/shared/PLANNING.md, "Rank ranges".
 
-Each sample draws every weight as w · U(1 − band, 1 + band) (then renormalised) and every score
-as x + U(−σ, σ), clipped to the criterion's scale, where σ comes from the item's Confidence
-score (see ``score_spread``). Every item is then scored with the council's own method (weighted
+Each sample draws every weight as w · U(1 − band, 1 + band) (renormalised by the scoring,
+which divides by the weights' total) and every score as x + U(−σ, σ), clipped to the
+criterion's scale, where σ comes from the item's Confidence score (see ``score_spread``).
+Every item is then scored with the council's own method (weighted
 sum, RICE or WSJF, the formulas of planner/scoring.py, in floating point) and ranked, ties going
 to the plain ranking's order. Samples are processed in chunks so that a chunk's scores are the
 only float matrix held; the ranks are kept as the smallest integer type that fits.
@@ -40,6 +41,8 @@ STABILITY_THRESHOLDS: tuple[tuple[int, str], ...] = ((2, SETTLED), (6, FAIRLY_SE
 _FULL_SPREAD = 1.0
 
 Floats = npt.NDArray[np.float64]
+# Sampled scores, in single precision (see _draw).
+Samples = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
 
 
@@ -94,30 +97,59 @@ class Scorer:
             self._best_level = 1.0 / steps  # a cost criterion at its lowest point
             self._steps = steps
 
-    def score(self, values: Floats, weights: Floats) -> Floats:
+    def score(self, values: Floats | Samples, weights: Floats) -> Floats:
         """Scores 0-100: values (samples × items × criteria), weights (samples × criteria)."""
         if self.method == WEIGHTED_SUM:
-            normal = (values - self.low) / (self.high - self.low)
-            normal = np.where(self._ws_cost, 1.0 - normal, normal)
+            # The normalised score is linear in the value, (x − low) ÷ range, or (high − x) ÷
+            # range for a cost: so the score is one batched matrix product plus a constant,
+            # in the values' own precision (single for samples), never a normalised copy.
             active = self.factors[0][1] if self.factors else np.array([], dtype=np.intp)
             mask = np.zeros(len(self.criteria))
             mask[active] = 1.0
             w = weights * mask
             total = w.sum(axis=-1, keepdims=True)
-            result: Floats = 100.0 * np.einsum("sic,sc->si", normal, w) / total
+            span = self.high - self.low
+            slope = np.where(self._ws_cost, -1.0, 1.0) / span
+            offset = np.where(self._ws_cost, self.high, -self.low) / span
+            # Scaling by 100 ÷ Σw comes last: weights and slopes such as 25 and 1/4 multiply
+            # exactly, so items the exact scoring ties still tie here (same sum, same scale).
+            factor: Floats = (w * slope).astype(values.dtype)
+            constant: Floats = (w * offset).sum(axis=-1, keepdims=True).astype(values.dtype)
+            result: Floats = np.matmul(values, factor[:, :, None])[:, :, 0]
+            result += constant
+            result *= (100.0 / total).astype(values.dtype)
             return result
-        level = (values - self.low + 1.0) / self._steps
         score = np.full(values.shape[:2], 100.0)
         for divides, members in self.factors:
             w = weights[:, members]
             total = w.sum(axis=1, keepdims=True)
-            factor = np.einsum("sic,sc->si", level[:, :, members], w) / total
+            factor = self._factor(values, w, members) / total
             if divides:
                 best = (w * self._best_level[members]).sum(axis=1, keepdims=True) / total
                 score *= best / factor
             else:
                 score *= factor
         return score
+
+    def _factor(self, values: Floats | Samples, w: Floats, members: npt.NDArray[np.intp]) -> Floats:
+        """Σ weight × level over a factor's members, per sample and item.
+
+        A level is (x − low + 1) ÷ steps. When the members share one scale (the product's
+        1-5), the weighted sum of x − low + 1 is one batched matrix product that multiplies
+        exactly (whole scores, whole weights), divided by steps once: items the exact scoring
+        ties still tie. Otherwise the levels are worked out in full."""
+        steps = self._steps[members]
+        if np.all(steps == steps[0]):
+            full = np.zeros((w.shape[0], len(self.criteria)))
+            full[:, members] = w
+            shift = ((1.0 - self.low) * full).sum(axis=1)
+            total = np.matmul(values, full.astype(values.dtype)[:, :, None])[:, :, 0]
+            total += shift.astype(values.dtype)[:, None]
+            result: Floats = total / steps[0]
+            return result
+        level = (values[:, :, members] - self.low[members] + 1.0) / steps
+        mixed: Floats = np.einsum("sic,sc->si", level, w)
+        return mixed
 
 
 def _ranks(scores: Floats) -> Ints:
@@ -127,10 +159,30 @@ def _ranks(scores: Floats) -> Ints:
 
 def _order_and_ranks(scores: Floats) -> tuple[Ints, Ints]:
     """Per row: the item indices best first, and each item's 0-based rank."""
-    order = np.argsort(-scores, axis=1, kind="stable")
+    order = _descending_order(scores)
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(scores.shape[1])[None, :], axis=1)
     return order, ranks
+
+
+def _descending_order(scores: Floats) -> Ints:
+    """np.argsort(-scores, axis=1, kind="stable"), in about half the time at 5,000 items.
+
+    Each score (in single precision: ample to rank a 0-100 score) becomes an integer that
+    sorts as the float does (the IEEE bit trick), shifted left to make room for the item's
+    index: the keys are then distinct, so an ordinary sort of plain integers, with no
+    indirection, orders by score and breaks ties by position, as the stable sort did."""
+    count = scores.shape[1]
+    bits = max(count - 1, 1).bit_length()
+    negated = np.negative(scores, dtype=np.float32)
+    negated += np.float32(0.0)  # −0.0 becomes +0.0: one key for a zero score
+    raw = negated.view(np.uint32).astype(np.int64)
+    key = np.where(raw >= 0x8000_0000, 0xFFFF_FFFF - raw, raw | 0x8000_0000)
+    key <<= bits
+    key |= np.arange(count, dtype=np.int64)
+    key.sort(axis=1)
+    key &= (1 << bits) - 1
+    return key
 
 
 def _draw(
@@ -140,15 +192,18 @@ def _draw(
     values: Floats,
     spread: Floats,
     band: float,
-) -> tuple[Floats, Floats]:
+) -> tuple[Samples, Floats]:
     weights = scorer.weights * rng.uniform(1.0 - band, 1.0 + band, (count, len(scorer.weights)))
-    weights /= weights.sum(axis=1, keepdims=True)
-    # Single precision halves the cost of the largest draw; the noise needs no more digits.
-    noise = rng.random((count, *values.shape), dtype=np.float32)
-    noise *= 2.0
-    noise -= 1.0
-    noise *= spread.astype(np.float32)[None, :, None]
-    sampled = np.clip(values[None, :, :] + noise, scorer.low, scorer.high)
+    # Not renormalised here: every method divides by the weights' total, so the scores are
+    # the same, and whole weights at band 0 keep the products exact (ties stay ties).
+    # Single precision throughout: it halves the cost of the largest arrays (the noise, the
+    # sampled scores) and the scores need no more digits to be ranked. One buffer, in place.
+    sampled = rng.random((count, *values.shape), dtype=np.float32)
+    sampled *= 2.0
+    sampled -= 1.0
+    sampled *= spread.astype(np.float32)[None, :, None]
+    sampled += values.astype(np.float32)[None, :, :]
+    np.clip(sampled, scorer.low.astype(np.float32), scorer.high.astype(np.float32), out=sampled)
     return sampled, weights
 
 
@@ -403,3 +458,29 @@ def p_above(
     sampled, weights = _draw(rng, samples, scorer, pair, score_spread(confidence), band)
     scores = scorer.score(sampled, weights)
     return float(np.mean(scores[:, 0] >= scores[:, 1]))
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalBar:
+    """SVG geometry of one rank interval on a common scale (rank 1 on the left)."""
+
+    x: float
+    width: float
+    marker: float  # the plain rank's position
+
+
+def interval_bars(
+    intervals: Sequence[tuple[int, int | None, int | None]], width: float = 120.0
+) -> list[IntervalBar | None]:
+    """One bar per (rank, low, high) on a scale from 1 to the largest rank shown; None where
+    the interval is not known yet."""
+    known = [high for _rank, low, high in intervals if low is not None and high is not None]
+    ranks = [rank for rank, _low, _high in intervals]
+    top = max([*known, *ranks, 2])
+    step = width / (top - 1)
+    return [
+        None
+        if low is None or high is None
+        else IntervalBar((low - 1) * step, max((high - low) * step, 2.0), (rank - 1) * step)
+        for rank, low, high in intervals
+    ]

@@ -64,6 +64,26 @@ def execute_ranking_run(self, run_id: int) -> None:
 @shared_task(name="planner.tasks.sweep_rankings", acks_late=True, serializer="json")
 def sweep_rankings() -> list[int]:
     """Celery beat runs this every RANKING_SWEEP_SECONDS: re-sends runs the broker never got."""
-    from planner import ranking
+    from planner import rank_ranges, ranking
 
-    return ranking.sweep()
+    sent = ranking.sweep()
+    # Ranges whose message was lost: pages say "working out" until these land.
+    rank_ranges.sweep()
+    return sent
+
+
+@shared_task(
+    name="planner.tasks.compute_rank_ranges",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+    serializer="json",
+)
+def compute_rank_ranges(run_id: int) -> bool:
+    """A done run's rank ranges (SMAA-2), after the live ranking has been published."""
+    from planner import rank_ranges
+
+    return rank_ranges.fill_run(run_id)

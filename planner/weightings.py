@@ -107,10 +107,12 @@ def update_profile(
     weights: dict[str, float],
     version: int,
     changed_by=None,
+    weight_band_percent: int | None = None,
 ) -> WeightingProfile:
-    """Save a profile's name, method and weights, edited from a page rendered at `version`;
-    re-rank if it is the active one. Raises StaleProfileError when someone else saved the
-    profile in between, ProfileNameTakenError when a concurrent save took the name.
+    """Save a profile's name, method, weights and weight band, edited from a page rendered
+    at `version`; re-rank if it is the active one. Raises StaleProfileError when someone
+    else saved the profile in between, ProfileNameTakenError when a concurrent save took
+    the name.
 
     Weights for criteria not on the form (inactive ones) are kept, so re-activating a
     criterion brings its old weight back.
@@ -122,6 +124,8 @@ def update_profile(
         profile.name = name
     profile.method = method
     profile.weights = {**profile.weights, **weights}
+    if weight_band_percent is not None:
+        profile.weight_band_percent = weight_band_percent
     profile.version = version + 1
     save_unique(profile)
     if profile.is_active:

@@ -199,3 +199,24 @@ def test_p_above_is_certain_without_noise_and_uncertain_for_a_close_pair():
     assert robustness.p_above(CRITERIA, WEIGHTED_SUM, [5] * 4 + [1], [1] * 4 + [5], (5, 5)) == 1.0
     close = robustness.p_above(CRITERIA, WEIGHTED_SUM, [4, 3, 1, 3, 3], [3, 4, 1, 3, 3], (1, 1))
     assert 0.2 < close < 0.8
+
+
+def test_interval_bars_share_one_scale_and_skip_unknown_ranges():
+    bars = robustness.interval_bars([(1, 1, 2), (2, 1, 5), (3, None, None)], width=120.0)
+    first, second, unknown = bars
+    assert unknown is None
+    assert first is not None and second is not None
+    assert first.x == second.x == 0.0  # both start at rank 1
+    assert second.width == 120.0  # rank 1 to 5, the largest shown, spans the whole width
+    assert first.width == 30.0 and second.marker == 30.0
+    assert robustness.interval_bars([(1, 1, 1)])[0].width == 2.0  # never invisible
+
+
+def test_the_keyed_sort_orders_as_a_stable_descending_argsort():
+    rng = np.random.default_rng(5)
+    scores = np.round(rng.random((40, 300)) * 100, 0)  # many ties
+    scores[:, :20] = 0.0
+    scores[0, 5] = -0.0
+    scores[1, :] = 100.0
+    expected = np.argsort(-scores, axis=1, kind="stable")
+    assert (robustness._descending_order(scores) == expected).all()

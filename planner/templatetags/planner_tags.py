@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from councils.access import CouncilAccess
 from councils.models import Council, Role
+from planner import robustness
 from planner.scoring import format_rank
 
 register = template.Library()
@@ -53,6 +54,29 @@ def council_nav(
 def rank_label(rank: int | None, tied: bool = False) -> str:
     """A shared rank as "=3", an unshared one as "3", and blank when unranked."""
     return "" if rank is None else format_rank(rank, tied)
+
+
+# The tag colour of each stability label; the label's text always says it too.
+STABILITY_TAGS = {
+    robustness.SETTLED: "govuk-tag--green",
+    robustness.FAIRLY_SETTLED: "govuk-tag--blue",
+    robustness.CONTESTED: "govuk-tag--orange",
+}
+
+
+@register.inclusion_tag("planner/includes/rank_range.html")
+def rank_range(
+    low: int | None, high: int | None, stability: str | None, own_line: bool = True
+) -> dict[str, Any]:
+    """'Rank range 3–7' and the stability tag, on a line of its own under a rank in a table
+    cell (own_line); nothing until the ranges are worked out."""
+    return {
+        "own_line": own_line,
+        "low": low,
+        "high": high,
+        "stability": stability or "",
+        "tag": STABILITY_TAGS.get(stability or "", ""),
+    }
 
 
 @register.filter

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
-from planner import backlog, explain, history, item_comparison, items, ranking
+from planner import backlog, explain, history, item_comparison, items, rank_ranges, ranking
 from planner.forms import ItemForm, ScoreForm
 from planner.models import BacklogItem, Criterion, ItemScore
 from planner.views.helpers import HtmxHttpRequest, safe_next
@@ -71,7 +72,8 @@ def _item_context(
             slots.append(slot_override)
         else:
             slots.append(_score_slot(criterion, scores.get(criterion.pk)))
-    ranking_panel = _ranking_context(council, item)
+    ranking_context = _ranking_context(council, item)
+    latest = ranking_context["latest_run"]
     return {
         "access": access,
         "council": council,
@@ -83,15 +85,24 @@ def _item_context(
         "scored_count": len(scores),
         "history": history.item_history(item, criteria),
         "can_edit": access.can_edit and not item.archived,
-        **ranking_panel,
-        "compare_choices": item_comparison.compare_choices(ranking_panel["latest_run"], item),
+        **ranking_context,
+        "compare_choices": item_comparison.compare_choices(latest, item),
+        # The rank with each weight at either end of its band (planner/includes/tornado.html).
+        "tornado": rank_ranges.tornado(latest, item.pk) if latest is not None else None,
     }
 
 
 def _ranking_context(council: Council, item: BacklogItem) -> dict[str, Any]:
     """What the item page's ranking panel (score, rank, why this rank) shows."""
     ranked = backlog.with_ranking(council.items.filter(pk=item.pk), council).values(
-        "ranked_score", "ranked_rank", "ranked_tied"
+        "ranked_score",
+        "ranked_rank",
+        "ranked_tied",
+        "ranked_low",
+        "ranked_high",
+        "ranked_stability",
+        p_top10=F("latest_entry__p_top10"),
+        p_now=F("latest_entry__p_now"),
     )[0]
     return {
         "ranked": ranked,

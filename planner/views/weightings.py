@@ -43,6 +43,7 @@ def _initial(profile: WeightingProfile, criteria: list[Criterion]) -> dict[str, 
         "name": profile.name,
         "method": profile.method,
         "version": profile.version,
+        "weight_band_percent": profile.weight_band_percent,
     }
     for criterion in criteria:
         weight = profile.weight_for(criterion)
@@ -132,7 +133,8 @@ def _conflict(form: ProfileForm, stale: weightings.StaleProfileError) -> Profile
         None,
         f"{who} saved this profile while you were editing it, so your changes have not been "
         f"saved. It is now: name “{current.name}”, {labels.get(current.method, current.method)}"
-        f", weights {saved}. Check your version; saving again replaces theirs.",
+        f", weights {saved}, weight band ±{current.weight_band_percent}%. Check your version;"
+        " saving again replaces theirs.",
     )
     return retry
 
@@ -191,6 +193,7 @@ def _save(
             weights=form.weights(),
             version=form.cleaned_data["version"],
             changed_by=request.user,
+            weight_band_percent=form.cleaned_data.get("weight_band_percent"),
         )
     except weightings.ProfileNameTakenError:
         form.add_error("name", "A profile with that name already exists: choose another")

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from planner import backlog, csv_export
+from planner import backlog, csv_export, robustness
 from planner.models import RankedEntry, RankingRun, Stage, Status, Theme
 from tests.factories import BacklogItemFactory, done_run_for, score_all
 
@@ -103,6 +103,9 @@ def tricky(council):
         entry.horizon = ["now", "next", "later", "unscheduled", ""][n % 5]
         entry.schedule_reason = "waiting_on"
         entry.schedule_details = {"text": TRICKY[n]} if n % 7 else {}
+        if n % 4 != 1:  # some entries' rank ranges are still being worked out
+            entry.rank_low, entry.rank_high = max(n - 2, 1), n + 3 + n % 5
+            entry.stability = robustness.stability(entry.rank_high - entry.rank_low)
         entry.save()
     return run
 
@@ -114,6 +117,7 @@ def test_ranking_export_fast_path_bytes_equal_the_python_path(council, tricky, m
     fast, slow = _both(make, monkeypatch)
     assert fast.startswith(b"\xef\xbb\xbf") and b"\r\n" in fast
     assert fast.count(b"\r\n") > len(TRICKY) - 3  # a header and every ranked row
+    assert "1–3,settled".encode() in fast and b",,\r\n" in fast  # known and not yet
     assert fast == slow
 
 

@@ -97,6 +97,8 @@ def test_ranking_export_header_is_in_the_documented_order(viewer_client, council
         "Owner",
         "Delivery stage",
         "Problem statement",
+        "Rank range",
+        "Stability",
     ]
     assert _rows(data)[0] == expected
     assert expected == [

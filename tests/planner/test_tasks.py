@@ -6,7 +6,7 @@ from unittest import mock
 
 from django.db import OperationalError
 
-from planner import ranking, tasks
+from planner import rank_ranges, ranking, tasks
 from planner.models import RankingRun, RunStatus
 
 
@@ -80,7 +80,10 @@ def test_unrankable_data_fails_without_retrying(council):
 
 
 def test_sweep_task_calls_the_sweep_service():
-    with mock.patch.object(ranking, "sweep", return_value=[3]) as sweep:
+    with (
+        mock.patch.object(ranking, "sweep", return_value=[3]) as sweep,
+        mock.patch.object(rank_ranges, "sweep", return_value=[]),  # tested on its own
+    ):
         assert tasks.sweep_rankings.apply().result == [3]
     sweep.assert_called_once_with()
 

@@ -62,7 +62,8 @@ def test_admin_sees_a_number_input_per_criterion(admin_client_for_council, counc
     body = admin_client_for_council.get(_url(council)).content.decode()
     for criterion in criteria:
         assert f'id="id_weight_{criterion.pk}"' in body
-    assert body.count('min="0" max="100"') == len(criteria)
+    # One per criterion, and the weight band (rank ranges).
+    assert body.count('min="0" max="100"') == len(criteria) + 1
 
 
 def test_admin_page_shows_formulas_beside_method_radios(admin_client_for_council, council):
