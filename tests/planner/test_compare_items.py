@@ -67,8 +67,8 @@ def test_the_two_items_side_by_side_with_what_would_swap_them(viewer_client, cou
         "20% (now 25%)." in page
     )
     assert "No weight from 0% to 100% for Statutory or risk reduction, Strategic fit" in page
-    # Ranges not computed yet by the worker step.
-    assert "Not worked out yet" in page
+    # The ranges the run's robustness step worked out, with their labels.
+    assert f"{entry_a.rank_low}–{entry_a.rank_high} ({entry_a.stability})" in page
     assert f"{a.reference} stays above {b.reference} in <strong>" in page
     assert 0 < comparison.p_upper_stays <= 1
 
@@ -100,6 +100,8 @@ def test_rank_ranges_are_shown_once_worked_out(viewer_client, council, pair):
 def test_the_probability_uses_the_profiles_band(viewer_client, council, pair):
     a, b = pair
     council.profiles.update(weight_band_percent=60)
+    # Ranges not worked out yet: the band comes from the profile, not the run's record.
+    RankingRun.objects.filter(council=council).update(robustness={})
     response = viewer_client.get(compare_url(council, a.reference, b.reference))
     assert response.context["comparison"].band_percent == 60
     assert "by up to 60% of its value either way" in text(response)
@@ -327,3 +329,10 @@ def test_an_unranked_item_page_has_no_compare_form(viewer_client, council, pair)
     unscored = BacklogItemFactory(council=council)
     page = viewer_client.get(reverse("item_detail", args=[council.slug, unscored.reference]))
     assert "Compare with…" not in page.content.decode()
+
+
+def test_ranges_not_yet_worked_out_say_so(viewer_client, council, pair):
+    a, b = pair
+    RankedEntry.objects.filter(item__in=[a, b]).update(rank_low=None, rank_high=None, stability="")
+    page = text(viewer_client.get(compare_url(council, a.reference, b.reference)))
+    assert page.count("Not worked out yet") == 2
