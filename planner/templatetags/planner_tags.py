@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from councils.access import CouncilAccess
 from councils.models import Council, Role
+from planner import committee
 from planner.scoring import format_rank
 
 register = template.Library()
@@ -81,3 +82,9 @@ def table_head(*labels: str, numeric: str = "") -> SafeString:
     return format_html(
         '<thead class="govuk-table__head"><tr class="govuk-table__row">{}</tr></thead>', cells
     )
+
+
+@register.filter
+def exempt_label(paragraph: int | None) -> str:
+    """ "Exempt: paragraph 3 (financial or business affairs)" for an exempt item, else ""."""
+    return committee.exempt_label(paragraph)
