@@ -242,8 +242,16 @@ class ItemForm(forms.ModelForm):
             "directorate": {"invalid_choice": "Choose a directorate from this council's list"},
         }
 
-    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    # "All wards" is posted as one of the wards' values, so that GOV.UK Frontend's exclusive
+    # checkbox (which clears the other checkboxes of its name) works; it sets all_wards.
+    ALL_WARDS_VALUE = "all"
+
+    def __init__(self, data: Any = None, *args: Any, council: Council, **kwargs: Any) -> None:
+        if data is not None and self.ALL_WARDS_VALUE in data.getlist("wards"):
+            data = data.copy()
+            data.setlist("wards", [v for v in data.getlist("wards") if v != self.ALL_WARDS_VALUE])
+            data["all_wards"] = "on"
+        super().__init__(data, *args, **kwargs)
         self.council = council
         current_theme = self.instance.theme if self.instance.theme_id else None
         theme = model_choice(self, "theme")

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from councils.models import Directorate, Ward
 from planner import csv_import
 from planner.estimates import sync_effort_scores
-from councils.models import Directorate, Ward
 from planner.models import AssessmentStatus, ItemScore, RiskRating, Stage, Status
 from tests.factories import BacklogItemFactory, MembershipFactory, score_all
 

@@ -102,7 +102,8 @@ def test_plan_export_filename_uses_the_plan_slug(viewer_client, council, plan):
     response = viewer_client.get(reverse("plan_export", args=[council.slug, plan.slug]))
     assert f'filename="{council.slug}-cabinet-march-' in response["Content-Disposition"]
     # A viewer gets the public version, and the export audit says so.
-    assert ExportRecord.objects.get().description == "Published plan: Cabinet, March (public version)"
+    description = ExportRecord.objects.get().description
+    assert description == "Published plan: Cabinet, March (public version)"
 
 
 def test_plan_method_file_names_plan_and_committee(viewer_client, council, plan):
