@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from councils.models import (
@@ -244,8 +245,17 @@ def seed_demo_committee_fields(council: Council) -> None:
         if rng.random() < 0.4:
             item.cashable_savings = Decimal(rng.choice([5_000, 12_000, 25_000, 40_000]))
         item.non_cashable_benefits = rng.choice(BENEFITS)
-    if items:
-        exempt = max(items, key=lambda item: (item.one_off_cost or 0, -item.number))
+    # The exempt item is ranked (ready and scored), so every output has one to mark.
+    criteria_count = council.criteria.filter(active=True).count()
+    scored = set(
+        council.items.filter(status=Status.READY)
+        .annotate(scored=Count("scores"))
+        .filter(scored__gte=criteria_count)
+        .values_list("pk", flat=True)
+    )
+    candidates = [item for item in items if item.pk in scored] or items
+    if candidates:
+        exempt = max(candidates, key=lambda item: (item.one_off_cost or 0, -item.number))
         exempt.exempt_paragraph = ExemptParagraph.FINANCIAL
     BacklogItem.objects.bulk_update(
         items,
