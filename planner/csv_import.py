@@ -929,7 +929,7 @@ def apply(*, council: Council, user: Any, text: str, encoding: str = "utf-8") ->
             ):
                 record_history_user(item, user)
                 item.depends_on.set([items[ref].pk for ref in plan.depends_on])
-            if plan.wards and plan.action == "create" or committee.WARDS in plan.changes:
+            if (plan.wards and plan.action == "create") or committee.WARDS in plan.changes:
                 record_history_user(item, user)
                 item.wards.set(plan.wards or [])
 
