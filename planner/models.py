@@ -154,11 +154,12 @@ class BacklogItem(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, related_name="dependents", blank=True
     )
-    # Committee fields: all optional, carried into exports, plans and imports.
+    # Committee fields: all optional, carried into exports, plans and imports. Database
+    # defaults too, so rows written without them (COPY in bench/, raw inserts) stay valid.
     wards = models.ManyToManyField(
         "councils.Ward", related_name="items", blank=True, verbose_name="wards affected"
     )
-    all_wards = models.BooleanField("affects all wards", default=False)
+    all_wards = models.BooleanField("affects all wards", default=False, db_default=False)
     directorate = models.ForeignKey(
         "councils.Directorate",
         on_delete=models.SET_NULL,
@@ -167,29 +168,44 @@ class BacklogItem(models.Model):
         related_name="items",
         verbose_name="directorate or service area",
     )
-    key_decision = models.BooleanField(default=False)
+    key_decision = models.BooleanField(default=False, db_default=False)
     # None: not exempt. Public outputs leave out an exempt item's problem and costs.
     exempt_paragraph = models.PositiveSmallIntegerField(
         "exempt information", choices=ExemptParagraph.choices, null=True, blank=True
     )
     eqia_status = models.CharField(
-        "equality impact assessment", max_length=20, choices=AssessmentStatus.choices, blank=True
+        "equality impact assessment",
+        max_length=20,
+        choices=AssessmentStatus.choices,
+        blank=True,
+        db_default="",
     )
     dpia_status = models.CharField(
         "data protection impact assessment",
         max_length=20,
         choices=AssessmentStatus.choices,
         blank=True,
+        db_default="",
     )
     one_off_funding = models.CharField(
-        "one-off cost funded from", max_length=10, choices=Funding.choices, blank=True
+        "one-off cost funded from",
+        max_length=10,
+        choices=Funding.choices,
+        blank=True,
+        db_default="",
     )
     recurring_funding = models.CharField(
-        "recurring cost funded from", max_length=10, choices=Funding.choices, blank=True
+        "recurring cost funded from",
+        max_length=10,
+        choices=Funding.choices,
+        blank=True,
+        db_default="",
     )
-    funding_source = models.CharField(max_length=200, blank=True)
-    risk_rating = models.CharField("risk", max_length=10, choices=RiskRating.choices, blank=True)
-    risk_description = models.CharField(max_length=200, blank=True)
+    funding_source = models.CharField(max_length=200, blank=True, db_default="")
+    risk_rating = models.CharField(
+        "risk", max_length=10, choices=RiskRating.choices, blank=True, db_default=""
+    )
+    risk_description = models.CharField(max_length=200, blank=True, db_default="")
     cashable_savings = models.DecimalField(
         "cashable savings (£ a year)",
         max_digits=12,
@@ -198,7 +214,7 @@ class BacklogItem(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_COST_POUNDS)],
     )
-    non_cashable_benefits = models.TextField(max_length=1000, blank=True)
+    non_cashable_benefits = models.TextField(max_length=1000, blank=True, db_default="")
     # Optimistic locking: a form carries the version it was rendered with.
     version = models.PositiveIntegerField(default=1)
     archived = models.BooleanField(default=False)
