@@ -39,7 +39,9 @@ def test_cio_downloads_the_current_ranking_as_csv(page):
     assert b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0][:6] == ["Rank", "Reference", "Title", "Theme", "Status", "Score"]
-    assert rows[0][-1] == "Problem statement"
+    # The problem statement, then the committee columns (issue 12).
+    assert rows[0][-15:-13] == ["Delivery stage", "Problem statement"]
+    assert rows[0][-1] == "Non-cashable benefits"
     assert len(rows) > 1
     assert rows[1][0] == "1"
     assert rows[1][1].startswith("DIG-")
