@@ -137,6 +137,7 @@ def filter_items(
         items = items.filter(status=status)
     if owner := cleaned_data.get("owner"):
         items = items.filter(owner=owner)
+    items = _committee_filters(items, cleaned_data)
     if query := cleaned_data.get("q"):
         items = items.filter(Q(title__icontains=query) | Q(problem__icontains=query))
     needs_scoring = needs_scoring_condition(council)
@@ -156,6 +157,32 @@ def filter_items(
         *order, "number"
     )
     return ordered
+
+
+# Values of the committee filters' yes/no and "not recorded" choices.
+YES, NO, NOT_SET = "yes", "no", "none"
+COMMITTEE_FILTERS = ("ward", "directorate", "key_decision", "exempt", "eqia", "risk")
+
+
+def _committee_filters(items: QuerySet[BacklogItem], cleaned_data: dict[str, Any]) -> Any:
+    """The committee filters. A ward's filter includes items that affect all wards; EXISTS
+    rather than a join, so an item in two wards is listed once."""
+    if ward := cleaned_data.get("ward"):
+        in_ward = BacklogItem.wards.through.objects.filter(
+            backlogitem_id=OuterRef("pk"), ward_id=ward.pk
+        )
+        items = items.filter(Q(all_wards=True) | Exists(in_ward))
+    if directorate := cleaned_data.get("directorate"):
+        items = items.filter(directorate=directorate)
+    if key_decision := cleaned_data.get("key_decision"):
+        items = items.filter(key_decision=key_decision == YES)
+    if exempt := cleaned_data.get("exempt"):
+        items = items.filter(exempt_paragraph__isnull=exempt == NO)
+    if eqia := cleaned_data.get("eqia"):
+        items = items.filter(eqia_status="" if eqia == NOT_SET else eqia)
+    if risk := cleaned_data.get("risk"):
+        items = items.filter(risk_rating="" if risk == NOT_SET else risk)
+    return items
 
 
 # "This sitting": quick adds by the same person within this long of each other.

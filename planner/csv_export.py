@@ -42,7 +42,7 @@ from django.db.models.functions import Collate, Length
 from django.utils import timezone
 
 from councils.models import Council
-from planner import plans, rank_ranges, ranking
+from planner import committee, plans, rank_ranges, ranking
 from planner.csv_safety import neutralise
 from planner.delivery import QuarterNamer
 from planner.models import (
@@ -90,6 +90,7 @@ COLUMNS_AFTER_CRITERIA = (
     PROBLEM,
     RANK_RANGE,
     STABILITY,
+    *committee.COMMITTEE_HEADERS,
 )
 DEPENDENCY_SEPARATOR = ";"
 SCORE_PREFIX = "Score: "
@@ -102,6 +103,12 @@ DB_CHUNK_SIZE = 2_000
 STATUS_LABELS = dict(Status.choices)
 STAGE_LABELS = dict(Stage.choices)
 METHOD_LABELS = dict(Method.choices)
+# Labels of the committee columns with choices: {field: {key: label}}.
+COMMITTEE_CHOICE_LABELS = {
+    column.field: committee.choice_labels(column.choices)
+    for column in committee.COMMITTEE_COLUMNS
+    if column.choices is not None
+}
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,31 @@ def _with_scores_and_dependencies(
     return annotated, score_columns
 
 
+def _ward_names(council: Council, *, ordered: bool) -> Any:
+    """Each item's ward names, "Abbey; Castle" in the C collation's order, by a correlated
+    subquery; a NULL constant when none of the council's items names a ward (one EXISTS
+    query), which spares the many councils that do not record wards ~0.5 s per 100,000 rows
+    (docs/performance.md)."""
+    through = BacklogItem.wards.through.objects
+    if not through.filter(ward__council=council).exists():
+        return Value(None, output_field=CharField())
+    ward_name = "ward__name"
+    wards = (
+        through.filter(backlogitem=OuterRef("pk"))
+        .order_by()
+        .values("backlogitem")
+        .annotate(
+            joined=StringAgg(
+                ward_name,
+                delimiter=Value(committee.WARD_SEPARATOR),
+                order_by=Collate(ward_name, "C") if ordered else None,
+            )
+        )
+        .values("joined")  # type: ignore[misc]
+    )
+    return Subquery(wards, output_field=CharField())
+
+
 _ITEM_FIELDS = (
     "reference",
     "title",
@@ -229,6 +261,21 @@ _ITEM_FIELDS = (
     "stage",
     "problem",
     "export_dependencies",
+    # The committee columns, in committee.COMMITTEE_COLUMNS order (wards take two).
+    "all_wards",
+    "export_wards",
+    "directorate__name",
+    "key_decision",
+    "exempt_paragraph",
+    "eqia_status",
+    "dpia_status",
+    "one_off_funding",
+    "recurring_funding",
+    "funding_source",
+    "risk_rating",
+    "risk_description",
+    "cashable_savings",
+    "non_cashable_benefits",
 )
 
 
@@ -242,6 +289,9 @@ def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterat
     status_labels = STATUS_LABELS
     stage_labels = STAGE_LABELS
     horizon_labels = HORIZON_LABELS
+    assessment_labels = COMMITTEE_CHOICE_LABELS["eqia_status"]
+    funding_labels = COMMITTEE_CHOICE_LABELS["one_off_funding"]
+    risk_labels = COMMITTEE_CHOICE_LABELS["risk_rating"]
     safe = neutralise
     spans: dict[tuple[int | None, int | None], str] = {}  # a few dozen at most
     for (
@@ -265,6 +315,20 @@ def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterat
         stage,
         problem,
         dependencies,
+        all_wards,
+        wards,
+        directorate,
+        key_decision,
+        exempt_paragraph,
+        eqia,
+        dpia,
+        one_off_funding,
+        recurring_funding,
+        funding_source,
+        risk,
+        risk_description,
+        cashable_savings,
+        non_cashable_benefits,
         *scores,
     ) in values:
         quarters = spans.get((start, end))
@@ -290,6 +354,19 @@ def _item_rows(values: Iterable[tuple[Any, ...]], namer: QuarterNamer) -> Iterat
             safe(problem),
             rank_range_text(low, high),
             stability or "",
+            committee.ALL_WARDS if all_wards else (safe(wards) if wards else ""),
+            safe(directorate) if directorate else "",
+            committee.YES if key_decision else committee.NO,
+            exempt_paragraph,
+            assessment_labels.get(eqia, eqia),
+            assessment_labels.get(dpia, dpia),
+            funding_labels.get(one_off_funding, one_off_funding),
+            funding_labels.get(recurring_funding, recurring_funding),
+            safe(funding_source),
+            risk_labels.get(risk, risk),
+            safe(risk_description),
+            cashable_savings,
+            safe(non_cashable_benefits),
         ]
 
 
@@ -388,6 +465,7 @@ def _export_items(
     criteria = _active_criteria(council)
     on_postgresql = connections[items.db].vendor == "postgresql"
     annotated, score_columns = _with_scores_and_dependencies(items, criteria, ordered=on_postgresql)
+    annotated = annotated.annotate(export_wards=_ward_names(council, ordered=on_postgresql))
     values = annotated.values_list(
         F(f"{entry}__rank"),
         F(f"{entry}__score"),
@@ -490,7 +568,9 @@ def _copy_sql(inner: str, columns: int, namer: QuarterNamer) -> tuple[str, list[
     c = [f"export_rows.c{i}" for i in range(columns)]
     (rank, score, horizon, start, end, why, low, high, stability, reference, title,
      theme, status, effort, one_off, recurring, owner, stage, problem, dependencies,
-     *scores) = c  # fmt: skip
+     all_wards, wards, directorate, key_decision, exempt_paragraph, eqia, dpia,
+     one_off_funding, recurring_funding, funding_source, risk, risk_description,
+     cashable_savings, non_cashable_benefits, *scores) = c  # fmt: skip
     text_cells: list[str] = []  # quoted by the csv rules
     number_cells: set[int] = set()
     params: list[Any] = []
@@ -534,6 +614,14 @@ def _copy_sql(inner: str, columns: int, namer: QuarterNamer) -> tuple[str, list[
         f" ELSE ({low})::text || '–' || ({high})::text END"
     )
     text_cells.append(stability)
+    params.extend(_committee_cells_sql(
+        text_cells, number,
+        all_wards=all_wards, wards=wards, directorate=directorate, key_decision=key_decision,
+        exempt_paragraph=exempt_paragraph, eqia=eqia, dpia=dpia, one_off_funding=one_off_funding,
+        recurring_funding=recurring_funding, funding_source=funding_source, risk=risk,
+        risk_description=risk_description, cashable_savings=cashable_savings,
+        non_cashable_benefits=non_cashable_benefits,
+    ))  # fmt: skip
     names = ", ".join(f"c{i}" for i in range(columns))
     values = ", ".join(f"{expr} AS v{i}" for i, expr in enumerate(text_cells))
     line = " || ',' || ".join(
@@ -546,6 +634,32 @@ def _copy_sql(inner: str, columns: int, namer: QuarterNamer) -> tuple[str, list[
         " OFFSET 0) AS cells) TO STDOUT"
     )
     return sql, params
+
+
+def _committee_cells_sql(text_cells: list[str], number: Any, **c: str) -> list[Any]:
+    """The committee columns' cells, as _item_rows writes them; returns their parameters
+    (labels and fixed words travel as parameters, in the order of their placeholders)."""
+    params: list[Any] = [committee.ALL_WARDS]
+    text_cells.append(f"CASE WHEN {c['all_wards']} THEN %s ELSE {_neutralise_sql(c['wards'])} END")
+    text_cells.append(_neutralise_sql(c["directorate"]))
+    text_cells.append(f"CASE WHEN {c['key_decision']} THEN %s ELSE %s END")
+    params.extend([committee.YES, committee.NO])
+    number(c["exempt_paragraph"])
+    for name, field in (
+        ("eqia", "eqia_status"),
+        ("dpia", "dpia_status"),
+        ("one_off_funding", "one_off_funding"),
+        ("recurring_funding", "recurring_funding"),
+    ):
+        text_cells.append(f"COALESCE(%s::jsonb ->> {c[name]}, {c[name]})")
+        params.append(_json_param(COMMITTEE_CHOICE_LABELS[field]))
+    text_cells.append(_neutralise_sql(c["funding_source"]))
+    text_cells.append(f"COALESCE(%s::jsonb ->> {c['risk']}, {c['risk']})")
+    params.append(_json_param(COMMITTEE_CHOICE_LABELS["risk_rating"]))
+    text_cells.append(_neutralise_sql(c["risk_description"]))
+    number(c["cashable_savings"])
+    text_cells.append(_neutralise_sql(c["non_cashable_benefits"]))
+    return params
 
 
 def _json_param(mapping: dict[Any, Any]) -> str:
@@ -606,11 +720,42 @@ def _snapshot_criteria(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in snapshot.get("criteria", []) if isinstance(c, dict)]
 
 
+def _plan_committee_cells(entry: dict[str, Any]) -> list[Any]:
+    """The committee columns from a snapshot entry (plans published before issue 12 have
+    none of these keys: their cells are blank)."""
+    labels = COMMITTEE_CHOICE_LABELS
+
+    def label(field: str) -> str:
+        key = str(entry.get(field) or "")
+        return labels[field].get(key, _text(key))
+
+    has_committee = "key_decision" in entry
+    return [
+        _text(committee.wards_label(entry)),
+        _text(entry.get("directorate")),
+        (committee.YES if entry.get("key_decision") else committee.NO) if has_committee else "",
+        _number(entry.get("exempt_paragraph")),
+        label("eqia_status"),
+        label("dpia_status"),
+        label("one_off_funding"),
+        label("recurring_funding"),
+        _text(entry.get("funding_source")),
+        label("risk_rating"),
+        _text(entry.get("risk_description")),
+        _number(entry.get("cashable_savings")),
+        _text(entry.get("non_cashable_benefits")),
+    ]
+
+
 def _plan_rows(
-    entries: Iterable[dict[str, Any]], criteria: list[dict[str, Any]]
+    entries: Iterable[dict[str, Any]], criteria: list[dict[str, Any]], *, public: bool = False
 ) -> Iterator[list[Any]]:
+    """Rows of a frozen plan. `public` leaves out exempt items' problem statements and
+    costs (committee.public_entry) and says so in the problem cell."""
     criterion_keys = [str(c.get("id", c.get("key", ""))) for c in criteria]
     for entry in entries:
+        if public:
+            entry = committee.public_entry(entry)
         scores = {str(k): v for k, v in (entry.get("scores") or {}).items()}
         depends_on = entry.get("depends_on") or []
         if isinstance(depends_on, str):
@@ -632,9 +777,12 @@ def _plan_rows(
             _text(DEPENDENCY_SEPARATOR.join(str(ref) for ref in depends_on)),
             _text(entry.get("owner")),
             STAGE_LABELS.get(str(entry.get("stage") or ""), _text(entry.get("stage"))),
-            _text(entry.get("problem")),
+            _text(entry.get("problem"))
+            if not entry.get("withheld")
+            else committee.withheld_note(entry.get("exempt_paragraph")),
             rank_range_text(entry.get("rank_low"), entry.get("rank_high")),
             _text(entry.get("stability")),
+            *_plan_committee_cells(entry),
         ]
 
 
@@ -644,20 +792,25 @@ def _horizon_label(horizon: str | None) -> str:
     return HORIZON_LABELS.get(horizon, horizon)
 
 
-def export_plan(*, council: Council, user: Any, plan: PublishedPlan) -> CsvExport:
+def export_plan(
+    *, council: Council, user: Any, plan: PublishedPlan, public: bool = False
+) -> CsvExport:
     """A published plan exactly as frozen at publication, never today's live data. Its
-    entries stream from the snapshot a chunk at a time (plans.snapshot_entries)."""
+    entries stream from the snapshot a chunk at a time (plans.snapshot_entries). The
+    `public` version leaves out exempt items' problem statements and costs."""
     criteria = _snapshot_criteria(plans.snapshot_head(plan))
     filename = export_filename(council, plan.slug)
+    version = " (public version)" if public else ""
     _record(
         council=council,
         user=user,
         kind="plan",
-        description=f"Published plan: {plan.title}",
+        description=f"Published plan: {plan.title}{version}",
         filename=filename,
     )
     head = header([str(c.get("name", "")) for c in criteria])
-    return CsvExport(filename, csv_chunks(head, _plan_rows(plans.snapshot_entries(plan), criteria)))
+    rows = _plan_rows(plans.snapshot_entries(plan), criteria, public=public)
+    return CsvExport(filename, csv_chunks(head, rows))
 
 
 # --- The companion method file ------------------------------------------------------------

@@ -37,14 +37,14 @@ from django.db.models import Field
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from councils.models import Council
+from councils.models import Council, Directorate, Ward
+from planner import committee, estimates, ranking, xlsx_import
 from planner import csv_export as columns
-from planner import estimates, ranking, xlsx_import
 from planner.audit import record_history_user
 from planner.csv_safety import MAX_COLUMNS, CsvFileError, decode_csv_bytes, restore
 from planner.dependencies import find_cycle
 from planner.dependency_graph import dependency_edges
-from planner.items import ITEM_EDITABLE_FIELDS, allocate_numbers
+from planner.items import ITEM_COLUMN_FIELDS, allocate_numbers
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,
@@ -94,6 +94,8 @@ ITEM_COLUMNS = {
     columns.OWNER: "owner",
     columns.STAGE: "stage",
     columns.PROBLEM: "problem",
+    # Committee fields: planner.committee.COMMITTEE_COLUMNS says how each is read.
+    **{column.header: column.field for column in committee.COMMITTEE_COLUMNS},
 }
 REQUIRED_COLUMNS = (columns.TITLE, columns.THEME)
 # A column mapped to a criterion: "criterion:<id>" (see import_mapping); "" ignores a column.
@@ -114,7 +116,7 @@ NUMBER_RULES = {
     "one_off_cost": (2, MAX_COST_POUNDS, columns.ONE_OFF_COST),
     "recurring_cost": (2, MAX_COST_POUNDS, columns.RECURRING_COST),
 }
-UPDATABLE_FIELDS = ITEM_EDITABLE_FIELDS
+UPDATABLE_FIELDS = ITEM_COLUMN_FIELDS
 FIELD_LABELS = {
     "title": "Title",
     "theme": "Theme",
@@ -126,6 +128,8 @@ FIELD_LABELS = {
     "stage": "Delivery stage",
     "problem": "Problem statement",
     "depends_on": "Depends on",
+    **{column.field: column.header for column in committee.COMMITTEE_COLUMNS},
+    "all_wards": committee.WARDS,
 }
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -146,6 +150,7 @@ class RowPlan:
     values: dict[str, Any] = field(default_factory=dict)
     scores: dict[int, int | None] = field(default_factory=dict)  # criterion id -> value
     depends_on: list[str] | None = None  # references; None when the column is absent
+    wards: list[Ward] | None = None  # None when the column is absent
     changes: list[str] = field(default_factory=list)  # labels of what an update changes
 
 
@@ -482,7 +487,7 @@ def _parse_score(raw: str) -> int | None:
     return int(value)
 
 
-def _choice(raw: str, choices: type[Status] | type[Stage]) -> str | None:
+def _choice(raw: str, choices: Any) -> str | None:
     text = raw.strip().casefold()
     if not text:
         return None
@@ -516,6 +521,9 @@ class _Lookups:
     criterion_names: dict[int, str]
     existing_scores: dict[int, dict[int, int]]  # item id -> criterion id -> value
     edges: dict[int, set[int]]  # the council's dependency graph, updated row by row
+    wards: dict[str, Ward]  # by case-folded name
+    directorates: dict[str, Directorate]  # by case-folded name
+    existing_wards: dict[int, set[int]]  # item id -> ward ids, for the items updated
 
 
 @dataclass
@@ -642,6 +650,77 @@ def _check_dependencies(row: _Row, lookups: _Lookups) -> None:
         row.plan.depends_on = references
 
 
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+
+
+def _check_wards(row: _Row, text: str, lookups: _Lookups) -> None:
+    """ "All wards", or ward names of this council separated by semicolons. An unknown name
+    is an error: wards are never created by an import."""
+    names = [name.strip() for name in text.split(";") if name.strip()]
+    if [name.casefold() for name in names] == [committee.ALL_WARDS.casefold()]:
+        row.plan.values["all_wards"] = True
+        row.plan.wards = []
+        return
+    unknown = [name for name in names if name.casefold() not in lookups.wards]
+    if unknown:
+        quoted = ", ".join(f"\u201c{name}\u201d" for name in unknown)
+        row.error(
+            committee.WARDS,
+            f"{quoted} {'is not a ward' if len(unknown) == 1 else 'are not wards'} of this "
+            "council. An admin adds wards on the council's settings page.",
+        )
+        return
+    row.plan.values["all_wards"] = False
+    chosen = [lookups.wards[name.casefold()] for name in names]
+    row.plan.wards = list({ward.pk: ward for ward in chosen}.values())
+
+
+def _check_committee(row: _Row, lookups: _Lookups) -> None:
+    """The committee columns, each read as committee.COMMITTEE_COLUMNS describes it."""
+    values = row.plan.values
+    for column in committee.COMMITTEE_COLUMNS:
+        raw = row.cell(column.header)
+        if raw is None:
+            continue
+        text = raw.strip()
+        header = column.header
+        if column.kind == "wards":
+            _check_wards(row, text, lookups)
+        elif column.kind == "directorate":
+            directorate = lookups.directorates.get(text.casefold())
+            if text and directorate is None:
+                row.error(header, f"\u201c{text}\u201d is not a directorate of this council.")
+            else:
+                values[column.field] = directorate
+        elif column.kind == "yes_no":
+            if text.casefold() not in _YES | _NO:
+                row.error(header, f"{header} must be Yes or No.")
+            else:
+                values[column.field] = text.casefold() in _YES
+        elif column.kind == "paragraph":
+            if text and text not in {str(n) for n in range(1, 8)}:
+                row.error(header, f"{header} must be a paragraph number from 1 to 7, or blank.")
+            else:
+                values[column.field] = int(text) if text else None
+        elif column.kind == "choice":
+            try:
+                values[column.field] = _choice(text, column.choices) or ""
+            except ValueError as problem:
+                row.error(header, f"{header} {problem}.")
+        elif column.kind == "money":
+            try:
+                values[column.field] = _parse_decimal(text, 2, MAX_COST_POUNDS)
+            except ValueError as problem:
+                row.error(header, f"{header} {problem}.")
+        else:
+            limit = column.max_length or 0
+            if len(text) > limit:
+                row.error(header, f"must be {limit:,} characters or fewer (it has {len(text):,}).")
+            else:
+                values[column.field] = text
+
+
 # Each column group's check, in the order their errors are listed within a row.
 COLUMN_GROUP_CHECKS = (
     _check_text,
@@ -650,6 +729,7 @@ COLUMN_GROUP_CHECKS = (
     _check_numbers,
     _check_scores,
     _check_dependencies,
+    _check_committee,
 )
 
 
@@ -711,6 +791,12 @@ def _load_lookups(
         )
         if reference in items
     ]
+    existing_wards: dict[int, set[int]] = {}
+    if committee.WARDS in col:
+        for item_id, ward_id in BacklogItem.wards.through.objects.filter(
+            backlogitem_id__in=update_ids
+        ).values_list("backlogitem_id", "ward_id"):
+            existing_wards.setdefault(item_id, set()).add(ward_id)
     existing_scores: dict[int, dict[int, int]] = {}
     for item_id, criterion_id, value in ItemScore.objects.filter(
         item_id__in=update_ids
@@ -722,6 +808,9 @@ def _load_lookups(
         criterion_names={criterion.pk: criterion.name for criterion in criteria},
         existing_scores=existing_scores,
         edges=dependency_edges(council),
+        wards={ward.name.strip().casefold(): ward for ward in council.wards.all()},
+        directorates={d.name.strip().casefold(): d for d in council.directorates.all()},
+        existing_wards=existing_wards,
     )
 
 
@@ -762,6 +851,10 @@ def _check_row(
         changes = _changes(
             item, plan, lookups.existing_scores.get(item.pk, {}), lookups.edges, lookups.items
         )
+        if plan.wards is not None and {ward.pk for ward in plan.wards} != (
+            lookups.existing_wards.get(item.pk, set())
+        ):
+            changes.append(committee.WARDS)
         plan.changes = [
             lookups.criterion_names[key] + " score" if isinstance(key, int) else key
             for key in changes
@@ -824,8 +917,10 @@ def _changes(
 ) -> list[Any]:
     changed: list[Any] = []
     for name, value in plan.values.items():
-        current = item.theme_id if name == "theme" else getattr(item, name)
-        new = value.pk if name == "theme" else value
+        # Foreign keys (theme, directorate) compare by id, so no row costs a query.
+        related = name in {"theme", "directorate"}
+        current = getattr(item, f"{name}_id") if related else getattr(item, name)
+        new = (value.pk if value is not None else None) if related else value
         if current != new:
             changed.append(FIELD_LABELS[name])
     for criterion_id, value in plan.scores.items():
@@ -882,7 +977,7 @@ def apply(
                     plans=creates[start : start + WRITE_BATCH],
                 )
                 score_changes += _write_scores(user=user, now=now, targets=batch)
-                _set_dependencies(batch, items, user)
+                _set_links(batch, items, user)
                 estimates.sync_effort_scores(
                     council=council, item_ids=[item.pk for item, _ in batch], user=user
                 )
@@ -906,7 +1001,7 @@ def apply(
             )
             updated = [(items[plan.reference], plan) for plan in updates]
             score_changes += _write_scores(user=user, now=now, targets=updated)
-            _set_dependencies(updated, items, user)
+            _set_links(updated, items, user)
             estimates.sync_effort_scores(
                 council=council, item_ids=[item.pk for item in changed_items], user=user
             )
@@ -938,15 +1033,19 @@ def _create_items(
     return list(zip(fetched, plans, strict=True))
 
 
-def _set_dependencies(
+def _set_links(
     targets: list[tuple[BacklogItem, RowPlan]], items: dict[str, BacklogItem], user: Any
 ) -> None:
+    """The many-to-many links the rows set: dependencies and wards."""
     for item, plan in targets:
         if plan.depends_on is not None and (
             plan.action == "create" or FIELD_LABELS["depends_on"] in plan.changes
         ):
             record_history_user(item, user)
             item.depends_on.set([items[ref].pk for ref in plan.depends_on])
+        if (plan.wards and plan.action == "create") or committee.WARDS in plan.changes:
+            record_history_user(item, user)
+            item.wards.set(plan.wards or [])
 
 
 def _write_scores(*, user: Any, now: Any, targets: list[tuple[BacklogItem, RowPlan]]) -> int:

@@ -18,7 +18,7 @@ from django.core.validators import MaxValueValidator
 from django.forms.models import ModelChoiceIterator
 from django.utils.text import slugify
 
-from councils.models import Council, Role
+from councils.models import Council, Directorate, Role, Ward
 from planner import backlog, csv_import
 from planner import quarters as cal
 from planner.effort import validate_bands
@@ -29,8 +29,11 @@ from planner.models import (
     MAX_EFFORT_DAYS,
     SCALE_MAX,
     SCALE_MIN,
+    AssessmentStatus,
     BacklogItem,
     Criterion,
+    ExemptParagraph,
+    RiskRating,
     Status,
     Theme,
 )
@@ -69,17 +72,53 @@ class BacklogFilterForm(forms.Form):
     )
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
     owner = forms.ChoiceField(choices=[("", "All owners")], required=False)
+    ward = forms.ModelChoiceField(
+        queryset=Ward.objects.none(),
+        required=False,
+        empty_label="Any ward",
+        help_text="Includes items that affect all wards",
+    )
+    directorate = forms.ModelChoiceField(
+        queryset=Directorate.objects.none(), required=False, empty_label="Any directorate"
+    )
+    key_decision = forms.ChoiceField(
+        choices=[
+            ("", "Any"),
+            (backlog.YES, "Key decisions only"),
+            (backlog.NO, "Not key decisions"),
+        ],
+        required=False,
+    )
+    exempt = forms.ChoiceField(
+        label="Exempt information",
+        choices=[("", "Any"), (backlog.YES, "Exempt items only"), (backlog.NO, "Not exempt")],
+        required=False,
+    )
+    eqia = forms.ChoiceField(
+        label="Equality impact assessment",
+        choices=[("", "Any"), (backlog.NOT_SET, "Not recorded"), *AssessmentStatus.choices],
+        required=False,
+    )
+    risk = forms.ChoiceField(
+        choices=[("", "Any risk"), (backlog.NOT_SET, "Not assessed"), *RiskRating.choices],
+        required=False,
+    )
     needs_scoring = forms.BooleanField(label="Only items that need scoring", required=False)
     archived = forms.BooleanField(label="Only archived items (to restore them)", required=False)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        theme = model_choice(self, "theme")
-        theme.queryset = council.themes.all()
-        # A list, so rendering runs one query rather than a COUNT and then a SELECT (iter():
-        # list() alone asks the iterator its length, which is that COUNT).
-        theme.choices = list(iter(cast(ModelChoiceIterator, theme.choices)))
+        for name, queryset in (
+            ("theme", council.themes.all()),
+            ("ward", council.wards.all()),
+            ("directorate", council.directorates.all()),
+        ):
+            field = model_choice(self, name)
+            field.queryset = queryset
+            # A list, so rendering runs one query rather than a COUNT and then a SELECT
+            # (iter(): list() alone asks the iterator its length, which is that COUNT).
+            field.choices = list(iter(cast(ModelChoiceIterator, field.choices)))
         choice(self, "owner").choices = [
             ("", "All owners"),
             *((owner, owner) for owner in backlog.owners(council)),
@@ -117,6 +156,28 @@ class QuickAddForm(forms.Form):
 REFERENCE_SPLIT = re.compile(r"[\s,;]+")
 
 
+YES_NO = "yes", "no"
+NOT_RECORDED = ("", "Not recorded")
+EXEMPT_CHOICES = [("", "Not exempt"), *ExemptParagraph.choices]
+# The committee section of the item form, in the order it shows them.
+COMMITTEE_FORM_FIELDS = (
+    "wards",
+    "all_wards",
+    "directorate",
+    "key_decision",
+    "exempt_paragraph",
+    "eqia_status",
+    "dpia_status",
+    "one_off_funding",
+    "recurring_funding",
+    "funding_source",
+    "risk_rating",
+    "risk_description",
+    "cashable_savings",
+    "non_cashable_benefits",
+)
+
+
 class ItemForm(forms.ModelForm):
     depends_on_refs = forms.CharField(
         label="Depends on",
@@ -125,11 +186,45 @@ class ItemForm(forms.ModelForm):
         max_length=1000,
         required=False,
     )
+    key_decision = forms.TypedChoiceField(
+        label="Key decision",
+        help_text="Spending or savings above the council's threshold, or significant "
+        "effects on two or more wards",
+        choices=[(YES_NO[0], "Yes"), (YES_NO[1], "No")],
+        coerce=lambda value: value == YES_NO[0],
+        empty_value=False,  # type: ignore[arg-type]  # a blank answer means No
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    exempt_paragraph = forms.TypedChoiceField(
+        label="Exempt information",
+        help_text="The paragraph of Schedule 12A to the Local Government Act 1972, if any. "
+        "Public versions of plans leave out an exempt item's problem statement and costs.",
+        choices=EXEMPT_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     class Meta:
         model = BacklogItem
         fields = ITEM_EDITABLE_FIELDS
+        widgets = {
+            "wards": forms.CheckboxSelectMultiple,
+            "eqia_status": forms.RadioSelect,
+            "dpia_status": forms.RadioSelect,
+            "one_off_funding": forms.RadioSelect,
+            "recurring_funding": forms.RadioSelect,
+            "risk_rating": forms.RadioSelect,
+            "non_cashable_benefits": forms.Textarea,
+        }
+        labels = {
+            "directorate": "Directorate or service area",
+            "eqia_status": "Equality impact assessment (EqIA)",
+            "dpia_status": "Data protection impact assessment (DPIA)",
+            "risk_description": "Risk in one line",
+        }
         help_texts = {
             "problem": "What residents or staff cannot do today, and why it matters",
             "owner": "The person accountable for this challenge",
@@ -139,27 +234,68 @@ class ItemForm(forms.ModelForm):
             "commits only these. Leave blank to use the whole estimate.",
             "one_off_cost": f"In pounds, from 0 to {MAX_COST_POUNDS:,}",
             "recurring_cost": f"In pounds a year, from 0 to {MAX_COST_POUNDS:,}",
+            "funding_source": "For example: the digital transformation reserve",
+            "cashable_savings": f"In pounds a year, from 0 to {MAX_COST_POUNDS:,}",
+            "non_cashable_benefits": "For example: fewer calls, quicker decisions for residents",
         }
         error_messages = {
             "title": {"required": "Enter a title"},
             "theme": {"required": "Choose a theme", "invalid_choice": "Choose a theme"},
+            "wards": {"invalid_choice": "Choose wards from this council's list"},
+            "directorate": {"invalid_choice": "Choose a directorate from this council's list"},
         }
 
-    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    # "All wards" is posted as one of the wards' values, so that GOV.UK Frontend's exclusive
+    # checkbox (which clears the other checkboxes of its name) works; it sets all_wards.
+    ALL_WARDS_VALUE = "all"
+
+    def __init__(self, data: Any = None, *args: Any, council: Council, **kwargs: Any) -> None:
+        if data is not None and self.ALL_WARDS_VALUE in data.getlist("wards"):
+            data = data.copy()
+            data.setlist("wards", [v for v in data.getlist("wards") if v != self.ALL_WARDS_VALUE])
+            data["all_wards"] = "on"
+        super().__init__(data, *args, **kwargs)
         self.council = council
         current_theme = self.instance.theme if self.instance.theme_id else None
         theme = model_choice(self, "theme")
         theme.queryset = _active_themes(council, keep=current_theme)
         theme.empty_label = "Choose a theme"
-        for name in ("effort_days", "remaining_days", "one_off_cost", "recurring_cost"):
+        # Only this council's lists: another council's id is an invalid choice.
+        model_choice(self, "wards").queryset = council.wards.all()
+        directorate = model_choice(self, "directorate")
+        directorate.queryset = council.directorates.all()
+        directorate.empty_label = "Not set"
+        for name in ("eqia_status", "dpia_status", "one_off_funding", "recurring_funding"):
+            field_choices = getattr(BacklogItem._meta.get_field(name), "choices", None) or []
+            choice(self, name).choices = [NOT_RECORDED, *field_choices]
+        risk = choice(self, "risk_rating")
+        risk.choices = [("", "Not assessed"), *RiskRating.choices]
+        self.fields["all_wards"].label = "All wards"
+        for name in (
+            "effort_days",
+            "remaining_days",
+            "one_off_cost",
+            "recurring_cost",
+            "cashable_savings",
+        ):
             self.fields[name].localize = False
+        self.initial["key_decision"] = YES_NO[0] if self.instance.key_decision else YES_NO[1]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["version"].required = True
             self.fields["depends_on_refs"].initial = ", ".join(
                 dependency.reference for dependency in self.instance.depends_on.all()
             )
+
+    def main_fields(self) -> list[forms.BoundField]:
+        """The visible fields before the committee section, in their order."""
+        return [field for field in self.visible_fields() if field.name not in COMMITTEE_FORM_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("all_wards") and cleaned.get("wards"):
+            self.add_error("wards", "Select “All wards” or the wards affected, not both")
+        return cleaned
 
     def clean_depends_on_refs(self) -> list[BacklogItem]:
         text = self.cleaned_data["depends_on_refs"].upper()
@@ -178,6 +314,7 @@ class ItemForm(forms.ModelForm):
 
     def item_data(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["wards"] = list(data["wards"])
         data["depends_on"] = self.cleaned_data["depends_on_refs"]
         return data
 

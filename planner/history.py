@@ -9,14 +9,21 @@ from typing import Any
 from django.db.models import Field
 from django.utils.functional import Promise
 
-from planner.items import ITEM_EDITABLE_FIELDS
-from planner.models import BacklogItem, Criterion, ItemScore, Stage, Status
+from planner.items import ITEM_COLUMN_FIELDS
+from planner.models import BacklogItem, Criterion, ItemScore
 
 HISTORY_LIMIT = 100
+# The item's own columns (wards, a many-to-many, have their own history table).
 ITEM_HISTORY_FIELDS = [
-    *("theme_id" if name == "theme" else name for name in ITEM_EDITABLE_FIELDS),
+    *(f"{name}_id" if name in {"theme", "directorate"} else name for name in ITEM_COLUMN_FIELDS),
     "archived",
 ]
+# Fields with choices show their labels: {field: {value: label}}.
+_CHOICE_LABELS: dict[str, dict[Any, str]] = {
+    name: {value: str(label) for value, label in getattr(field, "flatchoices", [])}
+    for name in ITEM_HISTORY_FIELDS
+    if getattr(field := BacklogItem._meta.get_field(name.removesuffix("_id")), "choices", None)
+}
 
 
 @dataclasses.dataclass
@@ -27,16 +34,14 @@ class HistoryEntry:
     changes: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
 
 
-def _display(item_field: str, value: Any, themes: dict[int, str]) -> str:
+def _display(item_field: str, value: Any, names: dict[str, dict[int, str]]) -> str:
     if value is None or value == "":
         return "(blank)"
-    if item_field == "theme_id":
-        return themes.get(value, "(removed theme)")
-    if item_field == "status":
-        return Status(value).label if value in Status.values else str(value)
-    if item_field == "stage":
-        return Stage(value).label if value in Stage.values else str(value)
-    if item_field == "archived":
+    if item_field in names:
+        return names[item_field].get(value, "(removed)")
+    if item_field in _CHOICE_LABELS:
+        return _CHOICE_LABELS[item_field].get(value, str(value))
+    if isinstance(value, bool):
         return "Yes" if value else "No"
     return str(value)
 
@@ -50,7 +55,10 @@ def _verbose_name(name: str) -> str | Promise:
 def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEntry]:
     """Who changed what on the item and its scores, newest first, from and to, in a fixed
     number of queries (diffs are computed here, not with one query per record)."""
-    themes = dict(item.council.themes.values_list("pk", "name"))
+    names: dict[str, dict[int, str]] = {
+        "theme_id": dict(item.council.themes.values_list("pk", "name")),
+        "directorate_id": dict(item.council.directorates.values_list("pk", "name")),
+    }
     labels = {name: _verbose_name(name.removesuffix("_id")) for name in ITEM_HISTORY_FIELDS}
     entries: list[HistoryEntry] = []
     records = list(
@@ -67,8 +75,8 @@ def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEn
             changes = [
                 (
                     str(labels[name]).capitalize(),
-                    _display(name, getattr(previous, name), themes),
-                    _display(name, getattr(record, name), themes),
+                    _display(name, getattr(previous, name), names),
+                    _display(name, getattr(record, name), names),
                 )
                 for name in ITEM_HISTORY_FIELDS
                 if getattr(previous, name) != getattr(record, name)
@@ -76,7 +84,7 @@ def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEn
             if changes:
                 entries.append(HistoryEntry(record.history_date, who, "Changed the item", changes))
         previous = record
-    names = {criterion.pk: criterion.name for criterion in criteria}
+    criterion_names = {criterion.pk: criterion.name for criterion in criteria}
     score_records = (
         ItemScore.history.filter(item_id=item.pk)
         .select_related("history_user")
@@ -85,7 +93,7 @@ def item_history(item: BacklogItem, criteria: list[Criterion]) -> list[HistoryEn
     last_by_criterion: dict[int, Any] = {}
     for record in score_records:
         who = record.history_user.get_username() if record.history_user else "System"
-        name = names.get(record.criterion_id, "a removed criterion")
+        name = criterion_names.get(record.criterion_id, "a removed criterion")
         before = last_by_criterion.get(record.criterion_id)
         changes = []
         if before is None or before.value != record.value:

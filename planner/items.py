@@ -33,7 +33,25 @@ ITEM_EDITABLE_FIELDS = [
     "one_off_cost",
     "recurring_cost",
     "stage",
+    # Committee fields (planner.committee): all optional.
+    "wards",
+    "all_wards",
+    "directorate",
+    "key_decision",
+    "exempt_paragraph",
+    "eqia_status",
+    "dpia_status",
+    "one_off_funding",
+    "recurring_funding",
+    "funding_source",
+    "risk_rating",
+    "risk_description",
+    "cashable_savings",
+    "non_cashable_benefits",
 ]
+# Many-to-many fields are set after the item's row is saved; the rest are columns of it.
+ITEM_MANY_TO_MANY_FIELDS = ("wards",)
+ITEM_COLUMN_FIELDS = [name for name in ITEM_EDITABLE_FIELDS if name not in ITEM_MANY_TO_MANY_FIELDS]
 
 
 def allocate_numbers(*, council: Council, count: int = 1) -> list[int]:
@@ -73,6 +91,7 @@ PLAN_FIELDS = ("status", "effort_days", "remaining_days", "one_off_cost", "recur
 def create_item(*, council: Council, user: Any, data: dict[str, Any]) -> BacklogItem:
     """Create an item with the next reference (DIG-001, …) and queue a ranking run."""
     depends_on = data.pop("depends_on", None) or []
+    wards = data.pop("wards", None) or []
     (number,) = allocate_numbers(council=council)
     item = BacklogItem(
         council=council,
@@ -83,6 +102,8 @@ def create_item(*, council: Council, user: Any, data: dict[str, Any]) -> Backlog
     record_history_user(item, user)
     item.full_clean()
     item.save()
+    if wards:
+        _set_wards(item=item, wards=wards)
     if depends_on:
         _set_dependencies(item=item, depends_on=depends_on)
     estimates.sync_effort_scores(council=council, item_ids=[item.pk], user=user)
@@ -97,6 +118,7 @@ def update_item(*, item: BacklogItem, user: Any, data: dict[str, Any], version: 
     if current.version != version:
         raise StaleEditError(current)
     depends_on = data.pop("depends_on", None)
+    wards = data.pop("wards", None)
     plan_changed = any(
         field in data and data[field] != getattr(current, field) for field in PLAN_FIELDS
     )
@@ -107,6 +129,10 @@ def update_item(*, item: BacklogItem, user: Any, data: dict[str, Any], version: 
     record_history_user(current, user)
     current.full_clean()
     current.save()
+    if wards is not None and {ward.pk for ward in wards} != set(
+        current.wards.values_list("pk", flat=True)
+    ):
+        _set_wards(item=current, wards=wards)
     if depends_on is not None:
         plan_changed |= {d.pk for d in depends_on} != set(
             current.depends_on.values_list("pk", flat=True)
@@ -215,6 +241,14 @@ def set_score(
     score.save()
     ranking.request_run(council=item.council, requested_by=user)
     return score
+
+
+def _set_wards(*, item: BacklogItem, wards: Any) -> None:
+    """Replace the wards an item affects; only its own council's wards (the form checks
+    this too: this is the last line for any other caller)."""
+    if any(ward.council_id != item.council_id for ward in wards):
+        raise ValueError("Wards must belong to the item's council.")
+    item.wards.set(wards)
 
 
 # --- Dependencies -----------------------------------------------------------------------

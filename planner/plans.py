@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from councils.models import Council
-from planner import charts, rank_ranges, ranking
+from planner import charts, committee, rank_ranges, ranking
 from planner.delivery import (
     PLAN_HORIZONS,
     QuarterNamer,
@@ -159,12 +159,14 @@ def build_snapshot(*, council: Council, run: RankingRun) -> dict[str, Any]:
         .values_list("from_backlogitem_id", "to_backlogitem__reference")
     ):
         depends.setdefault(from_id, []).append(reference)
+    committee_keys = committee.committee_entries(item_ids)
     frozen_entries = []
     for entry in entries:
         item_id = entry.item_id
         owner, stage, problem, one_off_cost, recurring_cost = details[item_id]
         frozen_entries.append(
             {
+                **committee_keys.get(item_id, {}),
                 "item_id": item_id,
                 "reference": entry.reference,
                 "title": entry.title,
@@ -415,7 +417,8 @@ class PlanPage:
         return self.entry_count - len(self.ranking)
 
 
-def plan_page(plan: PublishedPlan) -> PlanPage:
+def plan_page(plan: PublishedPlan, *, public: bool = False) -> PlanPage:
+    """`public` leaves out exempt items' problem statements and costs (for viewers)."""
     head = snapshot_head(plan)
     shown: dict[str, list[dict[str, Any]]] = {key: [] for key in PLAN_HORIZONS}
     counts = dict.fromkeys(PLAN_HORIZONS, 0)
@@ -423,6 +426,8 @@ def plan_page(plan: PublishedPlan) -> PlanPage:
     ranking: list[dict[str, Any]] = []
     entry_count = 0
     for entry in snapshot_entries(plan):
+        if public:
+            entry = committee.public_entry(entry)
         entry_count += 1
         if len(ranking) < PLAN_PAGE_ROWS:
             ranking.append(entry)

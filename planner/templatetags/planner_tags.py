@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from councils.access import CouncilAccess
 from councils.models import Council, Role
-from planner import robustness
+from planner import committee, robustness
 from planner.scoring import format_rank
 
 register = template.Library()
@@ -122,3 +122,9 @@ def page_title(context: template.Context, council_name: str = "") -> SafeString:
     if council_name:
         text = text.removesuffix(f" – {conditional_escape(council_name)}")
     return mark_safe(text)  # noqa: S308 - the template's own autoescaped output
+
+
+@register.filter
+def exempt_label(paragraph: int | None) -> str:
+    """ "Exempt: paragraph 3 (financial or business affairs)" for an exempt item, else ""."""
+    return committee.exempt_label(paragraph)

@@ -146,7 +146,15 @@ def backlog_context(
         "filter_form": filter_form,
         "filters": filters,
         "filtered": any(
-            key in filters for key in ("q", "theme", "status", "owner", "needs_scoring")
+            key in filters
+            for key in (
+                "q",
+                "theme",
+                "status",
+                "owner",
+                "needs_scoring",
+                *backlog.COMMITTEE_FILTERS,
+            )
         ),
         "sort": sort,
         "columns": sort_columns(sort),

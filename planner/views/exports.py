@@ -70,7 +70,11 @@ def plan_export(request: HtmxHttpRequest, slug: str, plan_slug: str) -> Streamin
     council = access.council
     # The entries stream from the snapshot in chunks; loading it whole costs 235 MB at 50k.
     plan = get_object_or_404(council.plans.defer("snapshot"), slug=plan_slug)
-    return download_csv(csv_export.export_plan(council=council, user=request.user, plan=plan))
+    # Viewers get the public version: exempt items without problem statements or costs.
+    public = not access.can_approve
+    return download_csv(
+        csv_export.export_plan(council=council, user=request.user, plan=plan, public=public)
+    )
 
 
 @login_required

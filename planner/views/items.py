@@ -27,7 +27,9 @@ COMPARED_FIELDS = ItemForm.Meta.fields
 
 
 def _get_item(council: Council, ref: str) -> BacklogItem:
-    return get_object_or_404(council.items.select_related("theme"), reference=ref.upper())
+    return get_object_or_404(
+        council.items.select_related("theme", "directorate"), reference=ref.upper()
+    )
 
 
 def _score_slot(
@@ -165,13 +167,21 @@ def item_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _their_changes(current: BacklogItem, form: ItemForm) -> list[tuple[str, str]]:
     """The fields where what is saved now differs from what this person tried to save."""
     changes = []
+    cleaned = getattr(form, "cleaned_data", {})
     for name in COMPARED_FIELDS:
         field = form.fields[name]
-        mine = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        mine = cleaned.get(name)
+        if name in items.ITEM_MANY_TO_MANY_FIELDS:
+            theirs_list = list(getattr(current, name).all())
+            if {obj.pk for obj in mine or []} != {obj.pk for obj in theirs_list}:
+                changes.append((str(field.label), ", ".join(str(obj) for obj in theirs_list)))
+            continue
         theirs = getattr(current, name)
         if mine != theirs:
-            shown = current.theme.name if name == "theme" else theirs
-            if name in {"status", "stage"}:
+            shown: Any = theirs
+            if isinstance(theirs, bool):
+                shown = "Yes" if theirs else "No"
+            elif hasattr(current, f"get_{name}_display"):
                 shown = getattr(current, f"get_{name}_display")()
             changes.append((str(field.label), "" if shown is None else str(shown)))
     return changes

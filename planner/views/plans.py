@@ -69,8 +69,11 @@ def plan_detail(request: HtmxHttpRequest, slug: str, plan_slug: str) -> HttpResp
     plan = get_object_or_404(
         council.plans.select_related("published_by").defer("snapshot"), slug=plan_slug
     )
-    page = plan_service.plan_page(plan)
+    # Viewers see the public version: exempt items without problem statements or costs.
+    public = not access.can_approve
+    page = plan_service.plan_page(plan, public=public)
     context = {
+        "public_version": public,
         "access": access,
         "council": council,
         "nav": "plans",

@@ -39,7 +39,9 @@ def test_cio_downloads_the_current_ranking_as_csv(page):
     assert b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0][:6] == ["Rank", "Reference", "Title", "Theme", "Status", "Score"]
-    assert rows[0][-3:] == ["Problem statement", "Rank range", "Stability"]
+    # The problem statement, the rank range, then the committee columns (issues 10 and 12).
+    assert rows[0][-17:-13] == ["Delivery stage", "Problem statement", "Rank range", "Stability"]
+    assert rows[0][-1] == "Non-cashable benefits"
     assert len(rows) > 1
     assert rows[1][0] == "1"
     assert rows[1][1].startswith("DIG-")

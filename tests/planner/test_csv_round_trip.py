@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from councils.models import Directorate, Ward
 from planner import csv_import
 from planner.estimates import sync_effort_scores
-from planner.models import ItemScore, Stage, Status
+from planner.models import AssessmentStatus, ItemScore, RiskRating, Stage, Status
 from tests.factories import BacklogItemFactory, MembershipFactory, score_all
 
 pytestmark = pytest.mark.django_db
@@ -52,13 +53,35 @@ def _snapshot(council) -> list[tuple]:
                 item.stage,
                 tuple(scores),
                 tuple(sorted(d.reference for d in item.depends_on.all())),
+                # Committee fields, by name so that two councils compare.
+                item.all_wards,
+                tuple(sorted(ward.name for ward in item.wards.all())),
+                item.directorate.name if item.directorate else None,
+                item.key_decision,
+                item.exempt_paragraph,
+                item.eqia_status,
+                item.risk_rating,
+                item.risk_description,
+                item.cashable_savings,
             )
         )
     return items
 
 
+WARDS = ["Aberaeron", "Llanbadarn Fawr", "=Sum ward"]
+DIRECTORATES = ["Place", "Cyllid, a Chorfforaethol"]
+
+
 @pytest.fixture
-def source(council, viewer_client):
+def source(council, viewer_client, other_council):
+    # Both councils have the same named lists: an import never creates wards.
+    for each in (council, other_council):
+        for name in WARDS:
+            Ward.objects.create(council=each, name=name)
+        for name in DIRECTORATES:
+            Directorate.objects.create(council=each, name=name)
+    wards = list(council.wards.all())
+    directorates = list(council.directorates.all())
     items = []
     for n, text in enumerate(TEXTS):
         items.append(
@@ -74,8 +97,18 @@ def source(council, viewer_client):
                 effort_days=Decimal("2.5") * n if n else None,
                 one_off_cost=Decimal("1250.50") if n % 2 else None,
                 recurring_cost=Decimal("0.00"),
+                all_wards=n == 1,
+                directorate=directorates[n % 2] if n % 3 else None,
+                key_decision=n % 2 == 0,
+                exempt_paragraph=3 if n == 4 else None,
+                eqia_status=[AssessmentStatus.COMPLETE, ""][n % 2],
+                risk_rating=[RiskRating.RED, RiskRating.GREEN, ""][n % 3],
+                risk_description=text[:200],
+                cashable_savings=Decimal("750.25") if n % 4 == 0 else None,
             )
         )
+        if n % 3 == 2:
+            items[-1].wards.set(wards[: 1 + n % 3])
     for item in items[::2]:
         score_all(item, 1 + items.index(item) % 5)
     ItemScore.objects.filter(item=items[2]).first().delete()  # one unscored criterion

@@ -99,6 +99,20 @@ def test_ranking_export_header_is_in_the_documented_order(viewer_client, council
         "Problem statement",
         "Rank range",
         "Stability",
+        # The committee fields (issue 12).
+        "Wards",
+        "Directorate",
+        "Key decision",
+        "Exempt paragraph",
+        "EqIA",
+        "DPIA",
+        "One-off funding",
+        "Recurring funding",
+        "Funding source",
+        "Risk",
+        "Risk description",
+        "Cashable savings (£ a year)",
+        "Non-cashable benefits",
     ]
     assert _rows(data)[0] == expected
     assert expected == [

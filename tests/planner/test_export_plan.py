@@ -101,7 +101,9 @@ def test_plan_export_has_the_frozen_quarters_and_why_neutralised(viewer_client, 
 def test_plan_export_filename_uses_the_plan_slug(viewer_client, council, plan):
     response = viewer_client.get(reverse("plan_export", args=[council.slug, plan.slug]))
     assert f'filename="{council.slug}-cabinet-march-' in response["Content-Disposition"]
-    assert ExportRecord.objects.get().description == "Published plan: Cabinet, March"
+    # A viewer gets the public version, and the export audit says so.
+    description = ExportRecord.objects.get().description
+    assert description == "Published plan: Cabinet, March (public version)"
 
 
 def test_plan_method_file_names_plan_and_committee(viewer_client, council, plan):

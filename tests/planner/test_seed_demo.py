@@ -153,3 +153,21 @@ def test_seed_demo_top_ten_has_a_contested_item_by_rank_ranges(db, debug_on):
         contested = [found for found in top if found.stability == robustness.CONTESTED]
         assert contested, council.slug
         assert all(found.high - found.low > 6 for found in contested)
+
+
+def test_demo_items_carry_committee_information_and_the_plans_freeze_it(db, debug_on):
+    call_command("seed_demo", verbosity=0)
+    for council in Council.objects.all():
+        items = council.items.all()
+        assert items.filter(exempt_paragraph=3).count() == 1  # exactly one exempt item
+        assert items.filter(all_wards=True).exists()
+        assert items.filter(wards__isnull=False).exists()
+        assert items.filter(directorate__isnull=False).exists()
+        assert items.filter(key_decision=True).exists() and items.filter(key_decision=False)
+        assert {"red", "amber", "green"} <= set(items.values_list("risk_rating", flat=True))
+        assert len(set(items.values_list("eqia_status", flat=True))) >= 3
+        assert len(set(items.values_list("dpia_status", flat=True))) >= 3
+        # The seeded plans were published after the committee data, so they carry it.
+        entries = council.plans.order_by("-published_at").first().snapshot["entries"]
+        assert sum(entry["exempt_paragraph"] == 3 for entry in entries) == 1
+        assert any(entry["wards"] for entry in entries)

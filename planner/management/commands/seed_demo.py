@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from councils.models import (
@@ -30,7 +31,16 @@ from planner.defaults import ensure_council_defaults
 from planner.demo_catalogue import CATALOGUE, OWNERS
 from planner.effort import effort_level
 from planner.estimates import sync_effort_scores
-from planner.models import BacklogItem, ItemScore, Stage, Status
+from planner.models import (
+    AssessmentStatus,
+    BacklogItem,
+    ExemptParagraph,
+    Funding,
+    ItemScore,
+    RiskRating,
+    Stage,
+    Status,
+)
 from planner.planning import plan_quarters
 
 DEMO_COUNCILS = [
@@ -147,6 +157,7 @@ def seed_demo(*, password: str) -> None:
             seed_demo_budgets(council)
         if not council.items.exists():
             seed_demo_items(council)
+            seed_demo_committee_fields(council)
         if not council.runs.exists():
             ranking.run_now(council=council)  # computed here: a demo needs no worker
         if not council.plans.exists():
@@ -168,6 +179,106 @@ def seed_demo_wards_and_directorates(council: Council) -> None:
         Ward.objects.get_or_create(council=council, name=name)
     for name in directorates:
         Directorate.objects.get_or_create(council=council, name=name)
+
+
+# Used only when a council has no wards or directorates of its own in the catalogue.
+FALLBACK_WARDS = ("Central", "East", "North", "South", "West")
+FALLBACK_DIRECTORATES = ("Adults and Health", "Children's Services", "Place", "Resources")
+RISKS = {
+    RiskRating.RED: ["Supplier contract ends before the new service is ready"],
+    RiskRating.AMBER: [
+        "Depends on data cleansing in the line-of-business system",
+        "Staff time for testing competes with the busy season",
+    ],
+    RiskRating.GREEN: ["Proven product already used by neighbouring councils"],
+}
+FUNDING_SOURCES = [
+    "Digital transformation reserve",
+    "Service revenue budget",
+    "Capital programme",
+    "Government grant",
+]
+BENEFITS = [
+    "Fewer calls to the contact centre",
+    "Residents get a decision sooner",
+    "Less rekeying between systems",
+    "",
+]
+KEY_DECISION_POUNDS = 50_000
+
+
+def seed_demo_committee_fields(council: Council) -> None:
+    """Committee fields on the demo items, so every output has something to show: wards
+    (some items affect all of them), directorates, key decisions above the threshold,
+    impact assessments, funding, risks, savings, and exactly one exempt item (paragraph 3,
+    the biggest one-off spend: a supplier's commercial terms)."""
+    rng = random.Random(f"{council.slug}-committee")
+    if not council.wards.exists():
+        Ward.objects.bulk_create(Ward(council=council, name=name) for name in FALLBACK_WARDS)
+    if not council.directorates.exists():
+        Directorate.objects.bulk_create(
+            Directorate(council=council, name=name) for name in FALLBACK_DIRECTORATES
+        )
+    wards = list(council.wards.all())
+    directorates = list(council.directorates.all())
+    items = list(council.items.order_by("number"))
+    assessments = list(AssessmentStatus.values)
+    ward_links: list[Any] = []
+    for item in items:
+        item.directorate = rng.choice(directorates) if rng.random() < 0.9 else None
+        roll = rng.random()
+        item.all_wards = roll < 0.3
+        if 0.3 <= roll < 0.85:
+            ward_links.extend(
+                BacklogItem.wards.through(backlogitem_id=item.pk, ward_id=ward.pk)
+                for ward in rng.sample(wards, k=min(len(wards), rng.choice([1, 1, 2, 3])))
+            )
+        spend = (item.one_off_cost or 0) + 3 * (item.recurring_cost or 0)
+        item.key_decision = spend >= KEY_DECISION_POUNDS
+        item.eqia_status = rng.choice(["", *assessments])
+        item.dpia_status = rng.choice(["", *assessments])
+        if item.one_off_cost:
+            item.one_off_funding = rng.choice([Funding.CAPITAL, Funding.REVENUE])
+        if item.recurring_cost:
+            item.recurring_funding = Funding.REVENUE
+        item.funding_source = rng.choice(FUNDING_SOURCES) if item.one_off_cost else ""
+        rating = rng.choice(list(RISKS))
+        item.risk_rating = rating
+        item.risk_description = rng.choice(RISKS[rating])
+        if rng.random() < 0.4:
+            item.cashable_savings = Decimal(rng.choice([5_000, 12_000, 25_000, 40_000]))
+        item.non_cashable_benefits = rng.choice(BENEFITS)
+    # The exempt item is ranked (ready and scored), so every output has one to mark.
+    criteria_count = council.criteria.filter(active=True).count()
+    scored = set(
+        council.items.filter(status=Status.READY)
+        .annotate(scored=Count("scores"))
+        .filter(scored__gte=criteria_count)
+        .values_list("pk", flat=True)
+    )
+    candidates = [item for item in items if item.pk in scored] or items
+    if candidates:
+        exempt = max(candidates, key=lambda item: (item.one_off_cost or 0, -item.number))
+        exempt.exempt_paragraph = ExemptParagraph.FINANCIAL
+    BacklogItem.objects.bulk_update(
+        items,
+        [
+            "directorate",
+            "all_wards",
+            "key_decision",
+            "exempt_paragraph",
+            "eqia_status",
+            "dpia_status",
+            "one_off_funding",
+            "recurring_funding",
+            "funding_source",
+            "risk_rating",
+            "risk_description",
+            "cashable_savings",
+            "non_cashable_benefits",
+        ],
+    )
+    BacklogItem.wards.through.objects.bulk_create(ward_links)
 
 
 def _create_item(council: Council, number: int, **fields: Any) -> BacklogItem:
