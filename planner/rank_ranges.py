@@ -17,6 +17,7 @@ by this reckoning; dependencies and budgets are not modelled in the samples.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from planner import planning, robustness, scoring
+from planner import planning, robustness, schedule, scoring
 from planner.models import Criterion, Horizon, ItemScore, RankedEntry, RankingRun, RunStatus
 from planner.schedule import COMMITTED, PINNED
 
@@ -142,6 +143,7 @@ def _now_inputs(
         return None, None, [None] * len(rows)
     first = quarters[0]
     capacity = max(float(first.get("capacity") or 0) - float(first.get("committed") or 0), 0.0)
+    reference = float((run.plan or {}).get("reference_capacity") or 0)
     facts = planning._item_facts(run.council_id)  # the plan's own efforts, one query
     efforts = np.zeros(len(rows))
     fixed: list[bool | None] = []
@@ -149,12 +151,24 @@ def _now_inputs(
         _reference, status, effort, _one_off, _recurring = facts[item_id]
         if reason in _FIXED_REASONS:
             fixed.append(horizon == Horizon.NOW)
-        elif effort is None or status not in planning.CANDIDATE_STATUSES:
+        elif (
+            effort is None
+            or status not in planning.CANDIDATE_STATUSES
+            or status in schedule.NOT_READY_STATUSES  # new and triage wait a quarter
+        ):
             fixed.append(False)
         else:
-            efforts[i] = effort
+            efforts[i] = first_quarter_load(float(effort), reference)
             fixed.append(None)
     return efforts, capacity, fixed
+
+
+def first_quarter_load(effort: float, reference_capacity: float) -> float:
+    """The team-days an item puts on each quarter it spans, as planner/schedule.py spreads it:
+    an estimate longer than a quarter's usual capacity runs over several quarters."""
+    if reference_capacity <= 0:
+        return effort
+    return effort / max(1, math.ceil(effort / reference_capacity - schedule.EPSILON))
 
 
 def compute(data: RangesInput, seed: int) -> list[robustness.RankRange]:
@@ -298,11 +312,13 @@ def method_text(sampling: dict[str, Any] | None) -> str:
         f" “{robustness.SETTLED}” when the range spans {thresholds[robustness.SETTLED]} places"
         f" or fewer, “{robustness.FAIRLY_SETTLED}” up to"
         f" {thresholds[robustness.FAIRLY_SETTLED]}, and “{robustness.CONTESTED}” beyond that."
-        " The chance of landing in Now uses every sample: the items are taken in that sample's"
-        " rank order into the first quarter's capacity (less the work under way) until the"
-        " first one that does not fit; work under way and pinned items keep their place, items"
-        " with no estimate never count, and dependencies and budgets are left out of the"
-        f" samples. The random seed is {seed}, so the same ranking always gives the same ranges."
+        f" The chance of landing in Now uses the first {robustness.NOW_SAMPLES} of those samples:"
+        " in each, the items are taken in that sample's rank order into the first quarter's"
+        " capacity (less the work under way), each taking its share of the quarter if it still"
+        " fits and being passed over if not. Work under way and pinned items keep their place;"
+        " items with no estimate, and new or triage items (which wait a quarter), are never in"
+        " Now; dependencies and budgets are left out of the samples."
+        f" The random seed is {seed}, so the same ranking always gives the same ranges."
     )
 
 

@@ -220,3 +220,23 @@ def test_the_keyed_sort_orders_as_a_stable_descending_argsort():
     scores[1, :] = 100.0
     expected = np.argsort(-scores, axis=1, kind="stable")
     assert (robustness._descending_order(scores) == expected).all()
+
+
+def test_the_now_fill_passes_over_an_item_that_does_not_fit_and_goes_on():
+    """Rank order with no noise: 20 fits in 30, 50 does not and is passed over, 10 still fits."""
+    matrix = np.array([[5, 5, 5, 5, 5], [4, 4, 4, 4, 5], [3, 3, 3, 3, 5]])
+    ranges = robustness.rank_ranges(
+        CRITERIA, WEIGHTED_SUM, matrix, [5, 5, 5], band=0.0, efforts=[20, 50, 10], capacity=30
+    )
+    assert [r.p_now for r in ranges] == [1.0, 0.0, 1.0]
+
+
+def test_the_now_fill_uses_a_subsample_of_the_samples():
+    matrix = np.array([[5, 5, 5, 5, 1], [5, 5, 5, 5, 1]])
+    ranges = robustness.rank_ranges(
+        CRITERIA, WEIGHTED_SUM, matrix, matrix[:, 4], efforts=[10, 10], capacity=10,
+        samples=500, now_samples=100,
+    )  # fmt: skip
+    # Two equal items competing for one place: shares of 100 samples, adding up to one.
+    assert sum(r.p_now for r in ranges) == pytest.approx(1.0)
+    assert all(min(abs(r.p_now - k / 100) for k in range(101)) < 1e-12 for r in ranges)

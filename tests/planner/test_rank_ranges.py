@@ -9,7 +9,16 @@ import pytest
 from django.urls import reverse
 
 from planner import rank_ranges, ranking, robustness, scoring
-from planner.models import ItemScore, RankedEntry, RankingRun, RunStatus, WeightingProfile
+from planner.models import (
+    Horizon,
+    ItemScore,
+    RankedEntry,
+    RankingRun,
+    RunStatus,
+    Status,
+    WeightingProfile,
+)
+from planner.schedule import COMMITTED, PINNED
 from tests.factories import BacklogItemFactory, score_all
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +28,9 @@ def _varied_items(council, count: int = 14, seed: int = 3) -> None:
     """Items with scores all over the scale, and low confidence for some."""
     chooser = random.Random(seed)
     for _ in range(count):
-        item = BacklogItemFactory.create(council=council, effort_days=chooser.choice([5, 10, 20]))
+        item = BacklogItemFactory.create(
+            council=council, status=Status.READY, effort_days=chooser.choice([5, 10, 20])
+        )
         score_all(item, 3)
         for score in ItemScore.objects.filter(item=item, criterion__derived_from_estimate=False):
             score.value = chooser.randint(1, 5)
@@ -171,6 +182,37 @@ def test_unestimated_and_parked_items_never_land_in_now(council):
     p_now = dict(run.entries.values_list("item_id", "p_now"))
     assert p_now[item.pk] == 0.0
     assert any(value and value > 0 for value in p_now.values())
+
+
+def test_new_and_triage_items_wait_a_quarter_so_never_land_in_now(council):
+    _varied_items(council, count=6)
+    waiting = list(council.items.order_by("pk")[:2])
+    waiting[0].status, waiting[1].status = Status.NEW, Status.TRIAGE
+    for item in waiting:
+        item.save()
+    run = ranking.run_now(council=council)
+    p_now = dict(run.entries.values_list("item_id", "p_now"))
+    assert [p_now[item.pk] for item in waiting] == [0.0, 0.0]
+    assert any(value and value > 0 for value in p_now.values())
+
+
+def test_an_item_the_plan_puts_in_now_is_likely_in_now_in_the_samples(council):
+    """The fill passes over an item that does not fit and goes on, as the schedule does."""
+    _varied_items(council, count=10)
+    run = ranking.run_now(council=council)
+    entries = (
+        run.entries.filter(horizon=Horizon.NOW)
+        .exclude(schedule_reason__in=[COMMITTED, PINNED])
+        .values_list("p_now")
+    )
+    in_now = [p for (p,) in entries]
+    assert in_now and min(in_now) > 0
+
+
+def test_a_long_item_loads_each_quarter_with_its_share():
+    assert rank_ranges.first_quarter_load(45.0, 20.0) == 15.0  # three quarters of 15
+    assert rank_ranges.first_quarter_load(20.0, 20.0) == 20.0
+    assert rank_ranges.first_quarter_load(8.0, 0.0) == 8.0  # no usual capacity known
 
 
 def test_stability_thresholds_live_in_one_place():
