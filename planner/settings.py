@@ -343,6 +343,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # Email (invitations), through Django 6.1's MAILERS. With DEBUG on and no EMAIL_HOST, emails
