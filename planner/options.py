@@ -203,6 +203,7 @@ class Column:
             "method": self.method,
             "weights": [{"criterion": name, "weight": weight} for name, weight in self.weights],
             "is_baseline": self.is_baseline,
+            "is_recommended": self.is_live,
             "top": [
                 {"reference": row.reference, "title": row.title, "rank": row.rank}
                 for row in self.top
@@ -444,12 +445,14 @@ def _name_items(
 
 
 def frozen_options(*, council: Council, options: Sequence[WeightingProfile]) -> list[dict]:
-    """The chosen options and "Do nothing", as snapshot["options"] of a published plan."""
+    """The plan's own weights (the recommendation), the chosen options and "Do nothing", as
+    snapshot["options"] of a published plan: a committee report sets the recommended option
+    beside the alternatives."""
     if not options:
         return []
     comparison = compare(council=council, options=options)
     return [
         column.frozen()
         for column in comparison.columns
-        if not column.is_live and (column.ranked or column.is_baseline)
+        if column.is_live or column.ranked or column.is_baseline
     ]

@@ -243,6 +243,7 @@ class MethodText:
     ranked_at: str
     weights: list[Weight]
     schedule: str  # how the roadmap was scheduled ('' for plans without a delivery plan)
+    ranges: str = ""  # how sure each rank is: the rank ranges' sampling ('' in older plans)
 
     @property
     def summary(self) -> str:
@@ -265,6 +266,7 @@ class Option:
     description: str
     method: str
     is_baseline: bool
+    is_recommended: bool
     weights: list[tuple[str, Decimal | None]]
     top: list[str]  # "DIG-001 Title" of its top ten, in rank order
     now: list[str]
@@ -279,6 +281,7 @@ def _option(raw: dict[str, Any]) -> Option:
         description=str(raw.get("description") or ""),
         method=str(raw.get("method") or ""),
         is_baseline=bool(raw.get("is_baseline")),
+        is_recommended=bool(raw.get("is_recommended")),
         weights=[
             (str(w.get("criterion") or ""), _decimal(w.get("weight")))
             for w in raw.get("weights") or []
@@ -396,6 +399,7 @@ def _method(head: dict[str, Any], totals: PlanTotals) -> MethodText:
         ranked_at=str(head.get("ranked_at_label") or ""),
         weights=weights,
         schedule=f"Scheduled by {totals.mode_label.lower()}." if totals.has_plan else "",
+        ranges=str(head.get("robustness_text") or ""),
     )
 
 
@@ -497,6 +501,12 @@ def weights_table(document: PlanDocument) -> Table:
     )
 
 
+def option_label(option: Option) -> str:
+    if option.is_recommended:
+        return f"{option.name} (recommended: this plan)"
+    return f"{option.name} (baseline)" if option.is_baseline else option.name
+
+
 def options_table(document: PlanDocument) -> Table:
     return Table(
         caption="Options considered",
@@ -509,7 +519,7 @@ def options_table(document: PlanDocument) -> Table:
         ),
         rows=[
             (
-                f"{o.name} (baseline)" if o.is_baseline else o.name,
+                option_label(o),
                 o.description,
                 number(o.total_score),
                 "\n".join(f"{y.year}: {money(y.cost)}" for y in o.cost_by_year),

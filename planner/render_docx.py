@@ -133,8 +133,9 @@ def render(plan: PlanDocument) -> bytes:
     document.add_heading("How the ranking was made", level=1)
     document.add_paragraph(plan.method.summary)
     document.add_paragraph(plan.method.formula)
-    if plan.method.schedule:
-        document.add_paragraph(plan.method.schedule)
+    for paragraph in (plan.method.schedule, plan.method.ranges):
+        if paragraph:
+            document.add_paragraph(paragraph)
     add_table(document, doc.weights_table(plan))
 
     if plan.options:

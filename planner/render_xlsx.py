@@ -232,6 +232,7 @@ def _method(book: _Book, document: PlanDocument) -> None:
         ("Weighting profile", method.profile_name),
         ("Ranking date", method.ranked_at),
         ("Schedule", method.schedule),
+        ("How sure each rank is", method.ranges),
     ):
         sheet.write((label, "", "", text), (None, None, None, book.wrap))
     for option in document.options:

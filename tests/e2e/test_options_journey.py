@@ -74,7 +74,8 @@ def test_cio_publishes_a_plan_with_the_options_considered(page):
     section = page.locator("section[aria-labelledby=plan-options]")
     section.get_by_role("heading", name="Options considered").wait_for()
     names = section.locator("tbody th").all_inner_texts()
-    assert names[0] == "Option B: savings first"
-    assert names[1].startswith("Do nothing")
+    assert names[0].startswith("Current weights") and "Recommended: this plan" in names[0]
+    assert names[1] == "Option B: savings first"
+    assert names[2].startswith("Do nothing")
     assert axe_violations(page) == []
     _shot(page, "options-plan-considered")

@@ -94,6 +94,9 @@ def entry(
     return values | extra
 
 
+RANGES_TEXT = "To show how sure each rank is, the ranking was worked out again 2,000 times."
+
+
 def snapshot(
     count: int = 50, *, committee_fields: bool = True, options: bool = True
 ) -> dict[str, Any]:
@@ -123,11 +126,25 @@ def snapshot(
         ],
         "capacity": 100,
         "schedule_mode": "rank_order",
+        "robustness_text": RANGES_TEXT,
         "plan": {"mode": "rank_order", "quarters": QUARTERS, "years": YEARS},
         "entries": entries,
     }
     if options:
         head["options"] = [
+            {
+                "name": "Current weights (Balanced)",
+                "description": "Favours citizen impact and savings.",
+                "method": "Weighted sum",
+                "weights": [{"criterion": "Citizen impact", "weight": 25}],
+                "is_baseline": False,
+                "is_recommended": True,
+                "top": [{"reference": "DIG-001", "title": "Item number 1", "rank": 1}],
+                "now": ["DIG-001"],
+                "total_score": 790.0,
+                "cost_by_year": [{"year": "2026/27", "cost": "90000.00"}],
+                "only_in_now": [],
+            },
             {
                 "name": "Do nothing",
                 "description": "Only the work already in progress.",

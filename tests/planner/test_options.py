@@ -282,9 +282,15 @@ def test_publishing_with_options_freezes_them(council, items):
         options=[option],
     )
     frozen = plan.snapshot["options"]
-    assert [entry["name"] for entry in frozen] == ["Option B: savings first", "Do nothing"]
-    assert [entry["is_baseline"] for entry in frozen] == [False, True]
-    first = frozen[0]
+    # The plan's own weights first (the recommendation), then the option, then the baseline.
+    assert [entry["name"] for entry in frozen] == [
+        "Current weights (Balanced)",
+        "Option B: savings first",
+        "Do nothing",
+    ]
+    assert [entry["is_recommended"] for entry in frozen] == [True, False, False]
+    assert [entry["is_baseline"] for entry in frozen] == [False, False, True]
+    first = frozen[1]
     assert first["top"][0]["reference"] == items[-1].reference
     assert {"criterion": "Savings", "weight": 80.0} in first["weights"]
     assert first["description"].startswith("Favours Savings")

@@ -73,9 +73,19 @@ def test_money_by_year_and_capacity_by_quarter_come_from_the_plan_totals():
 
 def test_options_follow_the_contract_and_are_absent_when_the_plan_has_none():
     plan = document(snapshot(), public=True)
-    assert [o.name for o in plan.options] == ["Do nothing", "Residents first"]
-    baseline, residents = plan.options
+    assert [o.name for o in plan.options] == [
+        "Current weights (Balanced)",
+        "Do nothing",
+        "Residents first",
+    ]
+    recommended, baseline, residents = plan.options
     assert baseline.is_baseline and not residents.is_baseline
+    assert recommended.is_recommended and not baseline.is_recommended
+    assert [doc.option_label(o) for o in plan.options] == [
+        "Current weights (Balanced) (recommended: this plan)",
+        "Do nothing (baseline)",
+        "Residents first",
+    ]
     assert residents.only_in_now == ["DIG-009"]
     assert residents.top == ["DIG-001 Item number 1"]
     assert residents.cost_by_year[0].cost == Decimal("110000.00")

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from planner import render_docx, render_pdf, render_xlsx
-from tests.planner.plan_snapshots import EXEMPT_PROBLEM, document, snapshot
+from tests.planner.plan_snapshots import EXEMPT_PROBLEM, RANGES_TEXT, document, snapshot
 
 # £987,654 and £45,678 as any renderer may print them.
 EXEMPT_COST_PATTERN = re.compile(r"987,?654|45,?678")
@@ -237,3 +237,10 @@ def test_pdf_headings_are_not_left_at_the_foot_of_a_page(pdfs):
             "Now",
             "Next",
         }
+
+
+def test_every_rendering_says_how_sure_the_ranks_are(pdfs):
+    assert RANGES_TEXT in _word_text(_word())
+    method = list(_book()["Method"].iter_rows(values_only=True))
+    assert ("How sure each rank is", None, None, RANGES_TEXT) in method
+    assert "worked out again 2,000 times" in " ".join(" ".join(_pages(pdfs[True])).split())
