@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from councils.access import CouncilAccess, council_for
 from councils.models import Council, Role
 from planner import options as option_service
-from planner import ranking, weightings
+from planner import rank_ranges, ranking, weightings
 from planner.forms import OptionForm, ProfileForm, ProfileNameForm, WeightsForm
 from planner.models import Criterion, Method, WeightingProfile
 from planner.scoring import METHOD_FORMULAS
@@ -89,6 +89,8 @@ def _context(
         "pending_run": ranking.pending_or_failed_run(council),
         "latest_run": latest_run,
         "current": weightings.current_top(council, latest_run),
+        # The method, in plain English, of how sure the live ranks are.
+        "ranges_method": rank_ranges.method_text(latest_run.robustness) if latest_run else "",
         "new_form": ProfileNameForm(council=council, prefix="new"),
         "copy_form": ProfileNameForm(council=council, prefix="copy"),
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from planner import weightings
+from planner import ranking, weightings
 from planner.models import WeightingProfile
 from tests.factories import BacklogItemFactory, score_all
 from tests.planner.test_weightings import _post_data
@@ -108,3 +108,18 @@ def test_an_outsider_gets_404(outsider_client, council, profile):
     criteria = weightings.active_criteria(council)
     data = _post_data(profile, criteria, weight_band_percent=80)
     assert outsider_client.post(_url(council), data).status_code == 404
+
+
+def test_the_page_explains_how_sure_the_live_ranks_are(viewer_client, council):
+    item = BacklogItemFactory.create(council=council)
+    score_all(item, 3)
+    run = ranking.run_now(council=council)
+    body = " ".join(viewer_client.get(_url(council)).content.decode().split())
+    assert "How sure each rank is: how it is worked out" in body
+    assert "worked out again 2,000 times" in body
+    assert f"The random seed is {run.pk}" in body
+
+
+def test_no_explanation_before_any_ranking(viewer_client, council):
+    body = viewer_client.get(_url(council)).content.decode()
+    assert "How sure each rank is: how it is worked out" not in body

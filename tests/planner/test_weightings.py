@@ -54,7 +54,7 @@ def test_viewer_sees_the_active_profile_weights_read_only(viewer_client, council
     assert response.status_code == 200
     body = response.content.decode()
     assert profile.name in body
-    assert "Only admins can change weightings" in body
+    assert "Only approvers and admins can change weightings" in body
     assert 'type="number"' not in body
 
 
