@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from django.template.loader import render_to_string
-from weasyprint import HTML
 
 from planner import plan_document as doc
 from planner.plan_document import PlanDocument
@@ -89,6 +88,10 @@ def html(document: PlanDocument) -> str:
 
 
 def render(document: PlanDocument) -> bytes:
+    # Imported here: WeasyPrint loads Debian's Pango when imported, and a machine without it
+    # (a fresh `make run`) should still serve every page but this download.
+    from weasyprint import HTML
+
     pdf = HTML(string=html(document)).write_pdf()
     assert pdf is not None  # write_pdf returns bytes when given no target
     return pdf
