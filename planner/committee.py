@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from planner.delivery import YearTotals
 from planner.models import (
     AssessmentStatus,
     BacklogItem,
@@ -168,3 +169,74 @@ def wards_label(entry: dict[str, Any]) -> str:
     if entry.get("all_wards"):
         return ALL_WARDS
     return WARD_SEPARATOR.join(entry.get("wards") or [])
+
+
+# --- Money in public versions --------------------------------------------------------------
+# A public version withholds exempt items' costs. Its yearly totals leave them out too:
+# otherwise the other items' costs, which it shows, could be subtracted from a total to reveal
+# them. "Over budget" is still judged on the whole plan.
+
+MONEY_NOTE = (
+    "This public version leaves the costs of exempt items out of these totals;"
+    " “over budget” is judged on the whole plan."
+)
+
+
+def _pounds(value: Any) -> float:
+    try:
+        return float(Decimal(str(value))) if value not in (None, "") else 0.0
+    except (ArithmeticError, ValueError):
+        return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyYear:
+    totals: YearTotals  # the whole plan's year, budgets and over-budget flags
+    one_off: float  # the costs shown: without exempt items' in the public version
+    recurring: float
+
+
+def exempt_costs_by_year(
+    entry: dict[str, Any], quarters: list[Any]
+) -> dict[int, tuple[float, float]]:
+    """An item's costs by financial year as planner/schedule.py books them: the one-off cost
+    in the year it starts, the recurring cost in every year of the plan from the one it
+    finishes in (none when it finishes after the plan)."""
+    years = [int(q.get("year") or 0) if isinstance(q, dict) else 0 for q in quarters]
+    start, end = entry.get("start_quarter"), entry.get("end_quarter")
+    one_off = _pounds(entry.get("one_off_cost"))
+    recurring = _pounds(entry.get("recurring_cost"))
+    booked: dict[int, tuple[float, float]] = {}
+    if isinstance(start, int) and 0 <= start < len(years) and years[start]:
+        booked[years[start]] = (one_off, 0.0)
+    if isinstance(end, int) and 0 <= end < len(years) and years[end]:
+        for year in sorted({y for y in years if y and y >= years[end]}):
+            one, _ = booked.get(year, (0.0, 0.0))
+            booked[year] = (one, recurring)
+    return booked
+
+
+def withhold_costs(
+    withheld: dict[int, tuple[float, float]], entry: dict[str, Any], quarters: list[Any]
+) -> None:
+    """Add an exempt entry's costs (read before public_entry strips them) to `withheld`."""
+    for year, (one_off, recurring) in exempt_costs_by_year(entry, quarters).items():
+        was = withheld.get(year, (0.0, 0.0))
+        withheld[year] = (was[0] + one_off, was[1] + recurring)
+
+
+def costs_worth_withholding(
+    withheld: dict[int, tuple[float, float]],
+) -> dict[int, tuple[float, float]]:
+    return {year: costs for year, costs in withheld.items() if any(costs)}
+
+
+def money_years(
+    years: Iterable[YearTotals], withheld: dict[int, tuple[float, float]]
+) -> list[MoneyYear]:
+    """Each financial year's costs as a version shows them."""
+    rows = []
+    for year in years:
+        one_off, recurring = withheld.get(year.year, (0.0, 0.0))
+        rows.append(MoneyYear(year, year.one_off - one_off, year.recurring - recurring))
+    return rows

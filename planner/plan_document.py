@@ -15,12 +15,13 @@ are the plan's own aggregate figures and are shown in both.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
 
+from planner import committee
 from planner.delivery import QuarterTotals, YearTotals
 from planner.models import AssessmentStatus, ExemptParagraph, Funding, RiskRating, Status
 from planner.plans import (
@@ -346,6 +347,9 @@ class PlanDocument:
     exempt_count: int
     annex: Iterable[DocumentItem]
     capacity: Decimal | None
+    # Public version: the exempt items' costs by financial year, left out of the money table
+    # so that the annex's costs cannot be subtracted from a total to reveal them.
+    withheld_by_year: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def version_name(self) -> str:
@@ -375,6 +379,14 @@ class PlanDocument:
     @property
     def years(self) -> list[YearTotals]:
         return self.totals.years
+
+    @property
+    def money_years(self) -> list[committee.MoneyYear]:
+        return committee.money_years(self.years, self.withheld_by_year)
+
+    @property
+    def money_note(self) -> str:
+        return committee.MONEY_NOTE if self.withheld_by_year else ""
 
 
 def _method(head: dict[str, Any], totals: PlanTotals) -> MethodText:
@@ -417,12 +429,16 @@ def build_plan_document(
     near: dict[str, list[DocumentItem]] = {NOW: [], NEXT: []}
     counts: dict[str, int] = {}
     entry_count = exempt_count = 0
+    quarters = (head.get("plan") or {}).get("quarters") or []
+    withheld: dict[int, tuple[float, float]] = {}
     for entry in entries():
         entry_count += 1
         horizon = str(entry.get("horizon") or "")
         counts[horizon] = counts.get(horizon, 0) + 1
         if entry.get("exempt_paragraph") not in (None, ""):
             exempt_count += 1
+            if public:
+                committee.withhold_costs(withheld, entry, quarters)
         if horizon in near:
             near[horizon].append(document_item(entry, public=public))
     return PlanDocument(
@@ -443,6 +459,7 @@ def build_plan_document(
         exempt_count=exempt_count,
         annex=AnnexItems(entries, public=public),
         capacity=_decimal(head.get("capacity")),
+        withheld_by_year=committee.costs_worth_withholding(withheld),
     )
 
 
@@ -539,8 +556,9 @@ def money_table(document: PlanDocument) -> Table:
     def cost(value: float, over: bool) -> str:
         return f"{money(value)} (over budget)" if over else money(value)
 
+    note = f" ({document.money_note})" if document.money_note else ""
     return Table(
-        caption="Money by financial year against budget",
+        caption=f"Money by financial year against budget{note}",
         head=(
             "Financial year",
             "One-off cost",
@@ -550,13 +568,13 @@ def money_table(document: PlanDocument) -> Table:
         ),
         rows=[
             (
-                y.label,
-                cost(y.one_off, y.one_off_over),
-                budget(y.one_off_budget),
-                cost(y.recurring, y.recurring_over),
-                budget(y.recurring_budget),
+                row.totals.label,
+                cost(row.one_off, row.totals.one_off_over),
+                budget(row.totals.one_off_budget),
+                cost(row.recurring, row.totals.recurring_over),
+                budget(row.totals.recurring_budget),
             )
-            for y in document.years
+            for row in document.money_years
         ],
         numeric=frozenset({1, 2, 3, 4}),
         widths=(3, 3, 3, 3, 3),

@@ -411,10 +411,20 @@ class PlanPage:
     ranking: list[dict[str, Any]]
     entry_count: int
     totals: PlanTotals
+    # Public version: exempt items' costs by financial year, left out of the money table.
+    withheld_by_year: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def ranking_rest(self) -> int:
         return self.entry_count - len(self.ranking)
+
+    @property
+    def money_years(self) -> list[committee.MoneyYear]:
+        return committee.money_years(self.totals.years, self.withheld_by_year)
+
+    @property
+    def money_note(self) -> str:
+        return committee.MONEY_NOTE if self.withheld_by_year else ""
 
 
 def plan_page(plan: PublishedPlan, *, public: bool = False) -> PlanPage:
@@ -425,8 +435,12 @@ def plan_page(plan: PublishedPlan, *, public: bool = False) -> PlanPage:
     loads = dict.fromkeys(PLAN_HORIZONS, 0.0)
     ranking: list[dict[str, Any]] = []
     entry_count = 0
+    plan_quarters = (head.get("plan") or {}).get("quarters") or []
+    withheld: dict[int, tuple[float, float]] = {}
     for entry in snapshot_entries(plan):
         if public:
+            if entry.get("exempt_paragraph") not in (None, ""):
+                committee.withhold_costs(withheld, entry, plan_quarters)
             entry = committee.public_entry(entry)
         entry_count += 1
         if len(ranking) < PLAN_PAGE_ROWS:
@@ -458,6 +472,7 @@ def plan_page(plan: PublishedPlan, *, public: bool = False) -> PlanPage:
         ranking=ranking,
         entry_count=entry_count,
         totals=plan_totals(head),
+        withheld_by_year=committee.costs_worth_withholding(withheld),
     )
 
 

@@ -198,7 +198,8 @@ def _money(book: _Book, document: PlanDocument) -> None:
         )
     )
     pounds = book.formats["pounds"]
-    for y in document.years:
+    for row in document.money_years:
+        y = row.totals
         over = [
             what
             for what, flag in (("one-off", y.one_off_over), ("recurring", y.recurring_over))
@@ -207,15 +208,18 @@ def _money(book: _Book, document: PlanDocument) -> None:
         sheet.write(
             (
                 y.label,
-                y.one_off,
+                row.one_off,
                 y.one_off_budget,
-                y.recurring,
+                row.recurring,
                 y.recurring_budget,
                 ", ".join(over),
             ),
             (None, pounds, pounds, pounds, pounds),
         )
     sheet.filter(head, 6)
+    if document.money_note:
+        sheet.write(())
+        sheet.write((document.money_note,))
 
 
 def _method(book: _Book, document: PlanDocument) -> None:

@@ -610,3 +610,24 @@ def test_public_entry_leaves_a_public_item_alone():
     assert (exempt["problem"], exempt["one_off_cost"], exempt["withheld"]) == ("", None, True)
     assert committee.exempt_label(7) == "Exempt: paragraph 7 (crime prevention or prosecution)"
     assert committee.exempt_label(None) == ""
+
+
+def test_plan_page_totals_leave_out_exempt_costs_for_viewers_only(
+    viewer_client, approver_client, council, published
+):
+    """Otherwise the other items' costs could be subtracted from a year's total to reveal
+    the exempt item's. Over budget is still judged on the whole plan."""
+    plan, exempt, _ = published
+    url = reverse("plan_detail", args=[council.slug, plan.slug])
+    viewer_page = viewer_client.get(url)
+    approver_page = approver_client.get(url)
+    public = viewer_page.context["plan_page"].money_years
+    full = approver_page.context["plan_page"].money_years
+    assert sum(f.one_off - p.one_off for f, p in zip(full, public, strict=True)) == 98765
+    assert {round(f.recurring - p.recurring, 2) for f, p in zip(full, public, strict=True)} <= {
+        0,
+        4321,
+    }
+    assert [p.totals for p in public] == [f.totals for f in full]
+    assert "leaves the costs of exempt items out" in viewer_page.content.decode()
+    assert "leaves the costs of exempt items out" not in approver_page.content.decode()

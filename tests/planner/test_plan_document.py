@@ -3,8 +3,12 @@ committee fields, public and full."""
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
+import pytest
+
+from planner import committee
 from planner import plan_document as doc
 from planner.models import ExemptParagraph
 from tests.planner.plan_snapshots import (
@@ -200,3 +204,35 @@ def test_summary_lines_name_the_exempt_items_only_when_there_are_some():
         "Schedule 12A" in line
         for line in doc.summary_lines(document(snapshot(committee_fields=False), public=True))
     )
+
+
+def test_an_items_costs_are_booked_by_year_as_the_schedule_books_them():
+    quarters = [{"year": 2026}, {"year": 2026}, {"year": 2027}, {"year": 2028}]
+    entry = {"start_quarter": 1, "end_quarter": 2, "one_off_cost": "100", "recurring_cost": "10"}
+    assert committee.exempt_costs_by_year(entry, quarters) == {
+        2026: (100.0, 0.0),
+        2027: (0.0, 10.0),
+        2028: (0.0, 10.0),
+    }
+    # Finishing after the plan: no year of the plan pays for running it.
+    late = {**entry, "end_quarter": 9}
+    assert committee.exempt_costs_by_year(late, quarters) == {2026: (100.0, 0.0)}
+    assert committee.exempt_costs_by_year({"start_quarter": None}, quarters) == {}
+
+
+def test_public_money_leaves_out_exempt_costs_so_they_cannot_be_worked_out():
+    snap = copy.deepcopy(snapshot())
+    years = [year["year"] for year in snap["plan"]["years"]]
+    for quarter in snap["plan"]["quarters"]:
+        quarter["year"] = years[0]
+    exempt = next(entry for entry in snap["entries"] if entry.get("exempt_paragraph"))
+    exempt["start_quarter"], exempt["end_quarter"] = 0, 0
+    public, full = document(snap, public=True), document(snap, public=False)
+    first_full, first_public = full.money_years[0], public.money_years[0]
+    assert first_full.one_off == full.years[0].one_off
+    assert first_public.one_off == pytest.approx(first_full.one_off - float(EXEMPT_ONE_OFF))
+    assert first_public.recurring == pytest.approx(first_full.recurring - float(EXEMPT_RECURRING))
+    # "Over budget" is judged on the whole plan in both versions, and the public one says so.
+    assert first_public.totals.one_off_over == first_full.totals.one_off_over
+    assert "leaves the costs of exempt items out" in doc.money_table(public).caption
+    assert full.money_note == "" and "exempt" not in doc.money_table(full).caption
