@@ -12,10 +12,10 @@ from typing import Any
 import xlsxwriter
 
 from councils.models import Council
+from planner import committee, csv_import
 from planner import csv_export as columns
-from planner import csv_import
 from planner.csv_safety import neutralise
-from planner.models import SCALE_MAX, SCALE_MIN, ExportRecord
+from planner.models import SCALE_MAX, SCALE_MIN, ExemptParagraph, ExportRecord
 from planner.xlsx_import import XLSX_CONTENT_TYPE
 
 KINDS = ("csv", "xlsx")
@@ -29,6 +29,13 @@ EXAMPLE = {
     columns.DEPENDS_ON: "",
     columns.OWNER: "Head of Parking",
     columns.PROBLEM: "Residents queue at the civic centre to renew a permit.",
+    committee.WARDS: committee.ALL_WARDS,
+    committee.KEY_DECISION: committee.NO,
+    committee.EXEMPT_PARAGRAPH: "",  # most items are not exempt
+    committee.FUNDING_SOURCE: "Digital transformation reserve",
+    committee.RISK_DESCRIPTION: "Supplier capacity in the spring",
+    committee.CASHABLE_SAVINGS: "12000",
+    committee.NON_CASHABLE_BENEFITS: "Fewer visits to the civic centre",
 }
 EXAMPLE_SCORE = "3"
 
@@ -51,16 +58,36 @@ def template_columns(council: Council) -> tuple[list[str], dict[str, list[str]],
         .order_by("position", "name")
         .values_list("name", flat=True)
     )
+    choices.update(_committee_choices(council))
     criteria = council.criteria.filter(active=True, derived_from_estimate=False)
     scores = [columns.criterion_heading(c.name) for c in criteria.order_by("position", "id")]
     return [*csv_import.ITEM_COLUMNS, *scores], choices, scores
+
+
+def _committee_choices(council: Council) -> dict[str, list[str]]:
+    """The committee columns that take one value from a list (wards take several, so none)."""
+    choices: dict[str, list[str]] = {}
+    for column in committee.COMMITTEE_COLUMNS:
+        if column.kind == "choice" and column.choices is not None:
+            choices[column.header] = [str(label) for _, label in column.choices.choices]
+        elif column.kind == "yes_no":
+            choices[column.header] = [committee.YES, committee.NO]
+        elif column.kind == "paragraph":
+            choices[column.header] = [str(value) for value in ExemptParagraph.values]
+        elif column.kind == "directorate":
+            choices[column.header] = list(
+                council.directorates.order_by("name").values_list("name", flat=True)
+            )
+    return choices
 
 
 def example_row(head: list[str], choices: dict[str, list[str]], scores: list[str]) -> list[str]:
     return [
         EXAMPLE_SCORE
         if name in scores
-        else (choices[name][0] if choices.get(name) else EXAMPLE.get(name, ""))
+        else EXAMPLE[name]
+        if name in EXAMPLE
+        else (choices[name][0] if choices.get(name) else "")
         for name in head
     ]
 

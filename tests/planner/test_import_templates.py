@@ -13,7 +13,17 @@ from openpyxl import load_workbook
 from planner import backlog, csv_export, csv_import, import_templates
 from planner.csv_safety import decode_csv_bytes
 from planner.forms import CriterionForm
-from planner.models import Criterion, ExportRecord, ItemScore, PendingImport, Stage, Status
+from planner.models import (
+    AssessmentStatus,
+    Criterion,
+    ExportRecord,
+    Funding,
+    ItemScore,
+    PendingImport,
+    RiskRating,
+    Stage,
+    Status,
+)
 from tests.factories import BacklogItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +72,22 @@ def test_xlsx_template_has_drop_downs_on_choice_columns_and_scores(editor_client
         column = lists[rule.formula1.split("!")[1].split(":")[0].replace("$", "")[0]]
         assert [cell.value for cell in column[1:] if cell.value] == list(labels)
     assert rule_for("Theme").type == "list"
+    # The committee fields that take one value from a list (issue 12).
+    for name, labels in (
+        ("EqIA", AssessmentStatus.labels),
+        ("DPIA", AssessmentStatus.labels),
+        ("Risk", RiskRating.labels),
+        ("One-off funding", Funding.labels),
+        ("Key decision", ["Yes", "No"]),
+        ("Exempt paragraph", [str(n) for n in range(1, 8)]),
+    ):
+        rule = rule_for(name)
+        assert rule.type == "list"
+        cells = rule.formula1.split("!")[1].replace("$", "")
+        allowed = [row[0].value for row in lists[cells]]
+        assert allowed == list(labels), name
+    wards = sheet.cell(1, head.index("Wards") + 1).column_letter
+    assert f"{wards}2" not in rules  # several wards to a cell: no one-value list
     score = rule_for(_scored_criteria(council).order_by("position", "id").first().name)
     # "between" is the default operator, so the file may leave it out.
     assert score.type == "whole" and score.operator in (None, "between")
