@@ -307,6 +307,28 @@ def test_plan_page_shows_quarters_why_and_the_capacity_and_money_tables(
     assert plan.snapshot["plan"]["years"][0]["one_off_budget"] == 1_000
 
 
+def test_plan_page_says_why_each_item_is_where_it_is_once(viewer_client, council, scored):
+    scored[0].status = Status.IN_PROGRESS
+    scored[0].save()
+    _rank_now(council)
+    plan = _publish(council)
+    response = viewer_client.get(reverse("plan_detail", args=[council.slug, plan.slug]))
+    rows: dict[str, str] = {}
+    # An item's row in its horizon's table: the one with the most cells (the ranking has fewer).
+    for reference, cells in re.findall(
+        r"<strong>(DIG-\d+)</strong>(.*?)</tr>", _content(response), re.S
+    ):
+        if cells.count("<td") > rows.get(reference, "").count("<td"):
+            rows[reference] = cells
+    rows = {
+        reference: " ".join(re.sub(r"<[^>]+>", " ", row).split()) for reference, row in rows.items()
+    }
+    # In progress is its status, and its reason: said in those two cells, not three times.
+    assert rows[scored[0].reference].count("In progress") == 2
+    # A free item at its earliest start says so, as the roadmap does, rather than nothing.
+    assert "Placed at its earliest start" in rows[scored[1].reference]
+
+
 def test_a_plan_published_before_delivery_plans_still_renders(viewer_client, council):
     item = BacklogItemFactory(council=council, effort_days=5)
     run = done_run_for(council, [item])
