@@ -617,7 +617,7 @@ def near_table(label: str, items: list[DocumentItem]) -> Table:
             for i in items
         ],
         numeric=frozenset({0}),
-        widths=(4, 17, 8, 7, 7, 7, 10),
+        widths=(5, 13, 7, 7, 8, 8, 12),
         lead=1,
     )
 
@@ -657,7 +657,7 @@ def annex_table(document: PlanDocument) -> Table:
         ),
         rows=(row(i) for i in islice(document.annex, ANNEX_ROWS)),
         numeric=frozenset({0, 3, 5, 6}),
-        widths=(4, 21, 8, 5, 8, 7, 7),
+        widths=(5, 19, 8, 5, 8, 7, 8),
         lead=1,
     )
 

@@ -34,10 +34,14 @@ def _repeat_header(row) -> None:
     properties.append(header)
 
 
+TABLE_TEXT = Pt(9)  # a point below the body, as committee appendices set their tables
+
+
 def _cell_text(cell, text: str, *, bold: bool = False, right: bool = False) -> None:
     paragraph = cell.paragraphs[0]
     run = paragraph.add_run(text)  # "\n" becomes a line break
     run.bold = bold
+    run.font.size = TABLE_TEXT
     if right:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
@@ -59,13 +63,17 @@ def add_table(document, table: Table) -> WordTable:
                 name, _, rest = text.partition("\n")
                 _cell_text(cell, name, bold=True)
                 if rest:
-                    cell.paragraphs[0].add_run("\n" + rest)
+                    cell.paragraphs[0].add_run("\n" + rest).font.size = TABLE_TEXT
             else:
                 _cell_text(cell, text, right=index in table.numeric)
     if table.widths:
+        # Fixed widths in the table grid as well as on each cell: LibreOffice lays a table out
+        # from its grid, Word from its cells, and autofit would let either squeeze the names.
+        word_table.autofit = False
         total = sum(table.widths)
         for column, share in zip(word_table.columns, table.widths, strict=True):
             width = Cm(BODY_WIDTH_CM * share / total)
+            column.width = width
             for cell in column.cells:
                 cell.width = width
     return word_table
