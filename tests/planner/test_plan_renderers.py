@@ -244,3 +244,14 @@ def test_every_rendering_says_how_sure_the_ranks_are(pdfs):
     method = list(_book()["Method"].iter_rows(values_only=True))
     assert ("How sure each rank is", None, None, RANGES_TEXT) in method
     assert "worked out again 2,000 times" in " ".join(" ".join(_pages(pdfs[True])).split())
+
+
+def test_word_tables_fix_their_column_widths_in_the_grid():
+    """LibreOffice lays a table out from its grid: equal grid columns squeezed item names to a
+    word a line. The item column is the widest, the rank the narrowest, and autofit is off."""
+    ranked = [table for table in _word().tables if table.cell(0, 0).text == "Rank"]
+    assert len(ranked) == 3  # Now, Next and the annex
+    for table in ranked:
+        grid = [column.width for column in table.columns]
+        assert grid[1] == max(grid) > min(grid) == grid[0]
+        assert table.autofit is False
