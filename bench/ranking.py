@@ -123,10 +123,12 @@ def median_of(setup, work, *, repeats: int) -> float:
 
 
 def full_run(run) -> int:
-    """The service as a worker calls it: claim, load, score, write, done (and prune)."""
+    """The service as a worker calls it: claim, load, score, write, done (and prune). The rank
+    ranges are a task of their own after the run is live (bench/robustness.py times them);
+    eager Celery would otherwise run them inside this timing."""
     from planner import ranking
 
-    ranking.execute_run(run_id=run.pk)
+    ranking.execute_run(run_id=run.pk, ranges_later=False)
     return run.pk
 
 
