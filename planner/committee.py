@@ -9,6 +9,7 @@ and costs in public outputs: `public_entry` is that rule for a snapshot entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,8 +39,19 @@ EXEMPT_SHORT_TITLES = {
     7: "crime prevention or prosecution",
 }
 PUBLIC_WITHHELD = "Withheld: exempt information"
-# What public outputs leave out of an exempt item.
-EXEMPT_WITHHELD_KEYS = ("problem", "one_off_cost", "recurring_cost")
+# What public outputs leave out of an exempt item: its problem statement and its money.
+EXEMPT_WITHHELD_KEYS = (
+    "problem",
+    "one_off_cost",
+    "recurring_cost",
+    "cashable_savings",
+    "one_off_funding",
+    "recurring_funding",
+    "funding_source",
+)
+# A schedule reason names the amount an item would break a budget by ("… by £12,345"):
+# with the budget and the totals shown, that would give the exempt item's cost away.
+_AMOUNT = re.compile(r" by £[\d,.]+")
 
 
 def exempt_label(paragraph: int | None) -> str:
@@ -155,7 +167,9 @@ def public_entry(entry: dict[str, Any]) -> dict[str, Any]:
     if paragraph is None:
         return entry
     shown = {**entry, **dict.fromkeys(EXEMPT_WITHHELD_KEYS)}
-    shown["problem"] = ""
+    for text in ("problem", "one_off_funding", "recurring_funding", "funding_source"):
+        shown[text] = ""
+    shown["why"] = _AMOUNT.sub("", str(entry.get("why") or ""))
     shown["withheld"] = True
     return shown
 

@@ -194,6 +194,8 @@ def document_item(entry: dict[str, Any], *, public: bool) -> DocumentItem:
     problem statement and costs."""
     paragraph = _whole(entry.get("exempt_paragraph"))
     withheld = public and paragraph is not None
+    if withheld:
+        entry = committee.public_entry(entry)  # the one rule of what public outputs withhold
     wards = ALL_WARDS if entry.get("all_wards") else ", ".join(entry.get("wards") or [])
     status = str(entry.get("status") or "")
     horizon = str(entry.get("horizon") or "")

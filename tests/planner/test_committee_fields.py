@@ -631,3 +631,27 @@ def test_plan_page_totals_leave_out_exempt_costs_for_viewers_only(
     assert [p.totals for p in public] == [f.totals for f in full]
     assert "leaves the costs of exempt items out" in viewer_page.content.decode()
     assert "leaves the costs of exempt items out" not in approver_page.content.decode()
+
+
+def test_public_entries_withhold_an_exempt_items_money_and_the_amount_in_its_reason():
+    from planner import committee
+
+    entry = {
+        "exempt_paragraph": 3,
+        "problem": "Secret",
+        "one_off_cost": "98765",
+        "recurring_cost": "4321",
+        "cashable_savings": "5000.00",
+        "one_off_funding": "capital",
+        "recurring_funding": "revenue",
+        "funding_source": "Reserve",
+        "why": "over the 2026/27 one-off budget by £12,345; waits for DIG-002",
+        "title": "Kept",
+    }
+    shown = committee.public_entry(entry)
+    for key in committee.EXEMPT_WITHHELD_KEYS:
+        assert not shown[key], key
+    assert shown["why"] == "over the 2026/27 one-off budget; waits for DIG-002"
+    assert shown["title"] == "Kept" and shown["withheld"] is True
+    public = {**entry, "exempt_paragraph": None}
+    assert committee.public_entry(public) is public  # a public item is shown whole
