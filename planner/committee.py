@@ -190,6 +190,9 @@ def wards_label(entry: dict[str, Any]) -> str:
 # otherwise the other items' costs, which it shows, could be subtracted from a total to reveal
 # them. "Over budget" is still judged on the whole plan.
 
+# Each option's cost by year includes exempt items: beside totals without them, the
+# difference would give their costs away, so public versions leave the options' costs out.
+OPTION_COSTS_WITHHELD = "Not in the public version (it would reveal exempt costs)"
 MONEY_NOTE = (
     "This public version leaves the costs of exempt items out of these totals;"
     " “over budget” is judged on the whole plan."

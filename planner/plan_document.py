@@ -526,6 +526,12 @@ def option_label(option: Option) -> str:
     return f"{option.name} (baseline)" if option.is_baseline else option.name
 
 
+def option_costs(document: PlanDocument, option: Option) -> str:
+    if document.withheld_by_year:
+        return committee.OPTION_COSTS_WITHHELD
+    return "\n".join(f"{y.year}: {money(y.cost)}" for y in option.cost_by_year)
+
+
 def options_table(document: PlanDocument) -> Table:
     return Table(
         caption="Options considered",
@@ -541,7 +547,7 @@ def options_table(document: PlanDocument) -> Table:
                 option_label(o),
                 o.description,
                 number(o.total_score),
-                "\n".join(f"{y.year}: {money(y.cost)}" for y in o.cost_by_year),
+                option_costs(document, o),
                 ", ".join(o.only_in_now) or "None",
             )
             for o in document.options

@@ -426,6 +426,10 @@ class PlanPage:
     def money_note(self) -> str:
         return committee.MONEY_NOTE if self.withheld_by_year else ""
 
+    @property
+    def options_costs_withheld(self) -> str:
+        return committee.OPTION_COSTS_WITHHELD if self.withheld_by_year else ""
+
 
 def plan_page(plan: PublishedPlan, *, public: bool = False) -> PlanPage:
     """`public` leaves out exempt items' problem statements and costs (for viewers)."""

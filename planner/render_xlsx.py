@@ -22,6 +22,7 @@ from planner.plan_document import (
     WITHHELD,
     DocumentItem,
     PlanDocument,
+    option_costs,
     summary_lines,
 )
 
@@ -240,7 +241,7 @@ def _method(book: _Book, document: PlanDocument) -> None:
     ):
         sheet.write((label, "", "", text), (None, None, None, book.wrap))
     for option in document.options:
-        costs = "; ".join(f"{y.year}: £{y.cost or 0:,.0f}" for y in option.cost_by_year)
+        costs = option_costs(document, option).replace("\n", "; ")
         sheet.write(
             (f"Option: {option.name}", option.description, option.total_score, costs),
             (book.wrap, book.wrap, book.formats["score"], book.wrap),

@@ -236,3 +236,23 @@ def test_public_money_leaves_out_exempt_costs_so_they_cannot_be_worked_out():
     assert first_public.totals.one_off_over == first_full.totals.one_off_over
     assert "leaves the costs of exempt items out" in doc.money_table(public).caption
     assert full.money_note == "" and "exempt" not in doc.money_table(full).caption
+
+
+def test_public_options_leave_out_their_costs_when_exempt_costs_are_withheld():
+    """An option's cost by year includes exempt items: beside public totals without them,
+    the difference would give the exempt costs away."""
+    snap = copy.deepcopy(snapshot())
+    years = [year["year"] for year in snap["plan"]["years"]]
+    for quarter in snap["plan"]["quarters"]:
+        quarter["year"] = years[0]
+    exempt = next(entry for entry in snap["entries"] if entry.get("exempt_paragraph"))
+    exempt["start_quarter"], exempt["end_quarter"] = 0, 0
+    public, full = document(snap, public=True), document(snap, public=False)
+    public_costs = [row[3] for row in doc.options_table(public).rows]
+    full_costs = [row[3] for row in doc.options_table(full).rows]
+    assert set(public_costs) == {committee.OPTION_COSTS_WITHHELD}
+    assert "2026/27: £90,000" in full_costs
+    # With no exempt costs to withhold, the public version shows the options' costs.
+    assert committee.OPTION_COSTS_WITHHELD not in [
+        row[3] for row in doc.options_table(document(snapshot(), public=True)).rows
+    ]
