@@ -10,6 +10,7 @@ full ranked list follows as an annex on a new page.
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -26,6 +27,15 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.d
 BODY_WIDTH_CM = 17.0  # A4 less two 2 cm margins
 
 
+# XML 1.0 has no place for most control characters; python-docx refuses them, so text pasted
+# with a form feed or vertical tab would fail the whole download. Tabs and line breaks stay.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _repeat_header(row) -> None:
     """Mark a table row as a header row that Word repeats at the top of each page."""
     properties = row._tr.get_or_add_trPr()
@@ -39,7 +49,7 @@ TABLE_TEXT = Pt(9)  # a point below the body, as committee appendices set their 
 
 def _cell_text(cell, text: str, *, bold: bool = False, right: bool = False) -> None:
     paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(text)  # "\n" becomes a line break
+    run = paragraph.add_run(_xml_text(text))  # "\n" becomes a line break
     run.bold = bold
     run.font.size = TABLE_TEXT
     if right:
@@ -47,7 +57,7 @@ def _cell_text(cell, text: str, *, bold: bool = False, right: bool = False) -> N
 
 
 def add_table(document, table: Table) -> WordTable:
-    caption = document.add_paragraph(table.caption, style="Caption")
+    caption = document.add_paragraph(_xml_text(table.caption), style="Caption")
     caption.paragraph_format.keep_with_next = True
     word_table = document.add_table(rows=1, cols=len(table.head))
     word_table.style = "Table Grid"
@@ -63,7 +73,7 @@ def add_table(document, table: Table) -> WordTable:
                 name, _, rest = text.partition("\n")
                 _cell_text(cell, name, bold=True)
                 if rest:
-                    cell.paragraphs[0].add_run("\n" + rest).font.size = TABLE_TEXT
+                    cell.paragraphs[0].add_run(_xml_text("\n" + rest)).font.size = TABLE_TEXT
             else:
                 _cell_text(cell, text, right=index in table.numeric)
     if table.widths:
@@ -108,7 +118,7 @@ def _header_and_footer(document, plan: PlanDocument) -> None:
     "Page 3 of 7" at the foot."""
     section = document.sections[0]
     paragraph = section.header.paragraphs[0]
-    paragraph.text = plan.running_head
+    paragraph.text = _xml_text(plan.running_head)
     paragraph.runs[0].font.size = Pt(8)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -122,28 +132,27 @@ def render(plan: PlanDocument) -> bytes:
     document = Document()
     _set_up(document)
     _header_and_footer(document, plan)
-    document.core_properties.title = plan.plan.title
-    document.core_properties.author = plan.council
+    document.core_properties.title = _xml_text(plan.plan.title)
+    document.core_properties.author = _xml_text(plan.council)
 
-    document.add_heading(plan.plan.title, level=0)
-    document.add_paragraph(
-        f"{plan.council}. {plan.plan.committee}, {plan.meeting_date_label}. {plan.version_label}."
-    )
+    document.add_heading(_xml_text(plan.plan.title), level=0)
+    meeting = f"{plan.plan.committee}, {plan.meeting_date_label}"
+    document.add_paragraph(_xml_text(f"{plan.council}. {meeting}. {plan.version_label}."))
 
     document.add_heading("Summary", level=1)
     for line in doc.summary_lines(plan):
-        document.add_paragraph(line)
+        document.add_paragraph(_xml_text(line))
     if plan.plan.note:
         document.add_heading("Recommendations", level=2)
         for paragraph in plan.plan.note.split("\n\n"):
-            document.add_paragraph(paragraph.strip())
+            document.add_paragraph(_xml_text(paragraph.strip()))
 
     document.add_heading("How the ranking was made", level=1)
-    document.add_paragraph(plan.method.summary)
-    document.add_paragraph(plan.method.formula)
+    document.add_paragraph(_xml_text(plan.method.summary))
+    document.add_paragraph(_xml_text(plan.method.formula))
     for paragraph in (plan.method.schedule, plan.method.ranges):
         if paragraph:
-            document.add_paragraph(paragraph)
+            document.add_paragraph(_xml_text(paragraph))
     add_table(document, doc.weights_table(plan))
 
     if plan.options:

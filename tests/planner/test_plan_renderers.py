@@ -255,3 +255,14 @@ def test_word_tables_fix_their_column_widths_in_the_grid():
         grid = [column.width for column in table.columns]
         assert grid[1] == max(grid) > min(grid) == grid[0]
         assert table.autofit is False
+
+
+def test_word_drops_control_characters_that_xml_cannot_hold():
+    """Text pasted with a form feed or vertical tab (the item form lets them through) used to
+    fail the whole download."""
+    snap = snapshot()
+    snap["entries"][0] = {**snap["entries"][0], "title": "Pay\x0cments", "problem": "One\x0btwo"}
+    plan = document(snap, public=False, note="Approve\x0b the order.")
+    word = docx.Document(io.BytesIO(render_docx.render(plan)))
+    text = _word_text(word)
+    assert "Payments" in text and "Onetwo" in text and "Approve the order." in text
