@@ -297,7 +297,7 @@ def _comparison(run: RankingRun, a: Side, b: Side) -> ItemComparison:
         for p in sorted(points, key=lambda p: p.nearness)
         if p.weight is not None
     ]
-    band = _band_percent(run)
+    band = rank_ranges.sampled_band_percent(run)
     samples = int((run.robustness or {}).get("samples") or robustness.DEFAULT_SAMPLES)
     p_stays = robustness.p_above(
         criteria,
@@ -360,14 +360,6 @@ def _rescored(
     except ValueError:  # a weighted criterion has lost its score, or the scale changed
         return True
     return Decimal(str(score)) != entry.score
-
-
-def _band_percent(run: RankingRun) -> int:
-    """The weight band the run's rank ranges were sampled with (25 when the profile is gone)."""
-    recorded = (run.robustness or {}).get("band")
-    if isinstance(recorded, int | float):
-        return int(recorded)
-    return rank_ranges.band_percent(run)
 
 
 TOP_CHOICES = 20

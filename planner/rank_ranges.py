@@ -62,6 +62,13 @@ def band_percent(run: RankingRun) -> int:
     return DEFAULT_BAND_PERCENT if profile is None else int(profile.weight_band_percent)
 
 
+def sampled_band_percent(run: RankingRun) -> int:
+    """The band the run's rank ranges were sampled with, as recorded; the profile's band
+    before they are worked out. Every figure shown beside the ranges uses it."""
+    recorded = (run.robustness or {}).get("band")
+    return int(recorded) if isinstance(recorded, int | float) else band_percent(run)
+
+
 def load(run: RankingRun) -> RangesInput:
     """Five queries whatever the run's size: entries, confidence criterion, scores, item
     facts (effort), and the profile."""
@@ -298,9 +305,10 @@ def enqueue(run_id: int) -> bool:
 
 def method_text(sampling: dict[str, Any] | None) -> str:
     """How the rank ranges were worked out, in plain English, from run.robustness."""
-    if not sampling:
-        return "How sure each rank is has not been worked out for this ranking yet."
+    sampling = sampling or {}
     samples, band, seed = sampling.get("samples"), sampling.get("band"), sampling.get("seed")
+    if samples is None or band is None or seed is None:
+        return "How sure each rank is has not been worked out for this ranking yet."
     thresholds = {label: limit for limit, label in robustness.STABILITY_THRESHOLDS}
     return (
         f"To show how sure each rank is, the ranking was worked out again {samples:,} times."
@@ -366,7 +374,7 @@ def tornado(run: RankingRun, item_id: int) -> Tornado | None:
         return None
     position = rows.index(item_id)
     criteria, values = _criteria_and_values(run, rows)
-    band = band_percent(run)
+    band = sampled_band_percent(run)
     try:
         swings = robustness.tornado(
             criteria, run.method or scoring.WEIGHTED_SUM, values, position, band / 100

@@ -390,3 +390,22 @@ def test_the_sweep_task_also_sweeps_the_ranges():
     ):
         assert tasks.sweep_rankings.apply().result == [3]
     ranges_sweep.assert_called_once_with()
+
+
+def test_the_method_text_needs_the_whole_record_of_the_sampling():
+    not_yet = "How sure each rank is has not been worked out for this ranking yet."
+    assert rank_ranges.method_text(None) == not_yet
+    assert rank_ranges.method_text({"band": 25}) == not_yet
+    assert "2,000 times" in rank_ranges.method_text({"samples": 2000, "band": 25, "seed": 7})
+
+
+def test_the_tornado_uses_the_band_the_ranges_were_sampled_with(council):
+    _varied_items(council, count=8)
+    run = ranking.run_now(council=council)
+    item_id = run.entries.order_by("position").values_list("item_id", flat=True)[3]
+    before = rank_ranges.tornado(run, item_id)
+    council.profiles.filter(is_active=True).update(weight_band_percent=90)
+    run.refresh_from_db()
+    after = rank_ranges.tornado(run, item_id)
+    assert rank_ranges.sampled_band_percent(run) == 25 == run.robustness["band"]
+    assert after == before  # the ranges beside it were sampled at ±25%, so is the tornado
