@@ -352,14 +352,20 @@ def _live_column(live: RankingRun) -> Column:
     )
 
 
-def compare(*, council: Council, options: Sequence[WeightingProfile]) -> Comparison:
-    """The live weights, up to MAX_COMPARED options and "Do nothing", side by side.
+def compare(
+    *,
+    council: Council,
+    options: Sequence[WeightingProfile],
+    live: RankingRun | None = None,
+) -> Comparison:
+    """The live weights (or the ranking `live`, a plan's), up to MAX_COMPARED options and
+    "Do nothing", side by side.
 
     A fixed number of queries whatever the backlog size: the live run, the options' runs,
     one per compared run for its entries, the committed items' costs, and the items shown.
     """
     options = list(options)[:MAX_COMPARED]
-    live = ranking.latest_done_run(council)
+    live = live or ranking.latest_done_run(council)
     option_runs = latest_option_runs(council) if options else {}
     columns: list[Column] = []
     entry_rows: list[list[_EntryRow]] = []
@@ -444,13 +450,16 @@ def _name_items(
         ]
 
 
-def frozen_options(*, council: Council, options: Sequence[WeightingProfile]) -> list[dict]:
+def frozen_options(
+    *, council: Council, options: Sequence[WeightingProfile], run: RankingRun | None = None
+) -> list[dict]:
     """The plan's own weights (the recommendation), the chosen options and "Do nothing", as
     snapshot["options"] of a published plan: a committee report sets the recommended option
     beside the alternatives."""
     if not options:
         return []
-    comparison = compare(council=council, options=options)
+    # Against the ranking being published, so "Recommended: this plan" is this plan.
+    comparison = compare(council=council, options=options, live=run)
     return [
         column.frozen()
         for column in comparison.columns

@@ -113,7 +113,7 @@ def publish_plan(
         raise ValueError("the run belongs to another council")
     snapshot = build_snapshot(council=council, run=run)
     snapshot["published_by"] = published_by.get_username() if published_by else ""
-    snapshot["options"] = frozen_options(council=council, options=options)
+    snapshot["options"] = frozen_options(council=council, options=options, run=run)
     return PublishedPlan.objects.create(
         council=council,
         run=run,

@@ -319,3 +319,26 @@ def test_an_option_plans_with_its_own_schedule_mode(council, items):
 def test_a_saved_option_takes_the_active_profiles_schedule_mode(council, items):
     council.profiles.filter(is_active=True).update(schedule_mode="best_value")
     assert _save(council).schedule_mode == "best_value"
+
+
+def test_a_plan_of_an_earlier_ranking_freezes_that_ranking_as_its_recommendation(council, items):
+    published_run = ranking.latest_done_run(council)
+    option = _save(council)
+    ranking.run_now(council=council, option=option)
+    # A newer live ranking with a different top item, finished before the publish.
+    items[-1].scores.filter(criterion__key="citizen_impact").update(value=5)
+    items[-1].scores.filter(criterion__key="savings").update(value=5)
+    newer = ranking.run_now(council=council)
+    assert newer.entries.get(position=1).item != published_run.entries.get(position=1).item
+    plan = plans.publish_plan(
+        council=council,
+        title="Plan of the earlier ranking",
+        committee="Cabinet",
+        meeting_date=date(2027, 3, 1),
+        run=published_run,
+        options=[option],
+    )
+    recommended = plan.snapshot["options"][0]
+    assert recommended["is_recommended"]
+    top = published_run.entries.select_related("item").get(position=1).item
+    assert recommended["top"][0]["reference"] == top.reference
