@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -38,3 +39,23 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request whose declared body is far bigger than any form of ours takes
+    (settings.MAX_REQUEST_BYTES), before anything reads it: CSRF checking
+    parses a multipart body, spooling its files to disk, long before a view could look at the
+    upload's size. The page is rendered without the request: nothing about it is needed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.MAX_REQUEST_BYTES:
+            log.warning("Refused a %s-byte %s to %s", declared, request.method, request.path)
+            return HttpResponse(render_to_string("413.html"), status=413)
+        return self.get_response(request)

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body too big for any form is refused before anything reads it.
+    "planner.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -246,6 +248,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # shows fewer rows when a council has more criteria (planner/score_grid.py: max_rows).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
+# Bodies bigger than this are refused before anything reads them (a multi-gigabyte POST
+# would otherwise be spooled to disk first). Well above the import cap, so a file a few MB
+# too big still gets the import form's own message.
+MAX_REQUEST_BYTES = 5 * IMPORT_MAX_BYTES
 IMPORT_MAX_ROWS = 20_000
 
 # Content-Security-Policy with nonces: no inline script or style needs 'unsafe-inline'.
