@@ -1215,13 +1215,26 @@ def values_read(plan: RowPlan, criterion_names: dict[int, str]) -> list[tuple[st
     """What a row will write, as (label, text) pairs, for the preview."""
     shown: list[tuple[str, str]] = []
     for name, value in plan.values.items():
+        if name == "all_wards":
+            continue  # shown with the wards below
         if isinstance(value, Theme):
             text = value.name
         elif name in _CHOICE_LABELS:
             text = str(_CHOICE_LABELS[name].get(value, value))
+        elif name in columns.COMMITTEE_CHOICE_LABELS:
+            text = str(columns.COMMITTEE_CHOICE_LABELS[name].get(value, value))
+        elif isinstance(value, bool):
+            text = committee.YES if value else committee.NO
+        elif name == "exempt_paragraph":
+            text = committee.exempt_label(value) or "Not exempt"
         else:
             text = "" if value is None else str(value)
         shown.append((FIELD_LABELS.get(name, name), text or "(blank)"))
+    if plan.values.get("all_wards"):
+        shown.append((committee.WARDS, committee.ALL_WARDS))
+    elif plan.wards is not None:
+        names = committee.WARD_SEPARATOR.join(ward.name for ward in plan.wards)
+        shown.append((committee.WARDS, names or "(none)"))
     shown += [
         (f"{criterion_names[pk]} score", "unscored" if value is None else str(value))
         for pk, value in plan.scores.items()

@@ -426,6 +426,13 @@ def test_import_reads_every_committee_column(council, lists):
     )
     preview = csv_import.validate(council=council, text=text)
     assert preview.ok, preview.errors
+    # The preview shows what will be written, in the words the item page uses.
+    read = dict(csv_import.values_read(preview.rows[0], {}))
+    assert read["Wards"] == "Abbey; Docks" and read["Directorate"] == "Resources"
+    assert read["Key decision"] == "Yes" and read["EqIA"] == "Complete"
+    assert read["Exempt paragraph"].startswith("Exempt: paragraph 5")
+    assert read["One-off funding"] == "Revenue" and read["Risk"] == "Green"
+    assert dict(csv_import.values_read(preview.rows[1], {}))["Wards"] == "All wards"
     csv_import.apply(council=council, user=None, text=text)
     first, second = council.items.order_by("number")
     assert sorted(w.name for w in first.wards.all()) == ["Abbey", "Docks"]
