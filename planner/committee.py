@@ -213,9 +213,7 @@ class MoneyYear:
     recurring: float
 
 
-def exempt_costs_by_year(
-    entry: dict[str, Any], quarters: list[Any]
-) -> dict[int, tuple[float, float]]:
+def costs_by_year(entry: dict[str, Any], quarters: list[Any]) -> dict[int, tuple[float, float]]:
     """An item's costs by financial year as planner/schedule.py books them: the one-off cost
     in the year it starts, the recurring cost in every year of the plan from the one it
     finishes in (none when it finishes after the plan)."""
@@ -237,7 +235,7 @@ def withhold_costs(
     withheld: dict[int, tuple[float, float]], entry: dict[str, Any], quarters: list[Any]
 ) -> None:
     """Add an exempt entry's costs (read before public_entry strips them) to `withheld`."""
-    for year, (one_off, recurring) in exempt_costs_by_year(entry, quarters).items():
+    for year, (one_off, recurring) in costs_by_year(entry, quarters).items():
         was = withheld.get(year, (0.0, 0.0))
         withheld[year] = (was[0] + one_off, was[1] + recurring)
 

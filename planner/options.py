@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
 from councils.models import Council
+from planner import committee, ranking, schedule, scoring, weightings
 from planner import quarters as cal
-from planner import ranking, schedule, scoring, weightings
 from planner.models import Method, RankedEntry, RankingRun, RunStatus, WeightingProfile
 from planner.weightings import horizon_label
 
@@ -300,23 +300,23 @@ def _fill_from_entries(column: Column, run: RankingRun | None, rows: list[_Entry
 def _committed_costs(
     live: RankingRun, committed: list[_EntryRow], costs: dict[int, tuple[Any, Any]]
 ) -> list[tuple[str, Decimal]]:
-    """What the committed work alone spends each financial year, counted as the scheduler
-    counts it: the one-off cost in the year it starts, the recurring cost every year from
-    the year it ends."""
+    """What the committed work alone spends each financial year, booked as the scheduler
+    books it (committee.costs_by_year)."""
     plan = live.plan or {}
-    quarter_years = [quarter["year"] for quarter in plan.get("quarters", [])]
+    quarters = plan.get("quarters", [])
     years = [(year["year"], year["label"]) for year in plan.get("years", [])]
     spend = dict.fromkeys((year for year, _label in years), Decimal(0))
     for item_id, *_rest, start, end, _reason in committed:
-        if start is None or start >= len(quarter_years):
-            continue
         one_off, recurring = costs.get(item_id, (0, 0))
-        if quarter_years[start] in spend:
-            spend[quarter_years[start]] += Decimal(one_off or 0)
-        last = min(end if end is not None else start, len(quarter_years) - 1)
-        for year in spend:
-            if year >= quarter_years[last]:
-                spend[year] += Decimal(recurring or 0)
+        entry = {
+            "start_quarter": start,
+            "end_quarter": end,
+            "one_off_cost": one_off,
+            "recurring_cost": recurring,
+        }
+        for year, (one, every_year) in committee.costs_by_year(entry, quarters).items():
+            if year in spend:
+                spend[year] += Decimal(str(one)) + Decimal(str(every_year))
     return [(label, spend[year]) for year, label in years]
 
 

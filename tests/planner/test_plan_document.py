@@ -209,15 +209,15 @@ def test_summary_lines_name_the_exempt_items_only_when_there_are_some():
 def test_an_items_costs_are_booked_by_year_as_the_schedule_books_them():
     quarters = [{"year": 2026}, {"year": 2026}, {"year": 2027}, {"year": 2028}]
     entry = {"start_quarter": 1, "end_quarter": 2, "one_off_cost": "100", "recurring_cost": "10"}
-    assert committee.exempt_costs_by_year(entry, quarters) == {
+    assert committee.costs_by_year(entry, quarters) == {
         2026: (100.0, 0.0),
         2027: (0.0, 10.0),
         2028: (0.0, 10.0),
     }
     # Finishing after the plan: no year of the plan pays for running it.
     late = {**entry, "end_quarter": 9}
-    assert committee.exempt_costs_by_year(late, quarters) == {2026: (100.0, 0.0)}
-    assert committee.exempt_costs_by_year({"start_quarter": None}, quarters) == {}
+    assert committee.costs_by_year(late, quarters) == {2026: (100.0, 0.0)}
+    assert committee.costs_by_year({"start_quarter": None}, quarters) == {}
 
 
 def test_public_money_leaves_out_exempt_costs_so_they_cannot_be_worked_out():
