@@ -405,7 +405,9 @@ def _active_criteria(council: Council) -> list[Criterion]:
     return list(council.criteria.filter(active=True).order_by("position", "id"))
 
 
-def _record(*, council: Council, user: Any, kind: str, description: str, filename: str) -> None:
+def record_export(
+    *, council: Council, user: Any, kind: str, description: str, filename: str
+) -> None:
     ExportRecord.objects.create(
         council=council, user=user, kind=kind, description=description[:300], filename=filename
     )
@@ -480,7 +482,7 @@ def _export_items(
         *score_columns,
     )
     filename = export_filename(council, kind)
-    _record(council=council, user=user, kind=kind, description=description, filename=filename)
+    record_export(council=council, user=user, kind=kind, description=description, filename=filename)
     namer = QuarterNamer.from_totals((run.plan or {}) if run else {})
     if on_postgresql:
         return CsvExport(filename, _copy_chunks(header(criteria), values, namer))
@@ -801,7 +803,7 @@ def export_plan(
     criteria = _snapshot_criteria(plans.snapshot_head(plan))
     filename = export_filename(council, plan.slug)
     version = " (public version)" if public else ""
-    _record(
+    record_export(
         council=council,
         user=user,
         kind="plan",
@@ -899,7 +901,9 @@ def export_method(
         what = "ranking-method"
         description = f"Method for the current ranking (run {run.generation})"
     filename = export_filename(council, what)
-    _record(council=council, user=user, kind="method", description=description, filename=filename)
+    record_export(
+        council=council, user=user, kind="method", description=description, filename=filename
+    )
     return CsvExport(filename, csv_chunks(["Field", "Value"], rows))
 
 
@@ -910,7 +914,7 @@ def export_round(*, council: Council, user: Any, scoring_round: Any, results: An
     """A closed round's individual scores per item and criterion, with the median, range
     and agreed score. `results` comes from rounds.results, which refuses an open round."""
     filename = export_filename(council, f"round-{scoring_round.pk}")
-    _record(
+    record_export(
         council=council,
         user=user,
         kind="round",

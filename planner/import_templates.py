@@ -15,7 +15,7 @@ from councils.models import Council
 from planner import committee, csv_import
 from planner import csv_export as columns
 from planner.csv_safety import neutralise
-from planner.models import SCALE_MAX, SCALE_MIN, ExemptParagraph, ExportRecord
+from planner.models import SCALE_MAX, SCALE_MIN, ExemptParagraph
 from planner.xlsx_import import XLSX_CONTENT_TYPE
 
 KINDS = ("csv", "xlsx")
@@ -101,7 +101,7 @@ def build(*, council: Council, user: Any, kind: str) -> Download:
         download = Download(filename, content, "text/csv; charset=utf-8")
     else:
         download = Download(filename, _xlsx(head, row, choices, scores), XLSX_CONTENT_TYPE)
-    ExportRecord.objects.create(
+    columns.record_export(
         council=council,
         user=user,
         kind="import template",

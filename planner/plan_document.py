@@ -42,7 +42,6 @@ NOT_RECORDED = "Not recorded"
 # The Word and PDF annex lists at most as many items as the plan page (a 50,000-item table
 # would run to thousands of pages; 1,000 rows took 10 s as a PDF); Excel lists every item.
 ANNEX_ROWS = PLAN_PAGE_ROWS
-ALL_WARDS = "All wards"
 
 
 def exempt_mark(paragraph: int) -> str:
@@ -196,7 +195,7 @@ def document_item(entry: dict[str, Any], *, public: bool) -> DocumentItem:
     withheld = public and paragraph is not None
     if withheld:
         entry = committee.public_entry(entry)  # the one rule of what public outputs withhold
-    wards = ALL_WARDS if entry.get("all_wards") else ", ".join(entry.get("wards") or [])
+    wards = committee.wards_label(entry)
     status = str(entry.get("status") or "")
     horizon = str(entry.get("horizon") or "")
     return DocumentItem(

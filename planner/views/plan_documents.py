@@ -59,7 +59,7 @@ def plan_document_download(
     )
     data = renderer.render(plan_document(plan, public=version == PUBLIC))
     filename = csv_export.export_filename(council, f"{plan.slug}-{version}", extension)
-    csv_export._record(
+    csv_export.record_export(
         council=council,
         user=request.user,
         kind="plan",

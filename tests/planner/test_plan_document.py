@@ -101,7 +101,7 @@ def test_now_and_next_carry_the_committee_fields():
     assert [i.reference for i in plan.now] == [f"DIG-{n:03d}" for n in range(1, 9)]
     assert len(plan.next) == 12
     first = plan.now[0]
-    assert first.wards == "Abbey, Castle"
+    assert first.wards == "Abbey; Castle"
     assert first.directorate == "Resources"
     assert first.key_decision_label == "No" and plan.now[1].key_decision_label == "Yes"
     assert (first.eqia, first.dpia) == ("Screening", "Complete")

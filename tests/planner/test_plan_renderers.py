@@ -74,7 +74,7 @@ def test_word_tables_are_real_tables_with_repeating_header_rows():
         "DPIA",
         "Risk",
     ]
-    assert now.rows[1].cells[2].text == "Abbey, Castle"
+    assert now.rows[1].cells[2].text == "Abbey; Castle"
 
 
 def test_word_is_a4_and_names_the_council_on_every_page():
