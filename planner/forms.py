@@ -23,7 +23,7 @@ from planner import backlog, csv_import
 from planner import quarters as cal
 from planner.effort import validate_bands
 from planner.item_comparison import clean_reference
-from planner.items import ITEM_EDITABLE_FIELDS
+from planner.items import COMMITTEE_FIELDS, ITEM_EDITABLE_FIELDS
 from planner.models import (
     MAX_COST_POUNDS,
     MAX_EFFORT_DAYS,
@@ -159,23 +159,6 @@ REFERENCE_SPLIT = re.compile(r"[\s,;]+")
 YES_NO = "yes", "no"
 NOT_RECORDED = ("", "Not recorded")
 EXEMPT_CHOICES = [("", "Not exempt"), *ExemptParagraph.choices]
-# The committee section of the item form, in the order it shows them.
-COMMITTEE_FORM_FIELDS = (
-    "wards",
-    "all_wards",
-    "directorate",
-    "key_decision",
-    "exempt_paragraph",
-    "eqia_status",
-    "dpia_status",
-    "one_off_funding",
-    "recurring_funding",
-    "funding_source",
-    "risk_rating",
-    "risk_description",
-    "cashable_savings",
-    "non_cashable_benefits",
-)
 
 
 class ItemForm(forms.ModelForm):
@@ -289,7 +272,7 @@ class ItemForm(forms.ModelForm):
 
     def main_fields(self) -> list[forms.BoundField]:
         """The visible fields before the committee section, in their order."""
-        return [field for field in self.visible_fields() if field.name not in COMMITTEE_FORM_FIELDS]
+        return [field for field in self.visible_fields() if field.name not in COMMITTEE_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

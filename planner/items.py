@@ -21,19 +21,8 @@ from planner.dependencies import find_cycle
 from planner.dependency_graph import dependency_edges
 from planner.models import BacklogItem, Criterion, ItemScore, Theme
 
-# What a person edits on an item's form (the history shows the same fields plus archiving).
-ITEM_EDITABLE_FIELDS = [
-    "title",
-    "problem",
-    "theme",
-    "status",
-    "owner",
-    "effort_days",
-    "remaining_days",
-    "one_off_cost",
-    "recurring_cost",
-    "stage",
-    # Committee fields (planner.committee): all optional.
+# The committee fields (planner.committee), all optional, in the order the item form shows them.
+COMMITTEE_FIELDS = (
     "wards",
     "all_wards",
     "directorate",
@@ -48,6 +37,20 @@ ITEM_EDITABLE_FIELDS = [
     "risk_description",
     "cashable_savings",
     "non_cashable_benefits",
+)
+# What a person edits on an item's form (the history shows the same fields plus archiving).
+ITEM_EDITABLE_FIELDS = [
+    "title",
+    "problem",
+    "theme",
+    "status",
+    "owner",
+    "effort_days",
+    "remaining_days",
+    "one_off_cost",
+    "recurring_cost",
+    "stage",
+    *COMMITTEE_FIELDS,
 ]
 # Many-to-many fields are set after the item's row is saved; the rest are columns of it.
 ITEM_MANY_TO_MANY_FIELDS = ("wards",)
