@@ -1488,6 +1488,12 @@ class CompareItemsForm(forms.Form):
         return cleaned
 
 
+OPTION_NAME_ERRORS = {
+    "required": "Enter a name for the option",
+    "max_length": "The option name must be 80 characters or fewer",
+}
+
+
 class OptionForm(WeightsForm):
     """The weights being edited, saved under a new name as a weighting option."""
 
@@ -1495,10 +1501,7 @@ class OptionForm(WeightsForm):
         label="Option name",
         max_length=80,
         help_text="For example, Option B: savings first",
-        error_messages={
-            "required": "Enter a name for the option",
-            "max_length": "The option name must be 80 characters or fewer",
-        },
+        error_messages=OPTION_NAME_ERRORS,
     )
 
 
@@ -1508,10 +1511,7 @@ class OptionNameForm(forms.Form):
     name = forms.CharField(
         label="New name",
         max_length=80,
-        error_messages={
-            "required": "Enter a name for the option",
-            "max_length": "The option name must be 80 characters or fewer",
-        },
+        error_messages=OPTION_NAME_ERRORS,
     )
 
 
